@@ -1,0 +1,142 @@
+// The bundled OpenID Provider for development and end-to-end tests: a real `oidc-provider` on loopback http,
+// one public client (the Yew app), one test user, a login page with stable data-testids, consent auto-granted.
+// It is a test fixture, not a template for production: keys and cookie secrets are made fresh at every start,
+// everything is kept in memory, and plain http is only acceptable because it never leaves 127.0.0.1.
+//
+//   node tests/provider/server.mjs        (or: npm run provider)
+//
+// Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081"),
+// ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
+// claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token).
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+import Provider from 'oidc-provider';
+
+import {
+  logoutSource, postLogoutSuccessSource, renderError,
+} from './pages.mjs';
+import { handleInteraction } from './interactions.mjs';
+
+const PORT = Number(process.env.PROVIDER_PORT || 9000);
+const ISSUER = `http://127.0.0.1:${PORT}`;
+const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p.trim()).filter(Boolean);
+const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
+const CLIENT_ID = 'yew-oidc-spa';
+
+const seconds = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`${name} must be a positive whole number of seconds, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+};
+
+// The test user. Claims are released per scope by the `claims` configuration below.
+const ACCOUNTS = new Map([
+  ['alice', {
+    password: 'wonderland',
+    claims: {
+      sub: 'alice',
+      name: 'Alice Liddell',
+      preferred_username: 'alice',
+      email: 'alice@example.com',
+      email_verified: true,
+    },
+  }],
+]);
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
+
+const provider = new Provider(ISSUER, {
+  clients: [{
+    client_id: CLIENT_ID,
+    client_name: 'Yew OIDC SPA',
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: APP_ORIGINS.map((o) => `${o}/callback`),
+    post_logout_redirect_uris: APP_ORIGINS.map((o) => `${o}/`),
+  }],
+  jwks: { keys: [signingKey] },
+  cookies: {
+    keys: [randomBytes(32).toString('base64url')],
+    // Loopback http: a `Secure` cookie would never come back.
+    long: { httpOnly: true, sameSite: 'lax', secure: false },
+    short: { httpOnly: true, sameSite: 'lax', secure: false },
+  },
+  claims: {
+    acr: null,
+    auth_time: null,
+    iss: null,
+    sid: null,
+    openid: ['sub'],
+    profile: ['name', 'preferred_username'],
+    email: ['email', 'email_verified'],
+  },
+  // Returning profile/email claims in the ID token as well lets the app show a name without a userinfo call;
+  // ID_TOKEN_CLAIMS=minimal switches to the strict reading so the userinfo fallback can be exercised.
+  conformIdTokenClaims: process.env.ID_TOKEN_CLAIMS === 'minimal',
+  async findAccount(_ctx, sub) {
+    const account = ACCOUNTS.get(sub);
+    if (!account) return undefined;
+    return { accountId: sub, claims: async () => ({ ...account.claims }) };
+  },
+  features: {
+    devInteractions: { enabled: false },
+    // A client may revoke only its own tokens (RFC 7009 2.1).
+    revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+  },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  responseTypes: ['code'],
+  pkce: { required: () => true },
+  // S256 is the only method oidc-provider accepts, so `code_challenge_methods_supported` is ["S256"].
+  clientBasedCORS: (_ctx, origin, client) => client.clientId === CLIENT_ID && APP_ORIGINS.includes(origin),
+  // The public client gets a refresh token without `offline_access`; it still ends with the provider session.
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  ttl: {
+    AccessToken: seconds('ACCESS_TOKEN_TTL', 3600),
+    IdToken: seconds('ID_TOKEN_TTL', 3600),
+    AuthorizationCode: 60,
+    RefreshToken: 24 * 60 * 60,
+    Interaction: 60 * 60,
+    Session: 24 * 60 * 60,
+    Grant: 24 * 60 * 60,
+  },
+  renderError,
+});
+provider.proxy = false;
+
+// One log line per request: method, path (never the query, which may carry codes or tokens), status.
+provider.use(async (ctx, next) => {
+  try {
+    await next();
+  } finally {
+    console.log(`${ctx.method} ${ctx.path} ${ctx.status}`);
+  }
+});
+
+provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]) }));
+
+const server = provider.listen(PORT, '127.0.0.1', () => {
+  console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}`);
+});
+server.on('error', (err) => {
+  console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
+  process.exit(1);
+});
+
+function shutdown(signal) {
+  console.log(`${signal} received, stopping the provider`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
