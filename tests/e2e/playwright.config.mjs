@@ -1,0 +1,82 @@
+// End-to-end tests: Debian's Chromium (never a downloaded browser) drives the release build of the app, served
+// by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000.
+//
+//   trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { defineConfig } from '@playwright/test';
+
+import { APP, PROVIDER } from './support.mjs';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+if (!existsSync(join(DIST_DIR, 'index.html'))) {
+  throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with \`trunk build --release\` `
+    + '(scripts/test does this before the end-to-end tests).');
+}
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) `
+    + 'or set CHROMIUM_PATH. These tests never download a browser.');
+}
+
+const serverDefaults = {
+  cwd: REPO,
+  reuseExistingServer: !process.env.CI,
+  timeout: 30_000,
+  stdout: 'pipe',
+  stderr: 'pipe',
+  gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+};
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.mjs',
+  outputDir: join(REPO, 'test-results'),
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL: APP,
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: {
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  webServer: [
+    {
+      ...serverDefaults,
+      name: 'provider',
+      command: 'node tests/provider/server.mjs',
+      url: `${PROVIDER}/.well-known/openid-configuration`,
+      env: { PROVIDER_PORT: new URL(PROVIDER).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'app',
+      command: 'node tests/e2e/static-server.mjs',
+      url: `${APP}/index.html`,
+      env: { DIST_DIR, APP_PORT: new URL(APP).port },
+    },
+  ],
+});

@@ -1,0 +1,146 @@
+// The scenario the project exists for (issue 4), in one browser context, step by step; then the session's other
+// promises: reload, the protected page's round trip, a denied sign-in, and serving from localhost.
+
+import { expect, test } from '@playwright/test';
+
+import {
+  APP, APP_LOCALHOST, CLIENT_ID, PROVIDER, USER,
+  expectNamespacedSession, expectNoTokens, expectSignedIn, logInAtProvider, providerMetadata, recordIssuedTokens,
+  recordNavigations, recordRequests, sessionEntries, withoutQuery,
+} from './support.mjs';
+
+const signedOutNotice = (page) => page.getByTestId('signed-out-notice');
+
+test('sign in, sign out locally, sign in silently, sign out at the provider, sign in with credentials', async ({
+  page, context,
+}) => {
+  const { token_endpoint: tokenEndpoint, end_session_endpoint: endSessionEndpoint } = await providerMetadata();
+  expect(endSessionEndpoint, 'the provider advertises end_session_endpoint').toBeTruthy();
+  const requests = recordRequests(context);
+  const navigations = recordNavigations(page);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  const loginPageNavigations = (mark) => navigations.since(mark).filter((u) => u.startsWith(`${PROVIDER}/interaction/`));
+
+  await test.step('1. first sign-in: the provider shows its login page, the user lands back signed in', async () => {
+    await page.goto('/');
+    await page.getByTestId('sign-in').click();
+    await logInAtProvider(page);
+    await expectSignedIn(page);
+    expect(issued.count(), 'the app exchanged the code at the token endpoint').toBe(1);
+    expect(await issued.of('access_token')).toHaveLength(1);
+    expectNamespacedSession(await sessionEntries(page));
+  });
+
+  await test.step('2. local sign-out: tokens gone from sessionStorage, no request to the provider', async () => {
+    const mark = requests.mark();
+    await page.getByTestId('sign-out-local').click();
+    await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'local');
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    await expect(page.getByTestId('user-name')).toHaveCount(0);
+    // Gives a fire-and-forget call (a revocation, say) the chance to show itself before the check below.
+    await page.waitForLoadState('networkidle');
+    expect(requests.toProvider(mark), 'requests to the provider during local sign-out').toEqual([]);
+    expectNoTokens(await sessionEntries(page), await issued.all(), 'after local sign-out');
+  });
+
+  await test.step('3. sign in again: the provider session is alive, so no login page', async () => {
+    const mark = navigations.mark();
+    await page.getByTestId('sign-in').click();
+    await expectSignedIn(page);
+    expect(loginPageNavigations(mark), 'provider interaction pages shown').toEqual([]);
+    await expect(page.getByTestId('login-page')).toHaveCount(0);
+    expect(issued.count(), 'a second code exchange happened').toBe(2);
+  });
+
+  await test.step('4. provider sign-out: local session cleared first, then end_session with the right parameters', async () => {
+    const issuedIdTokens = await issued.of('id_token');
+    // The end-session navigation is stopped once (ERR_ABORTED leaves the app's document in place, where DevTools
+    // can read it; while a navigation is in flight it cannot), inspected, then replayed as the same GET.
+    let endSession;
+    await page.route((url) => withoutQuery(url.href) === endSessionEndpoint, async (route) => {
+      endSession = { method: route.request().method(), url: route.request().url() };
+      await route.abort('aborted');
+    }, { times: 1 });
+    await page.getByTestId('sign-out-provider').click();
+    await expect.poll(() => endSession, { message: 'the app navigates to end_session_endpoint' }).toBeTruthy();
+    expect(page.url().startsWith(`${APP}/`), 'the app document is still current').toBe(true);
+    expectNoTokens(await sessionEntries(page), await issued.all(), 'when the end-session request left');
+
+    expect(endSession.method, 'end-session request method').toBe('GET');
+    const params = new URL(endSession.url).searchParams;
+    expect(issuedIdTokens.includes(params.get('id_token_hint')), 'id_token_hint is an ID token issued to this browser')
+      .toBe(true);
+    expect(params.get('client_id')).toBe(CLIENT_ID);
+    expect(params.get('post_logout_redirect_uri')).toBe(`${APP}/`);
+    expect(params.get('state')).toMatch(/^\S{16,}$/);
+
+    await page.goto(endSession.url);
+    await expect(page.getByTestId('logout-confirm')).toBeVisible();
+    await page.getByTestId('logout-confirm').click();
+    await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
+    expect(new URL(page.url()).origin).toBe(APP);
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    await expect(page.getByTestId('user-name')).toHaveCount(0);
+    expectNoTokens(await sessionEntries(page), await issued.all(), 'after provider sign-out');
+  });
+
+  await test.step('5. sign in again: the provider asks for credentials again', async () => {
+    const mark = navigations.mark();
+    await page.getByTestId('sign-in').click();
+    await logInAtProvider(page);
+    await expectSignedIn(page);
+    expect(loginPageNavigations(mark).length).toBeGreaterThan(0);
+  });
+});
+
+test('a reload keeps the session and asks the provider nothing', async ({ page, context }) => {
+  const requests = recordRequests(context);
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
+  await page.waitForLoadState('networkidle');
+
+  const mark = requests.mark();
+  await page.reload();
+  await expectSignedIn(page);
+  await page.waitForLoadState('networkidle');
+  expect(requests.toProvider(mark), 'requests to the provider on reload').toEqual([]);
+});
+
+test('visiting /profile signed out signs in and returns to /profile', async ({ page }) => {
+  await page.goto('/profile');
+  await logInAtProvider(page);
+  await expect(page).toHaveURL(`${APP}/profile`);
+  await expect(page.getByTestId('profile')).toBeVisible();
+  await expect(page.getByTestId('profile')).toContainText(USER.username);
+});
+
+test('a denied sign-in shows the provider error and creates no session', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await providerMetadata();
+  const requests = recordRequests(context);
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await expect(page.getByTestId('login-page')).toBeVisible();
+  await page.getByTestId('login-deny').click();
+
+  await expect(page.getByTestId('auth-error')).toContainText('The user denied the request');
+  expect(new URL(page.url()).origin).toBe(APP);
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await page.waitForLoadState('networkidle');
+  expect(requests.since(0).filter((r) => r.url === tokenEndpoint), 'token requests').toEqual([]);
+  expectNoTokens(await sessionEntries(page), [], 'after a denied sign-in');
+});
+
+test('the app works when served from localhost', async ({ page }) => {
+  const { authorization_endpoint: authorizationEndpoint } = await providerMetadata();
+  await page.goto(`${APP_LOCALHOST}/`);
+  const authRequest = page.waitForRequest(
+    (req) => req.isNavigationRequest() && withoutQuery(req.url()) === authorizationEndpoint,
+  );
+  await page.getByTestId('sign-in').click();
+  const params = new URL((await authRequest).url()).searchParams;
+  expect(params.get('redirect_uri')).toBe(`${APP_LOCALHOST}/callback`);
+  await logInAtProvider(page);
+  await expectSignedIn(page, APP_LOCALHOST);
+});
