@@ -2,4 +2,9 @@
 //!
 //! Dependencies point one way: UI (`app`, `pages`, `components`) → `auth` → `browser` → `oidc`.
 
+pub mod app;
+pub mod auth;
+pub mod browser;
+pub mod components;
 pub mod oidc;
+pub mod pages;

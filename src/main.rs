@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    yew::Renderer::<yew_oidc_spa::app::App>::new().render();
+}

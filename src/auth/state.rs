@@ -1,0 +1,178 @@
+//! The auth state: one enum, changed only by the pure reducer below.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use super::AuthError;
+use crate::oidc::session::Session;
+
+#[derive(Debug, Clone)]
+pub enum AuthState {
+    /// Reading config.json, restoring the session or completing a callback.
+    Loading,
+    SignedOut(SignedOutReason),
+    SignedIn(Rc<Session>),
+    Failed(Rc<AuthError>),
+}
+
+/// Why nobody is signed in; the UI tells the user which sign-out happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedOutReason {
+    /// No session in this tab yet.
+    NoSession,
+    /// The app's session was cleared; the provider's session is still alive.
+    Local,
+    /// The provider confirmed the sign-out (RP-Initiated Logout, `state` checked).
+    Provider,
+    /// Signed out locally because the provider offers no `end_session_endpoint`.
+    ProviderUnsupported,
+    /// The stored session had expired.
+    Expired,
+    /// Storage held something unreadable; it was cleared.
+    StorageDiscarded,
+}
+
+impl SignedOutReason {
+    /// The `data-kind` the UI contract exposes for the signed-out notice, if one is shown.
+    pub fn kind(self) -> Option<&'static str> {
+        match self {
+            SignedOutReason::NoSession => None,
+            SignedOutReason::Local | SignedOutReason::ProviderUnsupported => Some("local"),
+            SignedOutReason::Provider => Some("provider"),
+            SignedOutReason::Expired => Some("expired"),
+            SignedOutReason::StorageDiscarded => Some("discarded"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum AuthAction {
+    /// A redirect to the provider is under way.
+    Redirecting,
+    SignedIn(Rc<Session>),
+    SignedOut(SignedOutReason),
+    Failed(AuthError),
+    /// The session's expiry passed while the app was open.
+    Expired,
+}
+
+impl PartialEq for AuthState {
+    /// Identity, not deep equality: enough for Yew to know when to re-render, and it never compares
+    /// tokens byte by byte.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (AuthState::Loading, AuthState::Loading) => true,
+            (AuthState::SignedOut(a), AuthState::SignedOut(b)) => a == b,
+            (AuthState::SignedIn(a), AuthState::SignedIn(b)) => Rc::ptr_eq(a, b),
+            (AuthState::Failed(a), AuthState::Failed(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Reducible for AuthState {
+    type Action = AuthAction;
+
+    fn reduce(self: Rc<Self>, action: AuthAction) -> Rc<Self> {
+        let next = match action {
+            AuthAction::Redirecting => AuthState::Loading,
+            AuthAction::SignedIn(session) => AuthState::SignedIn(session),
+            AuthAction::SignedOut(reason) => AuthState::SignedOut(reason),
+            AuthAction::Failed(error) => AuthState::Failed(Rc::new(error)),
+            // Only a live session can expire; a late timer must not overwrite another state.
+            AuthAction::Expired => match *self {
+                AuthState::SignedIn(_) => AuthState::SignedOut(SignedOutReason::Expired),
+                _ => return self,
+            },
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oidc::callback::CallbackError;
+
+    fn session() -> Session {
+        serde_json::from_value(serde_json::json!({
+            "access_token": "at", "id_token": "a.b.c", "expires_at": 100,
+            "scopes": ["openid"], "display_name": "Alice", "issuer": "https://id.example",
+            "client_id": "spa",
+            "claims": { "iss": "https://id.example", "sub": "alice", "aud": ["spa"], "exp": 100, "iat": 1 }
+        }))
+        .expect("session fixture")
+    }
+
+    fn reduce(state: AuthState, action: AuthAction) -> AuthState {
+        (*Rc::new(state).reduce(action)).clone()
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn sign_in_and_sign_out_replace_the_state() {
+        let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
+        let AuthState::SignedIn(ref held) = signed_in else {
+            panic!("expected signed in, got {signed_in:?}");
+        };
+        assert_eq!(held.display_name, "Alice");
+        assert_eq!(
+            reduce(signed_in, AuthAction::SignedOut(SignedOutReason::Local)),
+            AuthState::SignedOut(SignedOutReason::Local)
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_failure_is_kept_with_its_cause() {
+        let failed = reduce(
+            AuthState::Loading,
+            AuthAction::Failed(AuthError::Callback(CallbackError::UnknownState)),
+        );
+        let AuthState::Failed(error) = failed else {
+            panic!("expected failed, got {failed:?}");
+        };
+        assert!(matches!(
+            *error,
+            AuthError::Callback(CallbackError::UnknownState)
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn expiry_ends_only_a_live_session() {
+        let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
+        assert_eq!(
+            reduce(signed_in, AuthAction::Expired),
+            AuthState::SignedOut(SignedOutReason::Expired)
+        );
+        // A late expiry after a sign-out must not turn a local sign-out into "expired".
+        let signed_out = AuthState::SignedOut(SignedOutReason::Local);
+        assert_eq!(reduce(signed_out.clone(), AuthAction::Expired), signed_out);
+        assert_eq!(
+            reduce(AuthState::Loading, AuthAction::Expired),
+            AuthState::Loading
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_redirect_shows_loading() {
+        let signed_out = AuthState::SignedOut(SignedOutReason::NoSession);
+        assert_eq!(
+            reduce(signed_out, AuthAction::Redirecting),
+            AuthState::Loading
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn signed_out_kinds_follow_the_ui_contract() {
+        assert_eq!(SignedOutReason::NoSession.kind(), None);
+        assert_eq!(SignedOutReason::Local.kind(), Some("local"));
+        assert_eq!(SignedOutReason::ProviderUnsupported.kind(), Some("local"));
+        assert_eq!(SignedOutReason::Provider.kind(), Some("provider"));
+        assert_eq!(SignedOutReason::Expired.kind(), Some("expired"));
+    }
+}

@@ -1,0 +1,68 @@
+//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net).
+//!
+//! Redirects are refused, cookies are never sent, nothing is cached, and no body is ever put into an
+//! error message (it may hold tokens).
+
+use gloo_net::http::{Method, RequestBuilder};
+use oauth2::{HttpRequest, HttpResponse, http};
+use web_sys::{RequestCache, RequestCredentials, RequestRedirect};
+
+/// Why a request produced no HTTP response at all.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("the request could not be built: {0}")]
+    Build(String),
+    #[error(
+        "the server could not be reached ({0}); check the network and the provider's CORS settings"
+    )]
+    Network(String),
+}
+
+/// Sends `request` with `fetch`. Pass `&fetch` wherever the oauth2 crate wants an HTTP client.
+pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let method = match *request.method() {
+        http::Method::GET => Method::GET,
+        http::Method::POST => Method::POST,
+        ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
+    };
+    let mut builder = RequestBuilder::new(&request.uri().to_string())
+        .method(method)
+        .redirect(RequestRedirect::Error)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore);
+    for (name, value) in request.headers() {
+        let value = value
+            .to_str()
+            .map_err(|_| HttpError::Build(format!("header {name} is not text")))?;
+        builder = builder.header(name.as_str(), value);
+    }
+    let sent = if request.body().is_empty() {
+        builder.send().await
+    } else {
+        let body = js_sys::Uint8Array::from(request.body().as_slice());
+        builder
+            .body(body)
+            .map_err(|e| HttpError::Build(e.to_string()))?
+            .send()
+            .await
+    };
+    let response = sent.map_err(|e| HttpError::Network(e.to_string()))?;
+
+    let mut out = http::Response::builder().status(response.status());
+    for (name, value) in response.headers().entries() {
+        out = out.header(name, value);
+    }
+    let body = response
+        .binary()
+        .await
+        .map_err(|e| HttpError::Network(e.to_string()))?;
+    out.body(body).map_err(|e| HttpError::Build(e.to_string()))
+}
+
+/// A GET request with `Accept: application/json`, for discovery and JWKS documents.
+pub fn get_json(url: &url::Url) -> Result<HttpRequest, HttpError> {
+    http::Request::get(url.as_str())
+        .header(http::header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|e| HttpError::Build(e.to_string()))
+}

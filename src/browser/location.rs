@@ -1,0 +1,77 @@
+//! The address bar: reading it, cleaning it with `history.replaceState`, and leaving for the provider.
+
+use url::Url;
+
+/// The page's full URL, if the browser gives a parsable one.
+pub fn current() -> Option<Url> {
+    let href = web_sys::window()?.location().href().ok()?;
+    Url::parse(&href).ok()
+}
+
+/// The app's base URL (`<base href>`, or the page URL without one): where `config.json` lives and what
+/// `redirect_uri` and `post_logout_redirect_uri` default to.
+pub fn base() -> Option<Url> {
+    let base = web_sys::window()?.document()?.base_uri().ok()??;
+    Url::parse(&base).ok()
+}
+
+/// `url` without the query parameters in `names`; everything else (path, other parameters, fragment)
+/// is kept in order.
+pub fn without_params(url: &Url, names: &[&str]) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !names.contains(&name.as_ref()))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let mut clean = url.clone();
+    if kept.is_empty() {
+        clean.set_query(None);
+    } else {
+        clean.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    clean
+}
+
+/// Rewrites the address bar without a navigation or a history entry. Returns whether it worked.
+pub fn replace(url: &Url) -> bool {
+    web_sys::window()
+        .and_then(|window| window.history().ok())
+        .is_some_and(|history| {
+            history
+                .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url.as_str()))
+                .is_ok()
+        })
+}
+
+/// Removes `names` from the address bar, e.g. `code` and `state` before the code is redeemed
+/// (RFC 9700 4.2.4), so they never reach history, bookmarks or a Referer.
+pub fn strip_params(names: &[&str]) -> bool {
+    current().is_some_and(|url| replace(&without_params(&url, names)))
+}
+
+/// Leaves the app for `url` (the provider's authorization or end-session endpoint).
+pub fn navigate(url: &Url) -> bool {
+    web_sys::window().is_some_and(|window| window.location().assign(url.as_str()).is_ok())
+}
+
+/// Moves to `path` inside the app without a reload or a new history entry; the router follows.
+pub fn replace_path(path: &str) {
+    use yew_router::history::{BrowserHistory, History};
+    BrowserHistory::new().replace(path);
+}
+
+/// The current path, query and fragment: where to come back to after a sign-in.
+pub fn here() -> String {
+    current()
+        .map(|url| {
+            let mut path = url.path().to_owned();
+            if let Some(query) = url.query() {
+                path = format!("{path}?{query}");
+            }
+            if let Some(fragment) = url.fragment() {
+                path = format!("{path}#{fragment}");
+            }
+            path
+        })
+        .unwrap_or_else(|| "/".to_owned())
+}

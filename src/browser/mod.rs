@@ -1,0 +1,8 @@
+//! Thin browser effects: sessionStorage, the address bar, fetch, the clock and randomness.
+//!
+//! Nothing here makes a protocol decision; every rule lives in `crate::oidc`.
+
+pub mod clock;
+pub mod http;
+pub mod location;
+pub mod storage;

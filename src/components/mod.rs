@@ -1,0 +1,6 @@
+//! Reusable pieces of the UI; each depends on `crate::auth` only.
+
+pub mod auth_error;
+pub mod header;
+pub mod loading;
+pub mod signed_out_notice;

@@ -1,0 +1,42 @@
+//! Says which sign-out happened and what it left behind.
+
+use yew::prelude::*;
+
+use crate::auth::SignedOutReason;
+
+#[derive(Properties, PartialEq)]
+pub struct SignedOutNoticeProps {
+    pub reason: SignedOutReason,
+}
+
+#[function_component(SignedOutNotice)]
+pub fn signed_out_notice(props: &SignedOutNoticeProps) -> Html {
+    let Some(kind) = props.reason.kind() else {
+        return html! {};
+    };
+    let text = match props.reason {
+        SignedOutReason::Local => {
+            "You are signed out of this app. Your session at the provider is still alive, so signing \
+             in again will not ask for your password."
+        }
+        SignedOutReason::ProviderUnsupported => {
+            "You are signed out of this app, but the provider offers no way to end its own session \
+             from here (no end_session_endpoint): it is still alive. Sign out at the provider itself \
+             to end it."
+        }
+        SignedOutReason::Provider => {
+            "You are signed out of this app and of the provider. Signing in again will ask for your \
+             credentials."
+        }
+        SignedOutReason::Expired => "Your session expired. Sign in again to continue.",
+        SignedOutReason::StorageDiscarded => {
+            "The stored session could not be read and was discarded. Sign in again to continue."
+        }
+        SignedOutReason::NoSession => "",
+    };
+    html! {
+        <section class="card notice" data-testid="signed-out-notice" data-kind={kind}>
+            <p>{ text }</p>
+        </section>
+    }
+}

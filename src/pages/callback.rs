@@ -1,0 +1,22 @@
+//! The redirect URI. The auth provider completes the sign-in and moves on; this page only shows
+//! progress or what went wrong.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::auth::{AuthState, use_auth};
+use crate::components::{auth_error::AuthErrorView, loading::Loading};
+
+#[function_component(Callback)]
+pub fn callback() -> Html {
+    let auth = use_auth();
+    match auth.state() {
+        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Loading => html! { <Loading message="Completing sign-in…" /> },
+        // Signed in or out already: the callback has nothing left to do here.
+        AuthState::SignedIn(_) | AuthState::SignedOut(_) => {
+            html! { <Redirect<Route> to={Route::Home} /> }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The home page: the auth state and the buttons that change it.
+
+use yew::prelude::*;
+
+use crate::auth::{AuthState, use_auth};
+use crate::browser::location;
+use crate::components::{
+    auth_error::AuthErrorView, loading::Loading, signed_out_notice::SignedOutNotice,
+};
+
+#[function_component(Home)]
+pub fn home() -> Html {
+    let auth = use_auth();
+    match auth.state() {
+        AuthState::Loading => html! { <Loading message="Loading…" /> },
+        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::SignedOut(reason) => {
+            let sign_in = {
+                let auth = auth.clone();
+                Callback::from(move |_| auth.sign_in(&location::here()))
+            };
+            html! {
+                <>
+                    <SignedOutNotice reason={*reason} />
+                    <section class="card">
+                        <h1>{ "You are signed out" }</h1>
+                        <div class="actions">
+                            <button class="primary" data-testid="sign-in" onclick={sign_in}>
+                                { "Sign in" }
+                            </button>
+                        </div>
+                    </section>
+                </>
+            }
+        }
+        AuthState::SignedIn(session) => {
+            let local = {
+                let auth = auth.clone();
+                Callback::from(move |_| auth.sign_out())
+            };
+            let provider = {
+                let auth = auth.clone();
+                Callback::from(move |_| auth.sign_out_at_provider())
+            };
+            html! {
+                <section class="card">
+                    <h1>{ "Signed in as " }<span data-testid="user-name">{ &session.display_name }</span></h1>
+                    <p>
+                        <strong>{ "Sign out here" }</strong>
+                        { " forgets the session in this tab; the provider still remembers you, so the \
+                           next sign-in is instant. " }
+                        <strong>{ "Sign out everywhere" }</strong>
+                        { " also ends your session at the provider, which will ask for your password \
+                           next time." }
+                    </p>
+                    <div class="actions">
+                        <button data-testid="sign-out-local" onclick={local}>{ "Sign out here" }</button>
+                        <button data-testid="sign-out-provider" onclick={provider}>
+                            { "Sign out everywhere" }
+                        </button>
+                    </div>
+                </section>
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! One page per route.
+
+pub mod callback;
+pub mod home;
+pub mod not_found;
+pub mod profile;

@@ -1,0 +1,16 @@
+//! Any path the router does not know.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+
+#[function_component(NotFound)]
+pub fn not_found() -> Html {
+    html! {
+        <section class="card" data-testid="not-found">
+            <h1>{ "Page not found" }</h1>
+            <Link<Route> to={Route::Home}>{ "Back to the start" }</Link<Route>>
+        </section>
+    }
+}

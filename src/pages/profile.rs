@@ -1,0 +1,53 @@
+//! A protected page: the validated claims, token expiry and granted scopes. A signed-out visit starts
+//! a sign-in that comes back here.
+
+use yew::prelude::*;
+
+use crate::auth::{AuthState, use_auth};
+use crate::browser::location;
+use crate::components::{auth_error::AuthErrorView, loading::Loading};
+
+#[function_component(Profile)]
+pub fn profile() -> Html {
+    let auth = use_auth();
+    let signed_out = matches!(auth.state(), AuthState::SignedOut(_));
+    {
+        let auth = auth.clone();
+        use_effect_with(signed_out, move |signed_out| {
+            if *signed_out {
+                auth.sign_in(&location::here());
+            }
+        });
+    }
+    match auth.state() {
+        AuthState::SignedIn(session) => {
+            let claims = &session.claims;
+            let row = |name: &str, value: Option<String>| match value {
+                Some(value) => html! { <><dt>{ name.to_owned() }</dt><dd>{ value }</dd></> },
+                None => html! {},
+            };
+            html! {
+                <section class="card" data-testid="profile">
+                    <h1>{ "Profile" }</h1>
+                    <dl>
+                        { row("Name", Some(session.display_name.clone())) }
+                        { row("Subject", Some(claims.sub.clone())) }
+                        { row("Email", claims.email.clone()) }
+                        { row("Preferred username", claims.preferred_username.clone()) }
+                        { row("Issuer", Some(claims.iss.clone())) }
+                        { row("Audience", Some(claims.aud.join(" "))) }
+                        { row("Issued at (Unix time)", Some(claims.iat.to_string())) }
+                        { row("ID token expires (Unix time)", Some(claims.exp.to_string())) }
+                        { row("Access token expires (Unix time)", Some(session.expires_at.to_string())) }
+                        { row("Scopes", Some(session.scopes.join(" "))) }
+                        { row("Refresh token held", Some(if session.refresh_token.is_some() { "yes" } else { "no" }.to_owned())) }
+                    </dl>
+                </section>
+            }
+        }
+        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Loading | AuthState::SignedOut(_) => {
+            html! { <Loading message="Signing you in…" /> }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Browser tests of the thin effects layer: sessionStorage and the address bar, in a real browser.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use yew_oidc_spa::browser::location;
+use yew_oidc_spa::browser::storage::{self, Stored, keys};
+use yew_oidc_spa::oidc::authorize::PendingSignIn;
+use yew_oidc_spa::oidc::secret::{Nonce, PkceVerifier, State};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn session_storage() -> web_sys::Storage {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .expect("sessionStorage")
+}
+
+/// Each test starts from an empty sessionStorage and a clean address bar.
+fn reset() {
+    session_storage().clear().expect("clear");
+}
+
+fn pending(state: &str) -> PendingSignIn {
+    PendingSignIn {
+        state: State::new(state.to_owned()),
+        nonce: Nonce::new("n-0S6_WzA2Mj".to_owned()),
+        verifier: PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".to_owned()),
+        issuer: "https://issuer.example".to_owned(),
+        client_id: "spa".to_owned(),
+        redirect_uri: "https://app.example/callback".to_owned(),
+        return_to: "/profile".to_owned(),
+        created_at: 1_700_000_000,
+    }
+}
+
+#[wasm_bindgen_test]
+fn pending_sign_in_round_trips_and_is_single_use() {
+    reset();
+    let record = pending("state-one");
+    storage::save_pending(&record).expect("save");
+    storage::save_pending(&pending("state-two")).expect("save");
+
+    let Stored::Found(read) = storage::take_pending(&State::new("state-one".to_owned())) else {
+        panic!("the pending record was not found");
+    };
+    assert_eq!(read.state, record.state);
+    assert_eq!(read.verifier, record.verifier);
+    assert_eq!(read.return_to, "/profile");
+
+    // Read once, gone: a replayed callback finds nothing.
+    assert_eq!(
+        storage::take_pending(&State::new("state-one".to_owned())),
+        Stored::Missing
+    );
+    // Other pending sign-ins (another tab's flow) are untouched.
+    assert!(matches!(
+        storage::take_pending(&State::new("state-two".to_owned())),
+        Stored::Found(_)
+    ));
+}
+
+#[wasm_bindgen_test]
+fn unknown_state_finds_no_pending_record() {
+    reset();
+    storage::save_pending(&pending("real")).expect("save");
+    assert_eq!(
+        storage::take_pending(&State::new("forged".to_owned())),
+        Stored::Missing
+    );
+}
+
+#[wasm_bindgen_test]
+fn garbage_is_reported_and_removed_never_a_crash() {
+    reset();
+    let s = session_storage();
+    s.set_item(keys::SESSION, "{not json").expect("set");
+    s.set_item(&format!("{}x", keys::PENDING), "42")
+        .expect("set");
+
+    assert!(matches!(storage::load_session(), Stored::Garbage));
+    assert_eq!(s.get_item(keys::SESSION).expect("get"), None);
+    assert_eq!(
+        storage::take_pending(&State::new("x".to_owned())),
+        Stored::Garbage
+    );
+    assert!(storage::own_keys().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn clear_all_removes_only_the_apps_keys() {
+    reset();
+    let s = session_storage();
+    storage::save_pending(&pending("a")).expect("save");
+    storage::save_logout_state(&State::new("b".to_owned())).expect("save");
+    s.set_item("someone-else", "keep me").expect("set");
+    assert_eq!(storage::own_keys().len(), 2);
+
+    storage::clear_all();
+
+    assert!(storage::own_keys().is_empty());
+    assert_eq!(
+        s.get_item("someone-else").expect("get").as_deref(),
+        Some("keep me")
+    );
+}
+
+#[wasm_bindgen_test]
+fn logout_state_is_single_use() {
+    reset();
+    let state = State::new("logout-state".to_owned());
+    storage::save_logout_state(&state).expect("save");
+    assert_eq!(storage::take_logout_state(), Stored::Found(state));
+    assert_eq!(storage::take_logout_state(), Stored::Missing);
+}
+
+#[wasm_bindgen_test]
+fn address_bar_loses_callback_parameters_and_keeps_the_rest() {
+    let before = location::current().expect("url");
+    let mut dirty = before.clone();
+    dirty
+        .query_pairs_mut()
+        .clear()
+        .append_pair("keep", "1")
+        .append_pair("code", "secret-code")
+        .append_pair("state", "s")
+        .append_pair("iss", "https://issuer.example")
+        .append_pair("session_state", "x")
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", "no")
+        .append_pair("error_uri", "https://e.example")
+        .append_pair("also", "2");
+    dirty.set_fragment(Some("frag"));
+    assert!(location::replace(&dirty));
+
+    assert!(location::strip_params(
+        yew_oidc_spa::oidc::callback::CALLBACK_PARAMS
+    ));
+
+    let after = location::current().expect("url");
+    assert_eq!(after.query(), Some("keep=1&also=2"));
+    assert_eq!(after.fragment(), Some("frag"));
+    assert_eq!(after.path(), before.path());
+    let href = web_sys::window().unwrap().location().href().unwrap();
+    assert!(!href.contains("secret-code"), "the code is still in {href}");
+
+    location::replace(&before);
+}
+
+#[wasm_bindgen_test]
+fn without_params_drops_an_emptied_query() {
+    let url = url::Url::parse("https://app.example/callback?code=c&state=s").unwrap();
+    let clean = location::without_params(&url, &["code", "state"]);
+    assert_eq!(clean.as_str(), "https://app.example/callback");
+}
