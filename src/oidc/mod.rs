@@ -3,9 +3,16 @@
 //! imports web_sys, js_sys, gloo, yew or wasm_bindgen: URLs, data, `now` and randomness come in as arguments, and
 //! HTTP goes through an injected `oauth2::AsyncHttpClient`.
 
+pub mod config;
+pub mod discovery;
 pub mod pkce;
 pub mod secret;
 
+#[cfg(test)]
+mod testing;
+
+pub use config::{Config, ConfigError};
+pub use discovery::{DiscoveryError, ProviderMetadata, discovery_url, parse_metadata};
 pub use secret::{
     AccessToken, AuthorizationCode, IdToken, Nonce, PkceVerifier, RefreshToken, State,
 };

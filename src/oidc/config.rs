@@ -1,0 +1,398 @@
+//! The relying party's configuration (issuer, client, scope, redirect URIs, clock leeway) parsed from JSON, and the
+//! URL policy shared by every endpoint we talk to. Must not fetch the file or touch any browser API: it gets text.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+use url::{Host, Url};
+
+/// Scope requested when the configuration names none (OIDC Core 5.4 standard scopes).
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+/// Clock-skew allowance for `exp`/`iat` (OIDC Core 3.1.3.7 steps 9 and 10: "some small leeway").
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
+/// Largest leeway accepted: a bigger one would quietly disable the `exp` check.
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Exactly as configured: compared by string equality with the metadata and the ID token (OIDC Discovery 4.3).
+    pub issuer: String,
+    pub client_id: String,
+    /// Space-separated, always contains `openid` (OIDC Core 3.1.2.1).
+    pub scope: String,
+    pub redirect_uri: Url,
+    pub post_logout_redirect_uri: Url,
+    pub leeway_seconds: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("the configuration is not valid JSON")]
+    InvalidJson(#[source] serde_json::Error),
+    #[error("the configuration must be a JSON object")]
+    NotAnObject,
+    #[error("missing field `{field}`")]
+    Missing { field: &'static str },
+    #[error("field `{field}` must be {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+    },
+    #[error("field `{field}` must not be empty")]
+    Empty { field: &'static str },
+    #[error("field `{field}` has leading or trailing whitespace")]
+    Whitespace { field: &'static str },
+    #[error("field `{field}` is not an absolute URL")]
+    NotAUrl {
+        field: &'static str,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error(
+        "field `{field}` must use https (http is allowed only for localhost, 127.0.0.1 and [::1])"
+    )]
+    Insecure { field: &'static str },
+    #[error("field `issuer` must not have a query or a fragment (OIDC Core 1.2)")]
+    IssuerQueryOrFragment,
+    #[error("field `{field}` must not have a fragment (RFC 6749 3.1.2)")]
+    Fragment { field: &'static str },
+    #[error("field `leeway_seconds` must be at most {max}")]
+    LeewayTooLarge { max: u64 },
+}
+
+impl Config {
+    /// Parses the app's configuration. `base` is the app's base URL (the directory it is served from, e.g.
+    /// `https://app.example/` or `https://example.com/app/`); the default redirect URIs are derived from it, with
+    /// any query or fragment it carries removed. Unknown fields are ignored so later issues can add settings.
+    pub fn from_json(json: &str, base: &Url) -> Result<Config, ConfigError> {
+        let value: Value = serde_json::from_str(json).map_err(ConfigError::InvalidJson)?;
+        let object = value.as_object().ok_or(ConfigError::NotAnObject)?;
+
+        let issuer = required_string(object, "issuer")?;
+        let issuer_url = parse_absolute("issuer", &issuer)?;
+        if !is_secure_url(&issuer_url) {
+            return Err(ConfigError::Insecure { field: "issuer" });
+        }
+        // OIDC Core 1.2 (Issuer Identifier), used by OIDC Discovery 2: "a case-sensitive URL using the https scheme that contains scheme, host,
+        // and optionally, port number and path components and no query or fragment components".
+        if issuer_url.query().is_some() || issuer_url.fragment().is_some() {
+            return Err(ConfigError::IssuerQueryOrFragment);
+        }
+
+        let client_id = required_string(object, "client_id")?;
+
+        let scope = match optional_string(object, "scope")? {
+            Some(scope) => scope_with_openid(&scope),
+            None => DEFAULT_SCOPE.to_string(),
+        };
+
+        let mut base = base.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+
+        let redirect_uri = match optional_string(object, "redirect_uri")? {
+            Some(uri) => parse_absolute("redirect_uri", &uri)?,
+            None => base
+                .join("callback")
+                .map_err(|source| ConfigError::NotAUrl {
+                    field: "redirect_uri",
+                    source,
+                })?,
+        };
+        check_redirect("redirect_uri", &redirect_uri)?;
+
+        let post_logout_redirect_uri = match optional_string(object, "post_logout_redirect_uri")? {
+            Some(uri) => parse_absolute("post_logout_redirect_uri", &uri)?,
+            None => base,
+        };
+        check_redirect("post_logout_redirect_uri", &post_logout_redirect_uri)?;
+
+        let leeway_seconds = match object.get("leeway_seconds") {
+            None | Some(Value::Null) => DEFAULT_LEEWAY_SECONDS,
+            Some(value) => value.as_u64().ok_or(ConfigError::WrongType {
+                field: "leeway_seconds",
+                expected: "a non-negative integer",
+            })?,
+        };
+        if leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(ConfigError::LeewayTooLarge {
+                max: MAX_LEEWAY_SECONDS,
+            });
+        }
+
+        Ok(Config {
+            issuer,
+            client_id,
+            scope,
+            redirect_uri,
+            post_logout_redirect_uri,
+            leeway_seconds,
+        })
+    }
+}
+
+/// https everywhere; plain http only on loopback hosts, for local development (the loopback exception of RFC 8252
+/// 7.3 and 8.3). The issuer is "a case-sensitive URL using the https scheme" (OIDC Core 1.2) and tokens must only
+/// travel over TLS (OIDC Core 3.1.3, 16.17). Anything else (ftp:, javascript:, data:) is refused.
+pub fn is_secure_url(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => match url.host() {
+            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+            Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Splits on whitespace, drops duplicates, and puts `openid` first when it is missing: without it the request is
+/// plain OAuth and no ID token comes back (OIDC Core 3.1.2.1).
+fn scope_with_openid(scope: &str) -> String {
+    let mut scopes: Vec<&str> = Vec::new();
+    for item in scope.split_whitespace() {
+        if !scopes.contains(&item) {
+            scopes.push(item);
+        }
+    }
+    if !scopes.contains(&"openid") {
+        scopes.insert(0, "openid");
+    }
+    scopes.join(" ")
+}
+
+fn required_string(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<String, ConfigError> {
+    optional_string(object, field)?.ok_or(ConfigError::Missing { field })
+}
+
+/// `null` counts as absent; a present value must be a non-empty string without surrounding whitespace (a stray
+/// space would silently break the exact issuer comparison later).
+fn optional_string(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.is_empty() => Err(ConfigError::Empty { field }),
+        Some(Value::String(text)) if text.trim() != text => Err(ConfigError::Whitespace { field }),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ConfigError::WrongType {
+            field,
+            expected: "a string",
+        }),
+    }
+}
+
+fn parse_absolute(field: &'static str, text: &str) -> Result<Url, ConfigError> {
+    Url::parse(text).map_err(|source| ConfigError::NotAUrl { field, source })
+}
+
+/// Redirect URIs are compared exactly by the provider (RFC 9700 2.1; OAuth 2.1 / RFC 10017 6.3.3.2.1); they must
+/// be secure and fragment-free (RFC 6749 3.1.2).
+fn check_redirect(field: &'static str, url: &Url) -> Result<(), ConfigError> {
+    if !is_secure_url(url) {
+        return Err(ConfigError::Insecure { field });
+    }
+    if url.fragment().is_some() {
+        return Err(ConfigError::Fragment { field });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://app.example/portal/").unwrap()
+    }
+
+    fn parse(json: &str) -> Result<Config, ConfigError> {
+        Config::from_json(json, &base())
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn minimal_config_gets_defaults() {
+        let config = parse(
+            r#"{"issuer": "https://id.example/realms/demo", "client_id": "spa", "future_setting": [1, 2]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.issuer, "https://id.example/realms/demo");
+        assert_eq!(config.client_id, "spa");
+        assert_eq!(config.scope, "openid profile email");
+        assert_eq!(
+            config.redirect_uri.as_str(),
+            "https://app.example/portal/callback"
+        );
+        assert_eq!(
+            config.post_logout_redirect_uri.as_str(),
+            "https://app.example/portal/"
+        );
+        assert_eq!(config.leeway_seconds, 60);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn explicit_values_are_kept_and_the_base_query_is_ignored() {
+        let base = Url::parse("https://app.example/?code=x#frag").unwrap();
+        let config = Config::from_json(
+            r#"{"issuer": "http://localhost:8080/realms/demo/", "client_id": "spa",
+                "scope": "email  profile", "redirect_uri": "http://127.0.0.1:8000/cb",
+                "post_logout_redirect_uri": "http://[::1]:8000/bye", "leeway_seconds": 5}"#,
+            &base,
+        )
+        .unwrap();
+        // The trailing slash is kept: the issuer is compared as a string, never normalized.
+        assert_eq!(config.issuer, "http://localhost:8080/realms/demo/");
+        assert_eq!(config.scope, "openid email profile");
+        assert_eq!(config.redirect_uri.as_str(), "http://127.0.0.1:8000/cb");
+        assert_eq!(
+            config.post_logout_redirect_uri.as_str(),
+            "http://[::1]:8000/bye"
+        );
+        assert_eq!(config.leeway_seconds, 5);
+
+        let defaults = Config::from_json(
+            r#"{"issuer": "https://id.example", "client_id": "a"}"#,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(
+            defaults.redirect_uri.as_str(),
+            "https://app.example/callback"
+        );
+        assert_eq!(
+            defaults.post_logout_redirect_uri.as_str(),
+            "https://app.example/"
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn openid_is_always_requested() {
+        assert_eq!(scope_with_openid("profile"), "openid profile");
+        assert_eq!(scope_with_openid("profile openid"), "profile openid");
+        assert_eq!(scope_with_openid(" openid openid "), "openid");
+        let config =
+            parse(r#"{"issuer": "https://id.example", "client_id": "spa", "scope": "email"}"#)
+                .unwrap();
+        assert_eq!(config.scope, "openid email");
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn errors_name_the_problem_and_the_field() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"client_id": "spa"}"#, "missing field `issuer`"),
+            (
+                r#"{"issuer": "https://id.example"}"#,
+                "missing field `client_id`",
+            ),
+            (
+                r#"{"issuer": 7, "client_id": "spa"}"#,
+                "field `issuer` must be a string",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": ""}"#,
+                "field `client_id` must not be empty",
+            ),
+            (
+                r#"{"issuer": "id.example", "client_id": "spa"}"#,
+                "field `issuer` is not an absolute URL",
+            ),
+            (
+                r#"{"issuer": " https://id.example", "client_id": "spa"}"#,
+                "field `issuer` has leading or trailing whitespace",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "leeway_seconds": "60"}"#,
+                "field `leeway_seconds` must be a non-negative integer",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "leeway_seconds": 3600}"#,
+                "field `leeway_seconds` must be at most 300",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "/cb"}"#,
+                "field `redirect_uri` is not an absolute URL",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "scope": ["openid"]}"#,
+                "field `scope` must be a string",
+            ),
+            (r#"[1]"#, "the configuration must be a JSON object"),
+            (r#"{"#, "the configuration is not valid JSON"),
+        ];
+        for (json, message) in cases {
+            let error = parse(json).unwrap_err();
+            assert_eq!(error.to_string(), *message, "{json}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn http_only_on_loopback() {
+        for issuer in [
+            "http://id.example",
+            "http://127.0.0.2",
+            "http://localhost.evil.example",
+            "ftp://id.example",
+        ] {
+            let json = format!(r#"{{"issuer": "{issuer}", "client_id": "spa"}}"#);
+            assert!(
+                matches!(parse(&json), Err(ConfigError::Insecure { field: "issuer" })),
+                "{issuer}"
+            );
+        }
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "http://app.example/cb"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Insecure {
+                field: "redirect_uri"
+            })
+        ));
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "post_logout_redirect_uri": "javascript:alert(1)"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Insecure {
+                field: "post_logout_redirect_uri"
+            })
+        ));
+        let insecure_base = Url::parse("http://app.example/").unwrap();
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa"}"#;
+        assert!(matches!(
+            Config::from_json(json, &insecure_base),
+            Err(ConfigError::Insecure {
+                field: "redirect_uri"
+            })
+        ));
+        for url in [
+            "http://localhost:3000/",
+            "http://127.0.0.1/",
+            "http://[::1]/",
+        ] {
+            assert!(is_secure_url(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn issuer_query_and_redirect_fragment_are_refused() {
+        let json = r#"{"issuer": "https://id.example/?tenant=a", "client_id": "spa"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::IssuerQueryOrFragment)
+        ));
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "https://app.example/cb#x"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Fragment {
+                field: "redirect_uri"
+            })
+        ));
+    }
+}
