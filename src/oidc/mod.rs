@@ -3,6 +3,8 @@
 //! imports web_sys, js_sys, gloo, yew or wasm_bindgen: URLs, data, `now` and randomness come in as arguments, and
 //! HTTP goes through an injected `oauth2::AsyncHttpClient`.
 
+pub mod authorize;
+pub mod callback;
 pub mod config;
 pub mod discovery;
 pub mod pkce;
@@ -11,6 +13,10 @@ pub mod secret;
 #[cfg(test)]
 mod testing;
 
+pub use authorize::{AuthorizationRequest, PendingSignIn, authorization_request, safe_return_path};
+pub use callback::{
+    CALLBACK_PARAMS, CallbackError, CallbackResponse, parse_callback, verify_callback,
+};
 pub use config::{Config, ConfigError};
 pub use discovery::{DiscoveryError, ProviderMetadata, discovery_url, parse_metadata};
 pub use secret::{

@@ -2,8 +2,29 @@
 //! fake HTTP response. Test-only; must not be used by non-test code.
 
 use serde_json::json;
+use url::Url;
+
+use super::authorize::PendingSignIn;
+use super::config::Config;
+use super::discovery::{ProviderMetadata, parse_metadata};
+use super::secret::{Nonce, PkceVerifier, State};
 
 pub const ISSUER: &str = "https://id.example/realms/demo";
+pub const CLIENT_ID: &str = "spa";
+/// 2023-11-14T22:13:20Z.
+pub const NOW: u64 = 1_700_000_000;
+/// The state, nonce and verifier `counting_random` yields (32 × 0x01, 0x02, 0x03).
+pub const STATE: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
+pub const NONCE: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
+pub const VERIFIER: &str = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM";
+
+pub fn config() -> Config {
+    Config::from_json(
+        &format!(r#"{{"issuer": "{ISSUER}", "client_id": "{CLIENT_ID}"}}"#),
+        &Url::parse("https://app.example/").unwrap(),
+    )
+    .unwrap()
+}
 
 /// Pared down from a real Keycloak 26 discovery document.
 pub fn metadata_json() -> String {
@@ -26,4 +47,31 @@ pub fn metadata_json() -> String {
         "authorization_response_iss_parameter_supported": true
     })
     .to_string()
+}
+
+pub fn metadata() -> ProviderMetadata {
+    parse_metadata(metadata_json().as_bytes(), ISSUER).unwrap()
+}
+
+/// Fills the n-th buffer with the byte n (1, 2, 3, ...).
+pub fn counting_random() -> impl FnMut(&mut [u8]) {
+    let mut calls = 0u8;
+    move |buf: &mut [u8]| {
+        calls = calls.wrapping_add(1);
+        buf.fill(calls);
+    }
+}
+
+/// The record `authorization_request` leaves for the fixture config at `NOW` with `counting_random`.
+pub fn pending() -> PendingSignIn {
+    PendingSignIn {
+        state: State::new(STATE.into()),
+        nonce: Nonce::new(NONCE.into()),
+        verifier: PkceVerifier::new(VERIFIER.into()),
+        issuer: ISSUER.into(),
+        client_id: CLIENT_ID.into(),
+        redirect_uri: "https://app.example/callback".into(),
+        return_to: "/".into(),
+        created_at: NOW,
+    }
 }
