@@ -7,8 +7,10 @@ pub mod authorize;
 pub mod callback;
 pub mod config;
 pub mod discovery;
+pub mod id_token;
 pub mod pkce;
 pub mod secret;
+pub mod token;
 
 #[cfg(test)]
 mod testing;
@@ -19,9 +21,14 @@ pub use callback::{
 };
 pub use config::{Config, ConfigError};
 pub use discovery::{DiscoveryError, ProviderMetadata, discovery_url, parse_metadata};
+pub use id_token::{
+    Expectations, IdTokenClaims, IdTokenError, JoseHeader, Jws, SigningAlgorithm, decode,
+    validate_claims,
+};
 pub use secret::{
     AccessToken, AuthorizationCode, IdToken, Nonce, PkceVerifier, RefreshToken, State,
 };
+pub use token::{TokenError, TokenResponse, exchange_code};
 
 // Unit tests also run in a real browser with `wasm-pack test` / `wasm-bindgen-test-runner`. The marker is a
 // link-section byte, so repeating it in another module is harmless.

@@ -1,13 +1,17 @@
 //! Shared test fixtures for `src/oidc`: a Keycloak-like provider, a fixed clock, fixed randomness, JWT builders and a
 //! fake HTTP response. Test-only; must not be used by non-test code.
 
-use serde_json::json;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth2::HttpResponse;
+use oauth2::http::{self, header};
+use serde_json::{Value, json};
 use url::Url;
 
 use super::authorize::PendingSignIn;
 use super::config::Config;
 use super::discovery::{ProviderMetadata, parse_metadata};
-use super::secret::{Nonce, PkceVerifier, State};
+use super::secret::{IdToken, Nonce, PkceVerifier, State};
 
 pub const ISSUER: &str = "https://id.example/realms/demo";
 pub const CLIENT_ID: &str = "spa";
@@ -74,4 +78,64 @@ pub fn pending() -> PendingSignIn {
         return_to: "/".into(),
         created_at: NOW,
     }
+}
+
+/// A compact JWS from a header, claims and raw signature bytes.
+pub fn jwt(header: &Value, claims: &Value, signature: &[u8]) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+/// Claims that pass every check at `NOW` for the fixture config and `NONCE`.
+pub fn valid_claims() -> Value {
+    json!({
+        "iss": ISSUER,
+        "sub": "user-1",
+        "aud": CLIENT_ID,
+        "exp": NOW + 300,
+        "iat": NOW - 5,
+        "auth_time": NOW - 10,
+        "nonce": NONCE,
+        "name": "Ada Lovelace",
+        "preferred_username": "ada",
+        "email": "ada@example.com",
+        "email_verified": true
+    })
+}
+
+/// An RS256-headed ID token with a dummy signature.
+pub fn id_token(claims: &Value) -> IdToken {
+    IdToken::new(jwt(
+        &json!({"alg": "RS256", "kid": "key-1", "typ": "JWT"}),
+        claims,
+        b"sig",
+    ))
+}
+
+#[derive(Debug)]
+pub struct FakeHttpError;
+
+impl std::fmt::Display for FakeHttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("network down")
+    }
+}
+
+impl std::error::Error for FakeHttpError {}
+
+/// A ready response, as a fake `AsyncHttpClient` returns it.
+pub fn respond(
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+) -> std::future::Ready<Result<HttpResponse, FakeHttpError>> {
+    let mut builder = http::Response::builder().status(status);
+    if let Some(content_type) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    std::future::ready(Ok(builder.body(body.as_bytes().to_vec()).unwrap()))
 }
