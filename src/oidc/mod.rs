@@ -2,15 +2,28 @@
 //! callback, the token exchange, ID token and UserInfo checks, the logout URL and the session model. It never
 //! imports web_sys, js_sys, gloo, yew or wasm_bindgen: URLs, data, `now` and randomness come in as arguments, and
 //! HTTP goes through an injected `oauth2::AsyncHttpClient`.
+//!
+//! The order of a sign-in, for the auth layer:
+//! 1. [`Config::from_json`], [`discovery_url`] + [`parse_metadata`] (or a cached [`ProviderMetadata`], re-checked
+//!    with [`ProviderMetadata::validate`]).
+//! 2. [`authorization_request`]: store `pending` keyed by its state, navigate to `url`.
+//! 3. At the redirect URI: [`parse_callback`], look the pending record up by [`CallbackResponse::state`] and remove
+//!    it (single use), strip [`CALLBACK_PARAMS`] from the address bar, then [`verify_callback`].
+//! 4. [`exchange_code`], [`decode`] + (signature, later issue) + [`validate_claims`] with the pending nonce,
+//!    optionally [`fetch_userinfo`] when [`Session::needs_userinfo`], then [`Session::new`].
+//! 5. Sign-out: clear local state, then [`end_session_url`]; on return, [`verify_logout_return`].
 
 pub mod authorize;
 pub mod callback;
 pub mod config;
 pub mod discovery;
 pub mod id_token;
+pub mod logout;
 pub mod pkce;
 pub mod secret;
+pub mod session;
 pub mod token;
+pub mod userinfo;
 
 #[cfg(test)]
 mod testing;
@@ -25,10 +38,13 @@ pub use id_token::{
     Expectations, IdTokenClaims, IdTokenError, JoseHeader, Jws, SigningAlgorithm, decode,
     validate_claims,
 };
+pub use logout::{LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return};
 pub use secret::{
     AccessToken, AuthorizationCode, IdToken, Nonce, PkceVerifier, RefreshToken, State,
 };
+pub use session::Session;
 pub use token::{TokenError, TokenResponse, exchange_code};
+pub use userinfo::{UserInfo, UserInfoError, fetch_userinfo};
 
 // Unit tests also run in a real browser with `wasm-pack test` / `wasm-bindgen-test-runner`. The marker is a
 // link-section byte, so repeating it in another module is harmless.

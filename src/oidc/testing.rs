@@ -11,6 +11,7 @@ use url::Url;
 use super::authorize::PendingSignIn;
 use super::config::Config;
 use super::discovery::{ProviderMetadata, parse_metadata};
+use super::id_token::{Expectations, IdTokenClaims, decode, validate_claims};
 use super::secret::{IdToken, Nonce, PkceVerifier, State};
 
 pub const ISSUER: &str = "https://id.example/realms/demo";
@@ -114,6 +115,18 @@ pub fn id_token(claims: &Value) -> IdToken {
         claims,
         b"sig",
     ))
+}
+
+pub fn validated_claims() -> IdTokenClaims {
+    let nonce = Nonce::new(NONCE.into());
+    let expected = Expectations {
+        issuer: ISSUER,
+        client_id: CLIENT_ID,
+        nonce: &nonce,
+        now: NOW,
+        leeway: 60,
+    };
+    validate_claims(&decode(&id_token(&valid_claims())).unwrap(), &expected).unwrap()
 }
 
 #[derive(Debug)]

@@ -1,0 +1,177 @@
+//! Provider sign-out (OpenID Connect RP-Initiated Logout 1.0): the end-session URL (section 2) and the check of the
+//! `state` the provider sends back (section 3). Must not clear storage or navigate: the caller clears local tokens
+//! first, then sends the browser to the URL.
+
+use thiserror::Error;
+use url::Url;
+
+use super::config::Config;
+use super::discovery::ProviderMetadata;
+use super::secret::{IdToken, State};
+
+/// The parameters this module sets on the end-session endpoint (copies already on it are dropped).
+const LOGOUT_PARAMS: &[&str] = &[
+    "id_token_hint",
+    "post_logout_redirect_uri",
+    "client_id",
+    "state",
+];
+
+/// What the browser strips from the address bar when the provider sends the user back.
+pub const LOGOUT_RETURN_PARAMS: &[&str] = &["state"];
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum LogoutError {
+    /// The provider publishes no `end_session_endpoint`: its session cannot be ended from the app, only ours.
+    #[error("the provider does not support signing out from the app (no end_session_endpoint)")]
+    NotSupported,
+    #[error("the sign-out return has no state")]
+    MissingState,
+    #[error("the sign-out return repeats `state`")]
+    DuplicateState,
+    #[error("the sign-out return's state does not match the sign-out request")]
+    StateMismatch,
+}
+
+/// RP-Initiated Logout 1.0 section 2: a GET to `end_session_endpoint` with `id_token_hint` (RECOMMENDED, so the
+/// provider knows whose session to end and may skip its confirmation), `post_logout_redirect_uri` (registered in
+/// advance), `client_id` (lets the provider check the redirect URI even if the hint has expired) and `state`
+/// ("Opaque value used by the RP to maintain state between the logout request and the callback").
+pub fn end_session_url(
+    config: &Config,
+    metadata: &ProviderMetadata,
+    id_token: &IdToken,
+    state: &State,
+) -> Result<Url, LogoutError> {
+    let mut url = metadata
+        .end_session_endpoint
+        .clone()
+        .ok_or(LogoutError::NotSupported)?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !LOGOUT_PARAMS.contains(&name.as_ref()))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    url.set_query(None);
+    url.query_pairs_mut()
+        .extend_pairs(kept)
+        .append_pair("id_token_hint", id_token.secret())
+        .append_pair(
+            "post_logout_redirect_uri",
+            config.post_logout_redirect_uri.as_str(),
+        )
+        .append_pair("client_id", &config.client_id)
+        .append_pair("state", state.secret());
+    Ok(url)
+}
+
+/// RP-Initiated Logout 1.0 section 3: "If the state parameter was included in the logout request, the OP passes
+/// this value back to the RP using the state query parameter when redirecting the User Agent back to the RP."
+/// The returned value must equal the one we sent, so a forged "you are signed out" redirect is recognized.
+pub fn verify_logout_return(url: &Url, expected: &State) -> Result<(), LogoutError> {
+    let mut states = url
+        .query_pairs()
+        .filter(|(name, _)| name == "state")
+        .map(|(_, value)| value);
+    let state = states.next().ok_or(LogoutError::MissingState)?;
+    if states.next().is_some() {
+        return Err(LogoutError::DuplicateState);
+    }
+    if state != expected.secret() {
+        return Err(LogoutError::StateMismatch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oidc::testing::{config, metadata};
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn end_session_url_is_exactly_encoded() {
+        let mut config = config();
+        config.post_logout_redirect_uri =
+            Url::parse("https://app.example/signed-out?from=app&x=a b").unwrap();
+        config.client_id = "spa client/1".into();
+        let url = end_session_url(
+            &config,
+            &metadata(),
+            &IdToken::new("eyJh.eyJz.c2ln".into()),
+            &State::new("st+/=&?".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://id.example/realms/demo/protocol/openid-connect/logout\
+             ?id_token_hint=eyJh.eyJz.c2ln\
+             &post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fsigned-out%3Ffrom%3Dapp%26x%3Da%2520b\
+             &client_id=spa+client%2F1\
+             &state=st%2B%2F%3D%26%3F"
+        );
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[3], ("state".to_string(), "st+/=&?".to_string()));
+        assert_eq!(
+            pairs[2],
+            ("client_id".to_string(), "spa client/1".to_string())
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn endpoint_query_is_kept_without_duplicates() {
+        let mut metadata = metadata();
+        metadata.end_session_endpoint =
+            Some(Url::parse("https://id.example/logout?tenant=t&state=old").unwrap());
+        let url = end_session_url(
+            &config(),
+            &metadata,
+            &IdToken::new("a.b.c".into()),
+            &State::new("s".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://id.example/logout?tenant=t&id_token_hint=a.b.c\
+             &post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F&client_id=spa&state=s"
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn not_supported_without_end_session_endpoint() {
+        let mut metadata = metadata();
+        metadata.end_session_endpoint = None;
+        let result = end_session_url(
+            &config(),
+            &metadata,
+            &IdToken::new("a.b.c".into()),
+            &State::new("s".into()),
+        );
+        assert_eq!(result, Err(LogoutError::NotSupported));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn logout_return_state_must_match() {
+        let expected = State::new("st+/=".into());
+        let url = |query: &str| Url::parse(&format!("https://app.example/?{query}")).unwrap();
+        assert_eq!(
+            verify_logout_return(&url("state=st%2B%2F%3D"), &expected),
+            Ok(())
+        );
+        assert_eq!(
+            verify_logout_return(&url(""), &expected),
+            Err(LogoutError::MissingState)
+        );
+        assert_eq!(
+            verify_logout_return(&url("state=other"), &expected),
+            Err(LogoutError::StateMismatch)
+        );
+        assert_eq!(
+            verify_logout_return(&url("state=st%2B%2F%3D&state=st%2B%2F%3D"), &expected),
+            Err(LogoutError::DuplicateState)
+        );
+    }
+}

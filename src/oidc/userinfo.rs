@@ -1,0 +1,196 @@
+//! The UserInfo request (OIDC Core 5.3) and the subject check on its response (5.3.2). HTTP is the injected
+//! `AsyncHttpClient`; this module must not touch the network or any browser API itself, and no error it returns
+//! carries the access token or the response body.
+
+use oauth2::http::{self, HeaderValue, Method, header};
+use oauth2::{AsyncHttpClient, HttpRequest};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use url::Url;
+
+use super::secret::AccessToken;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum UserInfoError {
+    #[error("the access token cannot be put in an Authorization header")]
+    InvalidAccessToken,
+    #[error("the userinfo request could not be built")]
+    Request(#[source] http::Error),
+    #[error("the userinfo request could not be sent")]
+    Http(#[source] Box<dyn std::error::Error + 'static>),
+    #[error("the userinfo endpoint answered with HTTP status {status}")]
+    Status { status: u16 },
+    /// Only the parser's message is kept (it names the field, not the body's contents).
+    #[error("the userinfo response is not the expected JSON")]
+    Malformed(#[source] serde_json::Error),
+    #[error("the userinfo response has no sub")]
+    MissingSubject,
+    #[error("the userinfo response is about another user (sub does not match the ID token)")]
+    SubjectMismatch,
+}
+
+/// The wire shape: every field optional, so that a missing `sub` is its own error.
+#[derive(Deserialize)]
+struct UserInfoResponse {
+    sub: Option<String>,
+    name: Option<String>,
+    preferred_username: Option<String>,
+    email: Option<String>,
+}
+
+/// GETs the UserInfo endpoint with the access token and returns the claims, but only when they are about the user
+/// of the ID token.
+pub async fn fetch_userinfo<C>(
+    http: &C,
+    endpoint: &Url,
+    access_token: &AccessToken,
+    expected_sub: &str,
+) -> Result<UserInfo, UserInfoError>
+where
+    C: for<'c> AsyncHttpClient<'c>,
+{
+    // RFC 6750 2.1: `Authorization: Bearer <token>`, the method the spec says resource servers MUST support, and
+    // the one that keeps the token out of URLs (RFC 9700 4.3.2) and bodies.
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", access_token.secret()))
+        .map_err(|_| UserInfoError::InvalidAccessToken)?;
+    authorization.set_sensitive(true);
+    let request: HttpRequest = http::Request::builder()
+        .method(Method::GET)
+        .uri(endpoint.as_str())
+        .header(header::AUTHORIZATION, authorization)
+        .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+        .body(Vec::new())
+        .map_err(UserInfoError::Request)?;
+
+    let response = http
+        .call(request)
+        .await
+        .map_err(|error| UserInfoError::Http(Box::new(error)))?;
+    // OIDC Core 5.3.2: a successful response is 200 with a JSON object (signed or encrypted responses are not
+    // registered by this client, so `application/jwt` would fail to parse below).
+    if response.status() != http::StatusCode::OK {
+        return Err(UserInfoError::Status {
+            status: response.status().as_u16(),
+        });
+    }
+    let body: UserInfoResponse =
+        serde_json::from_slice(response.body()).map_err(UserInfoError::Malformed)?;
+
+    // OIDC Core 5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim in
+    // the ID Token; if they do not match, the UserInfo Response values MUST NOT be used." (Token substitution,
+    // OIDC Core 16.11.)
+    let sub = body.sub.ok_or(UserInfoError::MissingSubject)?;
+    if sub != expected_sub {
+        return Err(UserInfoError::SubjectMismatch);
+    }
+    Ok(UserInfo {
+        sub,
+        name: body.name,
+        preferred_username: body.preferred_username,
+        email: body.email,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oidc::testing::{FakeHttpError, respond};
+    use futures::executor::block_on;
+    use oauth2::HttpResponse;
+
+    const ENDPOINT: &str = "https://id.example/realms/demo/protocol/openid-connect/userinfo";
+
+    fn fetch(status: u16, body: &str) -> Result<UserInfo, UserInfoError> {
+        let client = |request: HttpRequest| {
+            assert_eq!(request.method(), Method::GET);
+            assert_eq!(request.uri().to_string(), ENDPOINT);
+            assert_eq!(request.headers()[header::AUTHORIZATION], "Bearer at-secret");
+            assert!(request.body().is_empty());
+            respond(status, Some("application/json"), body)
+        };
+        block_on(fetch_userinfo(
+            &client,
+            &Url::parse(ENDPOINT).unwrap(),
+            &AccessToken::new("at-secret".into()),
+            "user-1",
+        ))
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn returns_the_claims_for_the_same_subject() {
+        let info = fetch(
+            200,
+            r#"{"sub":"user-1","name":"Ada Lovelace","preferred_username":"ada","email":"ada@example.com","x":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            info,
+            UserInfo {
+                sub: "user-1".into(),
+                name: Some("Ada Lovelace".into()),
+                preferred_username: Some("ada".into()),
+                email: Some("ada@example.com".into()),
+            }
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn rejects_another_subject() {
+        let error = fetch(200, r#"{"sub":"user-2","name":"Mallory"}"#).unwrap_err();
+        assert!(matches!(error, UserInfoError::SubjectMismatch));
+        assert!(matches!(
+            fetch(200, r#"{"name":"Nobody"}"#),
+            Err(UserInfoError::MissingSubject)
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn rejects_error_statuses_and_bodies_without_echoing_them() {
+        let error = fetch(401, r#"{"error":"invalid_token"}"#).unwrap_err();
+        assert!(matches!(error, UserInfoError::Status { status: 401 }));
+        let error = fetch(200, "<html>at-secret</html>").unwrap_err();
+        assert!(matches!(error, UserInfoError::Malformed(_)));
+        assert!(!format!("{error} {:?}", std::error::Error::source(&error)).contains("at-secret"));
+        assert!(matches!(
+            fetch(200, r#"{"sub":5}"#),
+            Err(UserInfoError::Malformed(_))
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn transport_errors_and_unusable_tokens_are_typed() {
+        let failing = |_request: HttpRequest| async { Err::<HttpResponse, _>(FakeHttpError) };
+        let endpoint = Url::parse(ENDPOINT).unwrap();
+        let result = block_on(fetch_userinfo(
+            &failing,
+            &endpoint,
+            &AccessToken::new("at".into()),
+            "user-1",
+        ));
+        assert!(matches!(result, Err(UserInfoError::Http(_))));
+        let result = block_on(fetch_userinfo(
+            &failing,
+            &endpoint,
+            &AccessToken::new("bad\ntoken".into()),
+            "user-1",
+        ));
+        let error = result.unwrap_err();
+        assert!(matches!(error, UserInfoError::InvalidAccessToken));
+        assert!(!error.to_string().contains("bad"));
+    }
+}
