@@ -2,25 +2,52 @@
 //!
 //! Each variant keeps the protocol layer's error as its source; none of them holds a token.
 
+use std::fmt;
+
 use crate::browser::http::HttpError;
 use crate::browser::storage::StorageError;
+use crate::browser::webcrypto::WebCryptoError;
 use crate::oidc::{
-    callback::CallbackError, config::ConfigError, discovery::DiscoveryError,
-    id_token::IdTokenError, logout::LogoutError, token::TokenError, userinfo::UserInfoError,
+    callback::CallbackError,
+    config::ConfigError,
+    discovery::DiscoveryError,
+    id_token::IdTokenError,
+    jwks::{JwksError, KeySelectionError},
+    logout::LogoutError,
+    token::TokenError,
+    userinfo::UserInfoError,
 };
+
+/// The JSON documents the app fetches with a plain GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    Config,
+    Discovery,
+    Jwks,
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Document::Config => "config.json",
+            Document::Discovery => "the provider's discovery document",
+            Document::Jwks => "the provider's signing keys (jwks_uri)",
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("config.json could not be loaded: {0}")]
-    ConfigUnreachable(#[source] HttpError),
-    #[error("config.json could not be loaded: the server answered HTTP {0}")]
-    ConfigStatus(u16),
+    #[error("{document} could not be loaded: {source}")]
+    Unreachable {
+        document: Document,
+        #[source]
+        source: HttpError,
+    },
+    #[error("{document} could not be loaded: the server answered HTTP {status}")]
+    Status { document: Document, status: u16 },
     #[error("config.json is invalid: {0}")]
     Config(#[from] ConfigError),
-    #[error("the provider's discovery document could not be fetched: {0}")]
-    DiscoveryUnreachable(#[source] HttpError),
-    #[error("the provider's discovery document could not be fetched: HTTP {0}")]
-    DiscoveryStatus(u16),
     #[error("the provider's discovery document was rejected: {0}")]
     Discovery(#[from] DiscoveryError),
     #[error("the sign-in response was rejected: {0}")]
@@ -29,6 +56,14 @@ pub enum AuthError {
     Token(#[from] TokenError),
     #[error("the ID token was rejected: {0}")]
     IdToken(#[from] IdTokenError),
+    #[error("the provider's signing keys were rejected: {0}")]
+    Jwks(#[from] JwksError),
+    #[error("the ID token's signing key was not found: {0}")]
+    SigningKey(#[from] KeySelectionError),
+    #[error("the ID token's signature could not be checked: {0}")]
+    WebCrypto(#[from] WebCryptoError),
+    #[error("the ID token's signature is invalid (OIDC Core 3.1.3.7 step 6)")]
+    BadSignature,
     #[error("the user info was rejected: {0}")]
     UserInfo(#[from] UserInfoError),
     #[error("sign-out failed: {0}")]
@@ -54,7 +89,15 @@ impl AuthError {
     pub fn is_config(&self) -> bool {
         matches!(
             self,
-            AuthError::ConfigUnreachable(_) | AuthError::ConfigStatus(_) | AuthError::Config(_)
+            AuthError::Config(_)
+                | AuthError::Unreachable {
+                    document: Document::Config,
+                    ..
+                }
+                | AuthError::Status {
+                    document: Document::Config,
+                    ..
+                }
         )
     }
 }

@@ -1,4 +1,4 @@
-//! Thin browser effects: sessionStorage, the address bar, fetch, the clock and randomness.
+//! Thin browser effects: sessionStorage, the address bar, fetch, the clock, randomness and WebCrypto.
 //!
 //! Nothing here makes a protocol decision; every rule lives in `crate::oidc`.
 
@@ -6,3 +6,4 @@ pub mod clock;
 pub mod http;
 pub mod location;
 pub mod storage;
+pub mod webcrypto;

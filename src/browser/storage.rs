@@ -5,10 +5,12 @@
 //! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
 
 use gloo_storage::{SessionStorage, Storage};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use url::Url;
 
 use crate::oidc::authorize::PendingSignIn;
 use crate::oidc::discovery::ProviderMetadata;
+use crate::oidc::jwks::JwkSet;
 use crate::oidc::secret::State;
 use crate::oidc::session::Session;
 
@@ -19,6 +21,7 @@ pub const PREFIX: &str = "yew-oidc:";
 pub mod keys {
     pub const SESSION: &str = "yew-oidc:session";
     pub const METADATA: &str = "yew-oidc:metadata";
+    pub const JWKS: &str = "yew-oidc:jwks";
     pub const PENDING: &str = "yew-oidc:pending:";
     pub const LOGOUT_STATE: &str = "yew-oidc:logout-state";
 }
@@ -90,6 +93,30 @@ pub fn load_metadata(issuer: &str) -> Option<ProviderMetadata> {
 
 pub fn save_metadata(metadata: &ProviderMetadata) -> Result<(), StorageError> {
     write(keys::METADATA, metadata)
+}
+
+/// The provider's signing keys, cached for the session together with the `jwks_uri` they came from.
+#[derive(Serialize, Deserialize)]
+struct CachedJwks {
+    jwks_uri: String,
+    keys: JwkSet,
+}
+
+pub fn load_jwks(jwks_uri: &Url) -> Option<JwkSet> {
+    read::<CachedJwks>(keys::JWKS)
+        .found()
+        .filter(|cached| cached.jwks_uri == jwks_uri.as_str())
+        .map(|cached| cached.keys)
+}
+
+pub fn save_jwks(jwks_uri: &Url, keys: &JwkSet) -> Result<(), StorageError> {
+    write(
+        keys::JWKS,
+        &CachedJwks {
+            jwks_uri: jwks_uri.to_string(),
+            keys: keys.clone(),
+        },
+    )
 }
 
 fn pending_key(state: &State) -> String {

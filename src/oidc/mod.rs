@@ -18,6 +18,7 @@ pub mod callback;
 pub mod config;
 pub mod discovery;
 pub mod id_token;
+pub mod jwks;
 pub mod logout;
 pub mod pkce;
 pub mod secret;
@@ -37,6 +38,9 @@ pub use discovery::{DiscoveryError, ProviderMetadata, discovery_url, parse_metad
 pub use id_token::{
     Expectations, IdTokenClaims, IdTokenError, JoseHeader, Jws, SigningAlgorithm, decode,
     validate_claims,
+};
+pub use jwks::{
+    JwkSet, JwksError, KeySelectionError, WebCryptoAlgorithm, parse_jwks, select_key, webcrypto,
 };
 pub use logout::{LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return};
 pub use secret::{

@@ -1,0 +1,315 @@
+//! The provider's signing keys (JWKS, RFC 7517) and the choice of the one key that may verify an ID token.
+//!
+//! This module decides *which* key and *which* WebCrypto algorithm; it never verifies anything itself (the
+//! browser does, with `SubtleCrypto.verify`), and it never fetches: the caller passes the JWKS body in.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use super::id_token::{JoseHeader, SigningAlgorithm};
+
+/// One public key, reduced to the members that matter for choosing and importing it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwk {
+    pub kty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// RFC 7517 4.2: "sig" or "enc".
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_ops: Option<Vec<String>>,
+    /// RSA modulus and exponent (RFC 7518 6.3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// EC and OKP curve and coordinates (RFC 7518 6.2.1, RFC 8037 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+}
+
+/// A provider's key set. Keys this client cannot read (other key types, private members missing) are
+/// dropped when parsing rather than failing the whole set: one exotic key must not lock every user out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
+#[derive(Debug, Error)]
+pub enum JwksError {
+    #[error("the provider's key set (jwks_uri) is not a JSON object with a `keys` array")]
+    Malformed,
+}
+
+/// Why no key could be chosen for a token (OIDC Core 10.1.1).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KeySelectionError {
+    #[error(
+        "the ID token was signed with key `{kid}`, which the provider's key set does not contain"
+    )]
+    UnknownKid { kid: String },
+    #[error("the provider's key set has no key usable for {alg} signatures")]
+    NoSuitableKey { alg: &'static str },
+    #[error(
+        "the ID token names no key (`kid`) and the provider's key set has several keys for {alg}"
+    )]
+    AmbiguousKey { alg: &'static str },
+}
+
+impl KeySelectionError {
+    /// Whether fetching the key set again may help: the provider may have rotated its keys since the
+    /// cached copy was taken (OIDC Core 10.1.1). An ambiguous choice will not resolve itself.
+    pub fn may_be_rotation(&self) -> bool {
+        !matches!(self, KeySelectionError::AmbiguousKey { .. })
+    }
+}
+
+/// Parses a JWKS document (RFC 7517 5).
+pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
+    let document: Value = serde_json::from_slice(body).map_err(|_| JwksError::Malformed)?;
+    let keys = document
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or(JwksError::Malformed)?;
+    Ok(JwkSet {
+        keys: keys
+            .iter()
+            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .collect(),
+    })
+}
+
+/// The key that verifies a token with this header and (already vetted) algorithm.
+///
+/// OIDC Core 10.1: with a `kid`, exactly that key; without one, the key only if it is the single key fit for
+/// the algorithm. A key is fit when its type and curve match the algorithm, its `use` (if any) is "sig", its
+/// `key_ops` (if any) include "verify", and its `alg` (if any) is the token's (RFC 7517 4.2–4.4).
+pub fn select_key<'a>(
+    set: &'a JwkSet,
+    header: &JoseHeader,
+    alg: SigningAlgorithm,
+) -> Result<&'a Jwk, KeySelectionError> {
+    let mut fit = set.keys.iter().filter(|key| is_fit(key, alg));
+    match &header.kid {
+        Some(kid) => fit
+            .find(|key| key.kid.as_deref() == Some(kid.as_str()))
+            .ok_or_else(|| KeySelectionError::UnknownKid { kid: kid.clone() }),
+        None => match (fit.next(), fit.next()) {
+            (Some(key), None) => Ok(key),
+            (None, _) => Err(KeySelectionError::NoSuitableKey { alg: alg.name() }),
+            (Some(_), Some(_)) => Err(KeySelectionError::AmbiguousKey { alg: alg.name() }),
+        },
+    }
+}
+
+fn is_fit(key: &Jwk, alg: SigningAlgorithm) -> bool {
+    let shape = match webcrypto(alg).family {
+        KeyFamily::Rsa => key.kty == "RSA" && key.n.is_some() && key.e.is_some(),
+        KeyFamily::Ec(curve) => {
+            key.kty == "EC"
+                && key.crv.as_deref() == Some(curve)
+                && key.x.is_some()
+                && key.y.is_some()
+        }
+        KeyFamily::Okp => {
+            key.kty == "OKP" && key.crv.as_deref() == Some("Ed25519") && key.x.is_some()
+        }
+    };
+    shape
+        && key.use_.as_deref().is_none_or(|use_| use_ == "sig")
+        && key
+            .key_ops
+            .as_ref()
+            .is_none_or(|ops| ops.iter().any(|op| op == "verify"))
+        && key
+            .alg
+            .as_deref()
+            .is_none_or(|key_alg| key_alg == alg.name())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFamily {
+    Rsa,
+    /// The JWK `crv` and WebCrypto `namedCurve`.
+    Ec(&'static str),
+    Okp,
+}
+
+/// How WebCrypto must import the key and verify the signature for an algorithm (RFC 7518 3.3–3.5,
+/// RFC 8037 3.1; W3C WebCrypto). ECDSA signatures in a JWS are the raw `r || s` form WebCrypto expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WebCryptoAlgorithm {
+    /// `name` in the WebCrypto algorithm dictionaries.
+    pub name: &'static str,
+    /// `hash` for RSA import and ECDSA verify; `None` for Ed25519.
+    pub hash: Option<&'static str>,
+    /// `saltLength` for RSA-PSS: the hash length, per RFC 7518 3.5.
+    pub salt_length: Option<u32>,
+    pub family: KeyFamily,
+}
+
+pub fn webcrypto(alg: SigningAlgorithm) -> WebCryptoAlgorithm {
+    use SigningAlgorithm::*;
+    let (name, hash, salt_length, family) = match alg {
+        Rs256 => ("RSASSA-PKCS1-v1_5", Some("SHA-256"), None, KeyFamily::Rsa),
+        Rs384 => ("RSASSA-PKCS1-v1_5", Some("SHA-384"), None, KeyFamily::Rsa),
+        Rs512 => ("RSASSA-PKCS1-v1_5", Some("SHA-512"), None, KeyFamily::Rsa),
+        Ps256 => ("RSA-PSS", Some("SHA-256"), Some(32), KeyFamily::Rsa),
+        Ps384 => ("RSA-PSS", Some("SHA-384"), Some(48), KeyFamily::Rsa),
+        Ps512 => ("RSA-PSS", Some("SHA-512"), Some(64), KeyFamily::Rsa),
+        Es256 => ("ECDSA", Some("SHA-256"), None, KeyFamily::Ec("P-256")),
+        Es384 => ("ECDSA", Some("SHA-384"), None, KeyFamily::Ec("P-384")),
+        Es512 => ("ECDSA", Some("SHA-512"), None, KeyFamily::Ec("P-521")),
+        EdDsa => ("Ed25519", None, None, KeyFamily::Okp),
+    };
+    WebCryptoAlgorithm {
+        name,
+        hash,
+        salt_length,
+        family,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rsa(kid: Option<&str>) -> Value {
+        let mut key = json!({"kty": "RSA", "n": "sXch", "e": "AQAB"});
+        if let Some(kid) = kid {
+            key["kid"] = json!(kid);
+        }
+        key
+    }
+
+    fn ec(kid: &str, crv: &str) -> Value {
+        json!({"kty": "EC", "kid": kid, "crv": crv, "x": "f83O", "y": "x_FE"})
+    }
+
+    fn set(keys: Vec<Value>) -> JwkSet {
+        parse_jwks(json!({ "keys": keys }).to_string().as_bytes()).unwrap()
+    }
+
+    fn header(kid: Option<&str>) -> JoseHeader {
+        JoseHeader {
+            alg: "RS256".into(),
+            kid: kid.map(Into::into),
+            typ: None,
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_kid_picks_exactly_that_key() {
+        let keys = set(vec![rsa(Some("old")), rsa(Some("new"))]);
+        let key = select_key(&keys, &header(Some("new")), SigningAlgorithm::Rs256).unwrap();
+        assert_eq!(key.kid.as_deref(), Some("new"));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn an_unknown_kid_asks_for_a_refetch() {
+        let keys = set(vec![rsa(Some("old"))]);
+        let error = select_key(&keys, &header(Some("new")), SigningAlgorithm::Rs256).unwrap_err();
+        assert_eq!(error, KeySelectionError::UnknownKid { kid: "new".into() });
+        assert!(error.may_be_rotation());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn without_a_kid_a_single_fit_key_is_used() {
+        // The EC key is not fit for RS256, so the RSA key is the only candidate.
+        let keys = set(vec![rsa(None), ec("ec", "P-256")]);
+        assert!(select_key(&keys, &header(None), SigningAlgorithm::Rs256).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn without_a_kid_several_fit_keys_are_ambiguous() {
+        let keys = set(vec![rsa(Some("a")), rsa(Some("b"))]);
+        let error = select_key(&keys, &header(None), SigningAlgorithm::Rs256).unwrap_err();
+        assert_eq!(error, KeySelectionError::AmbiguousKey { alg: "RS256" });
+        assert!(!error.may_be_rotation());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_key_with_the_right_kid_but_wrong_type_is_not_used() {
+        let keys = set(vec![ec("k", "P-256")]);
+        assert_eq!(
+            select_key(&keys, &header(Some("k")), SigningAlgorithm::Rs256),
+            Err(KeySelectionError::UnknownKid { kid: "k".into() })
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn curves_must_match_the_algorithm() {
+        let keys = set(vec![ec("k", "P-384")]);
+        assert!(select_key(&keys, &header(Some("k")), SigningAlgorithm::Es256).is_err());
+        assert!(select_key(&keys, &header(Some("k")), SigningAlgorithm::Es384).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn use_key_ops_and_alg_of_the_key_are_honoured() {
+        let mut enc = rsa(Some("k"));
+        enc["use"] = json!("enc");
+        let mut sign_only = rsa(Some("k"));
+        sign_only["key_ops"] = json!(["sign"]);
+        let mut ps = rsa(Some("k"));
+        ps["alg"] = json!("PS256");
+        for key in [enc, sign_only, ps] {
+            let keys = set(vec![key.clone()]);
+            assert!(
+                select_key(&keys, &header(Some("k")), SigningAlgorithm::Rs256).is_err(),
+                "{key} must not verify RS256"
+            );
+        }
+        let mut sig = rsa(Some("k"));
+        sig["use"] = json!("sig");
+        sig["alg"] = json!("RS256");
+        sig["key_ops"] = json!(["verify"]);
+        assert!(select_key(&set(vec![sig]), &header(Some("k")), SigningAlgorithm::Rs256).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn an_empty_set_has_no_suitable_key() {
+        assert_eq!(
+            select_key(&JwkSet::default(), &header(None), SigningAlgorithm::Es256),
+            Err(KeySelectionError::NoSuitableKey { alg: "ES256" })
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn unreadable_keys_are_dropped_and_a_non_set_is_rejected() {
+        let keys = set(vec![json!({"kty": 7}), json!("nope"), rsa(Some("ok"))]);
+        assert_eq!(keys.keys.len(), 1);
+        assert!(parse_jwks(b"{\"keys\": {}}").is_err());
+        assert!(parse_jwks(b"<html>").is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn webcrypto_parameters_follow_rfc_7518() {
+        let ps = webcrypto(SigningAlgorithm::Ps384);
+        assert_eq!(
+            (ps.name, ps.hash, ps.salt_length),
+            ("RSA-PSS", Some("SHA-384"), Some(48))
+        );
+        let es = webcrypto(SigningAlgorithm::Es512);
+        assert_eq!((es.name, es.family), ("ECDSA", KeyFamily::Ec("P-521")));
+        assert_eq!(webcrypto(SigningAlgorithm::EdDsa).hash, None);
+    }
+}
