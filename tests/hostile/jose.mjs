@@ -1,0 +1,49 @@
+// The hostile provider's signing keys and compact JWS, with node:crypto only. Keys are made fresh at every start;
+// `makeKeys` is the only function here with a cost, and nothing runs on import, so the spec can import cases.mjs
+// (which imports this) without generating keys.
+
+import { generateKeyPairSync, sign } from 'node:crypto';
+
+const encode = (json) => Buffer.from(JSON.stringify(json)).toString('base64url');
+
+function keyPair(kid, alg) {
+  const { privateKey, publicKey } = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid, alg, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg } };
+}
+
+/**
+ * The keys, by the names the case table uses. `rs256` and `es256` are published in every JWKS unless a case says
+ * otherwise; `rogue` is never published; `next` appears only once `key-rotation` has rotated.
+ */
+export function makeKeys() {
+  return {
+    rs256: keyPair('hostile-rs256', 'RS256'),
+    es256: keyPair('hostile-es256', 'ES256'),
+    rogue: keyPair('rogue-rs256', 'RS256'),
+    next: keyPair('rotated-rs256', 'RS256'),
+  };
+}
+
+/** RFC 7515 7.1 compact serialization. ES256 signatures are the raw r || s of RFC 7518 3.4, as WebCrypto wants. */
+export function signJws(key, header, claims) {
+  const input = `${encode(header)}.${encode(claims)}`;
+  const signature = key.alg === 'ES256'
+    ? sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
+    : sign('sha256', Buffer.from(input), key.privateKey); // RSASSA-PKCS1-v1_5, RFC 7518 3.3
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** An Unsecured JWS (RFC 7519 6): empty signature. */
+export function unsignedJws(header, claims) {
+  return `${encode(header)}.${encode(claims)}.`;
+}
+
+/** The same token with its signature's last byte flipped: well-formed, but the signature no longer verifies. */
+export function flipLastSignatureByte(jws) {
+  const [header, payload, signature] = jws.split('.');
+  const bytes = Buffer.from(signature, 'base64url');
+  bytes[bytes.length - 1] ^= 0x01;
+  return `${header}.${payload}.${bytes.toString('base64url')}`;
+}
