@@ -5,5 +5,6 @@
 pub mod clock;
 pub mod http;
 pub mod location;
+pub mod panic;
 pub mod storage;
 pub mod webcrypto;

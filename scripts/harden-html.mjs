@@ -1,0 +1,45 @@
+// Trunk post-build hook: makes dist/index.html work under a strict Content-Security-Policy.
+//
+// Trunk inlines a small module script that boots the wasm. A strict policy allows no inline script, so the
+// script moves into its own file (named by its hash, so CDNs may cache it forever), and the policy goes into a
+// <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. Release builds only get the policy, because
+// `trunk serve` injects its own inline live-reload script in development.
+//
+// CSP_CONNECT_SRC overrides where fetch may go (default: same origin, any https origin, and the loopback
+// providers used in development and tests). Tighten it to your provider's origin in production.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const staging = process.env.TRUNK_STAGING_DIR;
+if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
+const release = process.env.TRUNK_PROFILE === 'release';
+const connectSrc = process.env.CSP_CONNECT_SRC || "'self' https: http://127.0.0.1:* http://localhost:*";
+
+const htmlPath = join(staging, 'index.html');
+let html = readFileSync(htmlPath, 'utf8');
+
+const inline = /<script type="module">([\s\S]*?)<\/script>/;
+const match = html.match(inline);
+if (!match) throw new Error('no inline module script found in index.html: has Trunk changed its output?');
+const boot = match[1].trim() + '\n';
+const digest = createHash('sha384').update(boot).digest();
+const name = `boot-${digest.toString('hex').slice(0, 16)}.js`;
+writeFileSync(join(staging, name), boot);
+html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"></script>`);
+
+if (release) {
+  const policy = [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src ${connectSrc}`,
+    "base-uri 'self'",
+    "form-action 'none'",
+  ].join('; ');
+  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
+  if (!html.includes('Content-Security-Policy')) throw new Error('could not insert the Content-Security-Policy');
+}
+
+writeFileSync(htmlPath, html);
