@@ -1,5 +1,6 @@
 // End-to-end tests: Debian's Chromium (never a downloaded browser) drives the release build of the app, served
-// by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000.
+// by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000 and, in hostile.spec.mjs,
+// the hostile providers of tests/hostile on 127.0.0.1:9100.
 //
 //   trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
 
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { defineConfig } from '@playwright/test';
 
+import { HOSTILE } from '../hostile/cases.mjs';
 import { APP, PROVIDER } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,6 +72,13 @@ export default defineConfig({
       command: 'node tests/provider/server.mjs',
       url: `${PROVIDER}/.well-known/openid-configuration`,
       env: { PROVIDER_PORT: new URL(PROVIDER).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'hostile',
+      command: 'node tests/hostile/server.mjs',
+      url: `${HOSTILE}/good/.well-known/openid-configuration`,
+      env: { HOSTILE_PORT: new URL(HOSTILE).port },
     },
     {
       ...serverDefaults,
