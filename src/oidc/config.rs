@@ -11,6 +11,8 @@ pub const DEFAULT_SCOPE: &str = "openid profile email";
 pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
 /// Largest leeway accepted: a bigger one would quietly disable the `exp` check.
 pub const MAX_LEEWAY_SECONDS: u64 = 300;
+/// Renew this many seconds before the access token expires.
+pub const DEFAULT_RENEW_MARGIN_SECONDS: u64 = 60;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -22,6 +24,8 @@ pub struct Config {
     pub redirect_uri: Url,
     pub post_logout_redirect_uri: Url,
     pub leeway_seconds: u64,
+    /// Renew the access token this long before it expires (when a refresh token is held).
+    pub renew_margin_seconds: u64,
 }
 
 #[derive(Debug, Error)]
@@ -80,10 +84,22 @@ impl Config {
 
         let client_id = required_string(object, "client_id")?;
 
-        let scope = match optional_string(object, "scope")? {
+        let mut scope = match optional_string(object, "scope")? {
             Some(scope) => scope_with_openid(&scope),
             None => DEFAULT_SCOPE.to_string(),
         };
+        // OIDC Core 11: `offline_access` asks for a refresh token that outlives the provider session. Some
+        // providers (Keycloak, Auth0) issue refresh tokens only for it; others need no scope at all.
+        let offline_access = match object.get("offline_access") {
+            None | Some(Value::Null) => false,
+            Some(value) => value.as_bool().ok_or(ConfigError::WrongType {
+                field: "offline_access",
+                expected: "true or false",
+            })?,
+        };
+        if offline_access && !scope.split(' ').any(|item| item == "offline_access") {
+            scope.push_str(" offline_access");
+        }
 
         let mut base = base.clone();
         base.set_query(None);
@@ -106,13 +122,9 @@ impl Config {
         };
         check_redirect("post_logout_redirect_uri", &post_logout_redirect_uri)?;
 
-        let leeway_seconds = match object.get("leeway_seconds") {
-            None | Some(Value::Null) => DEFAULT_LEEWAY_SECONDS,
-            Some(value) => value.as_u64().ok_or(ConfigError::WrongType {
-                field: "leeway_seconds",
-                expected: "a non-negative integer",
-            })?,
-        };
+        let leeway_seconds = seconds(object, "leeway_seconds", DEFAULT_LEEWAY_SECONDS)?;
+        let renew_margin_seconds =
+            seconds(object, "renew_margin_seconds", DEFAULT_RENEW_MARGIN_SECONDS)?;
         if leeway_seconds > MAX_LEEWAY_SECONDS {
             return Err(ConfigError::LeewayTooLarge {
                 max: MAX_LEEWAY_SECONDS,
@@ -126,7 +138,23 @@ impl Config {
             redirect_uri,
             post_logout_redirect_uri,
             leeway_seconds,
+            renew_margin_seconds,
         })
+    }
+}
+
+/// An optional non-negative number of seconds.
+fn seconds(
+    object: &Map<String, Value>,
+    field: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value.as_u64().ok_or(ConfigError::WrongType {
+            field,
+            expected: "a non-negative integer",
+        }),
     }
 }
 
@@ -394,5 +422,39 @@ mod tests {
                 field: "redirect_uri"
             })
         ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn renewal_settings_default_and_parse() {
+        let minimal = parse(r#"{"issuer": "https://id.example", "client_id": "spa"}"#).unwrap();
+        assert_eq!(minimal.renew_margin_seconds, DEFAULT_RENEW_MARGIN_SECONDS);
+        assert!(!minimal.scope.contains("offline_access"));
+
+        let set = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa", "renew_margin_seconds": 5,
+                "offline_access": true, "scope": "openid email"}"#,
+        )
+        .unwrap();
+        assert_eq!(set.renew_margin_seconds, 5);
+        assert_eq!(set.scope, "openid email offline_access");
+
+        let twice = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa", "offline_access": true,
+                "scope": "openid offline_access"}"#,
+        )
+        .unwrap();
+        assert_eq!(twice.scope, "openid offline_access");
+
+        for (json, field) in [
+            (r#""renew_margin_seconds": -1"#, "renew_margin_seconds"),
+            (r#""offline_access": "yes""#, "offline_access"),
+        ] {
+            let error = parse(&format!(
+                r#"{{"issuer": "https://id.example", "client_id": "spa", {json}}}"#
+            ))
+            .unwrap_err();
+            assert!(error.to_string().contains(field), "{error}");
+        }
     }
 }

@@ -229,6 +229,12 @@ pub enum IdTokenError {
     NonceMismatch,
     #[error("the ID token has no sub")]
     MissingSubject,
+    #[error("the refreshed ID token names another user than the sign-in (OIDC Core 12.2)")]
+    RefreshChangedIdentity,
+    #[error("the refreshed ID token has other audiences than the sign-in (OIDC Core 12.2)")]
+    RefreshChangedAudience,
+    #[error("the refreshed ID token has another auth_time than the sign-in (OIDC Core 12.2)")]
+    RefreshChangedAuthTime,
 }
 
 /// Splits and decodes a compact JWS and applies the algorithm policy (OIDC Core 3.1.3.7 steps 1 and 7).
@@ -308,6 +314,22 @@ fn algorithm_policy(alg: &str) -> Result<SigningAlgorithm, IdTokenError> {
 /// Checks the claims of OIDC Core 3.1.3.7, in the spec's order, and returns them. Run it only on the token from
 /// this sign-in's token response, with the nonce of this sign-in's pending record.
 pub fn validate_claims(jws: &Jws, expected: &Expectations) -> Result<IdTokenClaims, IdTokenError> {
+    check_claims(jws, expected, NonceRule::Equals(expected.nonce.secret()))
+}
+
+/// What step 11 demands of the `nonce` claim.
+enum NonceRule<'a> {
+    /// A fresh sign-in: present and equal to the request's.
+    Equals(&'a str),
+    /// A refreshed token (OIDC Core 12.2 keeps the original's claims): absent, or the original's.
+    AbsentOrEquals(Option<&'a str>),
+}
+
+fn check_claims(
+    jws: &Jws,
+    expected: &Expectations,
+    nonce_rule: NonceRule,
+) -> Result<IdTokenClaims, IdTokenError> {
     let claims = &jws.claims;
 
     // Step 2: "The Issuer Identifier for the OpenID Provider (which is typically obtained during Discovery) MUST
@@ -371,9 +393,15 @@ pub fn validate_claims(jws: &Jws, expected: &Expectations) -> Result<IdTokenClai
     // Step 11: "If a nonce value was sent in the Authentication Request, a nonce Claim MUST be present and its value
     // checked to verify that it is the same value as the one that was sent in the Authentication Request." We always
     // send one; this is also the code-injection defense of RFC 9700 4.5.3.2.
-    let nonce = claims.nonce.as_deref().ok_or(IdTokenError::MissingNonce)?;
-    if nonce != expected.nonce.secret() {
-        return Err(IdTokenError::NonceMismatch);
+    match (nonce_rule, claims.nonce.as_deref()) {
+        (NonceRule::Equals(_), None) => return Err(IdTokenError::MissingNonce),
+        (NonceRule::Equals(sent), Some(nonce)) if nonce != sent => {
+            return Err(IdTokenError::NonceMismatch);
+        }
+        (NonceRule::AbsentOrEquals(original), Some(nonce)) if Some(nonce) != original => {
+            return Err(IdTokenError::NonceMismatch);
+        }
+        _ => {}
     }
 
     // OIDC Core 2: sub is REQUIRED, "A locally unique and never reassigned identifier within the Issuer for the
@@ -383,6 +411,44 @@ pub fn validate_claims(jws: &Jws, expected: &Expectations) -> Result<IdTokenClai
     }
 
     Ok(claims.clone())
+}
+
+/// Checks an ID token from a refresh (OIDC Core 12.2): the rules of 3.1.3.7 against the original sign-in's
+/// issuer and client, and then "its iss, sub, aud [and azp] Claim Value MUST be the same as in the ID Token
+/// issued when the original authentication occurred", and its `auth_time`, if any, is the original's.
+pub fn validate_refreshed_claims(
+    jws: &Jws,
+    original: &IdTokenClaims,
+    client_id: &str,
+    now: u64,
+    leeway: u64,
+) -> Result<IdTokenClaims, IdTokenError> {
+    // The nonce field is not consulted under `AbsentOrEquals`; the original's nonce is.
+    let unused = Nonce::new(String::new());
+    let expected = Expectations {
+        issuer: &original.iss,
+        client_id,
+        nonce: &unused,
+        now,
+        leeway,
+    };
+    let rule = NonceRule::AbsentOrEquals(original.nonce.as_deref());
+    let claims = check_claims(jws, &expected, rule)?;
+    // `check_claims` already held `iss` to the original's.
+    if claims.sub != original.sub {
+        return Err(IdTokenError::RefreshChangedIdentity);
+    }
+    let mut before = original.aud.clone();
+    let mut after = claims.aud.clone();
+    before.sort();
+    after.sort();
+    if before != after || claims.azp != original.azp {
+        return Err(IdTokenError::RefreshChangedAudience);
+    }
+    if claims.auth_time.is_some() && claims.auth_time != original.auth_time {
+        return Err(IdTokenError::RefreshChangedAuthTime);
+    }
+    Ok(claims)
 }
 
 fn header_string(
@@ -825,5 +891,63 @@ mod tests {
         )
         .unwrap();
         assert_eq!(single.aud, vec!["spa"]);
+    }
+
+    fn refreshed(change: &str, value: Value) -> Result<IdTokenClaims, IdTokenError> {
+        let original = check(&id_token(&valid_claims())).unwrap();
+        validate_refreshed_claims(
+            &decode(&with_claim(change, value))?,
+            &original,
+            CLIENT_ID,
+            NOW,
+            60,
+        )
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refreshed_token_may_drop_the_nonce_and_renew_iat() {
+        assert!(refreshed("nonce", Value::Null).is_ok());
+        assert!(refreshed("iat", json!(NOW)).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refreshed_token_keeps_the_original_identity() {
+        assert!(matches!(
+            refreshed("sub", json!("mallory")),
+            Err(IdTokenError::RefreshChangedIdentity)
+        ));
+        assert!(matches!(
+            refreshed("iss", json!("https://evil.example")),
+            Err(IdTokenError::IssuerMismatch { .. })
+        ));
+        assert!(matches!(
+            refreshed("nonce", json!("another")),
+            Err(IdTokenError::NonceMismatch)
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refreshed_token_keeps_the_original_audience_and_azp() {
+        assert!(matches!(
+            refreshed("aud", json!([CLIENT_ID, "other"])),
+            // Several audiences without azp fail step 4 first; with azp they fail 12.2.
+            Err(IdTokenError::MissingAuthorizedParty)
+        ));
+        assert!(matches!(
+            refreshed("azp", json!(CLIENT_ID)),
+            Err(IdTokenError::RefreshChangedAudience)
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refreshed_token_keeps_the_original_auth_time() {
+        assert!(matches!(
+            refreshed("auth_time", json!(NOW - 5)),
+            Err(IdTokenError::RefreshChangedAuthTime)
+        ));
     }
 }

@@ -21,6 +21,8 @@ pub mod id_token;
 pub mod jwks;
 pub mod logout;
 pub mod pkce;
+pub mod renewal;
+pub mod revocation;
 pub mod secret;
 pub mod session;
 pub mod token;
@@ -43,11 +45,13 @@ pub use jwks::{
     JwkSet, JwksError, KeySelectionError, WebCryptoAlgorithm, parse_jwks, select_key, webcrypto,
 };
 pub use logout::{LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return};
+pub use renewal::{Plan, plan, retry_delay};
+pub use revocation::{Revocable, RevocationError, revoke};
 pub use secret::{
     AccessToken, AuthorizationCode, IdToken, Nonce, PkceVerifier, RefreshToken, State,
 };
 pub use session::Session;
-pub use token::{TokenError, TokenResponse, exchange_code};
+pub use token::{RefreshResponse, TokenError, TokenResponse, exchange_code, refresh_tokens};
 pub use userinfo::{UserInfo, UserInfoError, fetch_userinfo};
 
 // Unit tests also run in a real browser with `wasm-pack test` / `wasm-bindgen-test-runner`. The marker is a

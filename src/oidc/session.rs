@@ -23,6 +23,9 @@ pub struct Session {
     pub display_name: String,
     pub issuer: String,
     pub client_id: String,
+    /// Unix second of the last successful refresh, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed_at: Option<u64>,
 }
 
 impl Session {
@@ -58,6 +61,7 @@ impl Session {
             display_name,
             issuer: config.issuer.clone(),
             client_id: config.client_id.clone(),
+            renewed_at: None,
         }
     }
 

@@ -3,6 +3,8 @@
 //! module must not touch the network, storage or any browser API itself. No error it returns carries a token, the
 //! code, the verifier or a response body.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, Ordering};
 
 use oauth2::TokenResponse as _;
@@ -12,8 +14,8 @@ use oauth2::basic::{
 };
 use oauth2::{
     AsyncHttpClient, AuthType, Client, ClientId, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    HttpRequest, RedirectUrl, RequestTokenError, StandardRevocableToken, StandardTokenResponse,
-    TokenUrl,
+    HttpRequest, HttpResponse, RedirectUrl, RequestTokenError, StandardRevocableToken,
+    StandardTokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::error::Category;
@@ -35,12 +37,23 @@ pub struct TokenResponse {
     pub scopes: Option<Vec<String>>,
 }
 
+/// What a refresh gave us (RFC 6749 6 and 5.1). OIDC Core 12.2: the response "might not contain an id_token".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshResponse {
+    pub access_token: AccessToken,
+    pub id_token: Option<IdToken>,
+    /// A rotated refresh token (RFC 9700 4.14.2), or `None`: then the old one stays valid.
+    pub refresh_token: Option<RefreshToken>,
+    pub expires_in: Option<u64>,
+    pub scopes: Option<Vec<String>>,
+}
+
 #[derive(Debug, Error)]
 pub enum TokenError {
     #[error("the token request could not be sent")]
     Http(#[source] Box<dyn std::error::Error + 'static>),
     /// RFC 6749 5.2 error response; `description` is the provider's text, kept as data for the UI.
-    #[error("the token endpoint refused the code: {error}")]
+    #[error("the token endpoint refused the request: {error}")]
     Provider {
         error: String,
         description: Option<String>,
@@ -80,7 +93,7 @@ impl ExtraTokenFields for OidcTokenFields {}
 
 type OidcTokenResponse = StandardTokenResponse<OidcTokenFields, BasicTokenType>;
 
-type OidcClient = Client<
+pub(super) type OidcClient = Client<
     BasicErrorResponse,
     OidcTokenResponse,
     BasicTokenIntrospectionResponse,
@@ -95,7 +108,7 @@ type OidcClient = Client<
 
 /// A public client (no secret): `AuthType::RequestBody` puts `client_id` in the form body and sends no
 /// `Authorization` header (RFC 6749 4.1.3: client_id is REQUIRED "if the client is not authenticating"; 3.2.1).
-fn oauth2_client(config: &Config, metadata: &ProviderMetadata) -> OidcClient {
+pub(super) fn oauth2_client(config: &Config, metadata: &ProviderMetadata) -> OidcClient {
     Client::new(ClientId::new(config.client_id.clone()))
         .set_auth_type(AuthType::RequestBody)
         .set_token_uri(TokenUrl::from_url(metadata.token_endpoint.clone()))
@@ -115,30 +128,85 @@ pub async fn exchange_code<C>(
 where
     C: for<'c> AsyncHttpClient<'c>,
 {
+    let verifier = oauth2::PkceCodeVerifier::new(verifier.secret().to_owned());
     let client = oauth2_client(config, metadata);
-    // oauth2 folds every non-200 answer it cannot parse as an RFC 6749 5.2 error into `Parse`/`Other`; remembering
-    // the status lets us report "HTTP 500" instead of a JSON error about an HTML page. Atomic rather than `Cell`,
-    // so the future stays `Send` whenever the client's is.
-    let status = AtomicU16::new(0);
-    let recording_client = |request: HttpRequest| {
-        let call = http.call(request);
-        let status = &status;
-        async move {
-            let response = call.await;
-            if let Ok(response) = &response {
-                status.store(response.status().as_u16(), Ordering::Relaxed);
-            }
-            response
-        }
-    };
+    let recorder = StatusRecorder::new(http);
     let result = client
         .exchange_code(oauth2::AuthorizationCode::new(code.into_secret()))
-        .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier.secret().to_owned()))
-        .request_async(&recording_client)
+        .set_pkce_verifier(verifier)
+        .request_async(&recorder)
         .await;
-    let status = status.load(Ordering::Relaxed);
-    let response = result.map_err(|error| token_error(error, status))?;
-    check_response(response)
+    let response = result.map_err(|error| token_error(error, recorder.status()))?;
+    let checked = check_bearer(response)?;
+    Ok(TokenResponse {
+        id_token: checked.id_token.ok_or(TokenError::MissingIdToken)?,
+        access_token: checked.access_token,
+        refresh_token: checked.refresh_token,
+        expires_in: checked.expires_in,
+        scopes: checked.scopes,
+    })
+}
+
+/// Renews the tokens with the refresh token grant (RFC 6749 6): `grant_type=refresh_token`, `refresh_token`,
+/// `client_id`. The caller validates a returned ID token against the original (OIDC Core 12.2).
+pub async fn refresh_tokens<C>(
+    http: &C,
+    config: &Config,
+    metadata: &ProviderMetadata,
+    refresh_token: &RefreshToken,
+) -> Result<RefreshResponse, TokenError>
+where
+    C: for<'c> AsyncHttpClient<'c>,
+{
+    let refresh_token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
+    let client = oauth2_client(config, metadata);
+    let recorder = StatusRecorder::new(http);
+    let result = client
+        .exchange_refresh_token(&refresh_token)
+        .request_async(&recorder)
+        .await;
+    check_bearer(result.map_err(|error| token_error(error, recorder.status()))?)
+}
+
+/// Passes requests to the injected client and remembers the last HTTP status. oauth2 folds every non-200 answer
+/// it cannot parse as an RFC 6749 5.2 error into `Parse`/`Other`; the status lets us report "HTTP 500" instead
+/// of a JSON error about an HTML page.
+struct StatusRecorder<'h, C> {
+    http: &'h C,
+    status: AtomicU16,
+}
+
+impl<'h, C> StatusRecorder<'h, C> {
+    fn new(http: &'h C) -> Self {
+        StatusRecorder {
+            http,
+            status: AtomicU16::new(0),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        self.status.load(Ordering::Relaxed)
+    }
+}
+
+impl<'c, C> AsyncHttpClient<'c> for StatusRecorder<'_, C>
+where
+    C: AsyncHttpClient<'c>,
+{
+    type Error = C::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, C::Error>> + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        let call = self.http.call(request);
+        Box::pin(async move {
+            let response = call.await;
+            if let Ok(response) = &response {
+                self.status
+                    .store(response.status().as_u16(), Ordering::Relaxed);
+            }
+            response
+        })
+    }
 }
 
 fn token_error<RE>(error: RequestTokenError<RE, BasicErrorResponse>, status: u16) -> TokenError
@@ -203,8 +271,9 @@ impl JsonShapeError {
     }
 }
 
-/// OIDC Core 3.1.3.3 and 3.1.3.5: the response must carry an access token of type Bearer and an ID token.
-fn check_response(response: OidcTokenResponse) -> Result<TokenResponse, TokenError> {
+/// OIDC Core 3.1.3.3 (and RFC 6749 5.1 for refreshes): an access token of type Bearer. The ID token is
+/// required by the caller that needs one.
+fn check_bearer(response: OidcTokenResponse) -> Result<RefreshResponse, TokenError> {
     // RFC 6749 5.1: token_type "value is case insensitive"; oauth2 lower-cases it before matching, so "Bearer",
     // "bearer" and "BEARER" all arrive here as `BasicTokenType::Bearer`. OIDC Core 3.1.3.3: it "MUST be Bearer".
     match response.token_type() {
@@ -218,15 +287,13 @@ fn check_response(response: OidcTokenResponse) -> Result<TokenResponse, TokenErr
     if response.access_token().secret().is_empty() {
         return Err(TokenError::MissingAccessToken);
     }
-    let id_token = response
-        .extra_fields()
-        .id_token
-        .clone()
-        .filter(|token| !token.secret().is_empty())
-        .ok_or(TokenError::MissingIdToken)?;
-    Ok(TokenResponse {
+    Ok(RefreshResponse {
         access_token: AccessToken::new(response.access_token().secret().to_owned()),
-        id_token,
+        id_token: response
+            .extra_fields()
+            .id_token
+            .clone()
+            .filter(|token| !token.secret().is_empty()),
         refresh_token: response
             .refresh_token()
             .map(|token| token.secret().to_owned())
@@ -340,7 +407,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "the token endpoint refused the code: invalid_grant"
+            "the token endpoint refused the request: invalid_grant"
         );
         match error {
             TokenError::Provider {
@@ -482,5 +549,76 @@ mod tests {
             source = cause.source();
         }
         text
+    }
+
+    fn refresh(status: u16, body: &str) -> Result<RefreshResponse, TokenError> {
+        let client = |request: HttpRequest| {
+            assert_eq!(request.method(), Method::POST);
+            assert_eq!(request.uri().to_string(), TOKEN_URL);
+            assert!(request.headers().get(header::AUTHORIZATION).is_none());
+            assert_eq!(
+                form(&request),
+                [
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", "rt-old"),
+                    ("client_id", "spa"),
+                ]
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+            );
+            respond(status, JSON, body)
+        };
+        block_on(refresh_tokens(
+            &client,
+            &config(),
+            &metadata(),
+            &RefreshToken::new("rt-old".into()),
+        ))
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn refresh_sends_the_refresh_grant_and_reads_a_rotated_token() {
+        let tokens = refresh(
+            200,
+            r#"{"access_token":"at-2","token_type":"Bearer","expires_in":60,"refresh_token":"rt-new","id_token":"h.c.s"}"#,
+        )
+        .unwrap();
+        assert_eq!(tokens.access_token.secret(), "at-2");
+        assert_eq!(
+            tokens.refresh_token.as_ref().map(RefreshToken::secret),
+            Some("rt-new")
+        );
+        assert_eq!(tokens.id_token.as_ref().map(IdToken::secret), Some("h.c.s"));
+        assert_eq!(tokens.expires_in, Some(60));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn refresh_may_omit_the_id_token_and_the_refresh_token() {
+        let tokens = refresh(200, r#"{"access_token":"at-2","token_type":"bearer"}"#).unwrap();
+        assert_eq!(tokens.id_token, None);
+        assert_eq!(tokens.refresh_token, None);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn refresh_rejections_are_typed() {
+        let error = refresh(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, TokenError::Provider { error, .. } if error == "invalid_grant"),
+            "{error:?}"
+        );
+        assert!(matches!(
+            refresh(200, r#"{"access_token":"at-2","token_type":"mac"}"#),
+            Err(TokenError::NotBearer { .. })
+        ));
+        assert!(matches!(
+            refresh(502, "<html>bad gateway</html>"),
+            Err(TokenError::Status { status: 502 })
+        ));
     }
 }
