@@ -13,7 +13,8 @@
 //   metadata   discovery document fields            redirect   authorization response parameters (code, state, iss)
 //   tokens     token response fields                 tokenReply { status, type, body }: a raw token response
 //   header     ID token JOSE header                  claims     ID token claims
-//   signWith   key name in jose.mjs, or 'none'        mangle     (jws) => string, applied to the signed ID token
+//   signWith   key name in jose.mjs, 'none', or       mangle     (jws) => string, applied to the signed ID token
+//              'hmac-with-public-key' (HS256 keyed with the rs256 public key's PEM)
 //   jwks       (fetchesSoFar) => key names published  userinfo   UserInfo response fields
 
 import { flipLastSignatureByte } from './jose.mjs';
@@ -53,6 +54,16 @@ export const CASES = {
     outcome: 'reject', stage: 'callback', rule: 'RFC 9207 2.4',
     redirect: (ctx) => ({ iss: otherIssuer(ctx) }),
   },
+  // The metadata promises `iss` (authorization_response_iss_parameter_supported), the response has none.
+  'iss-param-missing': {
+    outcome: 'reject', stage: 'callback', rule: 'RFC 9207 2.4',
+    redirect: { iss: undefined },
+  },
+  // Its control: a provider that does not promise `iss` and does not send it is fine.
+  'iss-param-unsupported': {
+    outcome: 'accept', rule: 'control: RFC 9207 2.4 without the metadata promise',
+    metadata: { authorization_response_iss_parameter_supported: undefined }, redirect: { iss: undefined },
+  },
   'access-denied': {
     outcome: 'reject', stage: 'callback', rule: 'RFC 6749 4.1.2.1',
     redirect: { code: undefined, error: 'access_denied', error_description: 'The user denied the request' },
@@ -88,6 +99,10 @@ export const CASES = {
     outcome: 'reject', stage: 'token', rule: 'RFC 6750; OIDC Core 3.1.3.3',
     tokens: { token_type: 'mac' },
   },
+  'token-no-id-token': {
+    outcome: 'reject', stage: 'token', rule: 'OIDC Core 3.1.3.3',
+    tokens: { id_token: undefined },
+  },
 
   // The ID token (OIDC Core 3.1.3.7; numbers are its steps).
   'id-token-malformed': {
@@ -122,10 +137,33 @@ export const CASES = {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (7)',
     signWith: 'none',
   },
+  'alg-hs256': {
+    outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (8): no HMAC for a public client',
+    signWith: 'hmac-with-public-key',
+  },
+  // The signing key is published, but only for encryption (RFC 7517 4.2).
+  'jwk-use-enc': {
+    outcome: 'reject', stage: 'id-token', rule: 'RFC 7517 4.2; OIDC Core 10.1',
+    jwks: () => ['rs256-enc', 'es256'],
+  },
+  // No kid, and two RS256 keys: the client must not guess (or try each).
+  'no-kid-two-keys': {
+    outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 10.1: without a kid, only a single key',
+    header: { kid: undefined }, jwks: () => ['rs256', 'next'],
+  },
   // Issued 15 minutes ago, expired 10 minutes ago: far beyond the 60 s leeway.
   'exp-expired': {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (9)',
     claims: ({ now }) => ({ exp: now - 600, iat: now - 900, auth_time: now - 900 }),
+  },
+  'exp-missing': {
+    outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 2; 3.1.3.7 (9)',
+    claims: { exp: undefined },
+  },
+  // Issued 10 minutes from now: beyond the leeway.
+  'iat-future': {
+    outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (10)',
+    claims: ({ now }) => ({ iat: now + 600 }),
   },
   'iat-missing': {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 2; 3.1.3.7 (10)',

@@ -2,7 +2,7 @@
 // `makeKeys` is the only function here with a cost, and nothing runs on import, so the spec can import cases.mjs
 // (which imports this) without generating keys.
 
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
 const encode = (json) => Buffer.from(JSON.stringify(json)).toString('base64url');
 
@@ -10,16 +10,22 @@ function keyPair(kid, alg) {
   const { privateKey, publicKey } = alg === 'ES256'
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { kid, alg, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg } };
+  return {
+    kid, alg, privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg },
+  };
 }
 
 /**
  * The keys, by the names the case table uses. `rs256` and `es256` are published in every JWKS unless a case says
- * otherwise; `rogue` is never published; `next` appears only once `key-rotation` has rotated.
+ * otherwise; `rogue` is never published; `next` appears only once `key-rotation` has rotated; `rs256-enc` is the
+ * rs256 key, same kid, published for encryption only.
  */
 export function makeKeys() {
+  const rs256 = keyPair('hostile-rs256', 'RS256');
   return {
-    rs256: keyPair('hostile-rs256', 'RS256'),
+    rs256,
+    'rs256-enc': { ...rs256, jwk: { ...rs256.jwk, use: 'enc', alg: 'RSA-OAEP-256' } },
     es256: keyPair('hostile-es256', 'ES256'),
     rogue: keyPair('rogue-rs256', 'RS256'),
     next: keyPair('rotated-rs256', 'RS256'),
@@ -33,6 +39,15 @@ export function signJws(key, header, claims) {
     ? sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
     : sign('sha256', Buffer.from(input), key.privateKey); // RSASSA-PKCS1-v1_5, RFC 7518 3.3
   return `${input}.${signature.toString('base64url')}`;
+}
+
+/**
+ * HS256 keyed with `secret`. With a public key as the secret this is the algorithm-confusion forgery: anyone can
+ * make it, and a client that lets the token's `alg` pick how the JWKS key is used would accept it.
+ */
+export function hmacJws(secret, header, claims) {
+  const input = `${encode(header)}.${encode(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 /** An Unsecured JWS (RFC 7519 6): empty signature. */

@@ -6,7 +6,7 @@
 //   node tests/hostile/server.mjs & node tests/hostile/selfcheck.mjs
 
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 
 import { CASES, CLIENT_ID, HOSTILE, HTML_DESCRIPTION, USER } from './cases.mjs';
 
@@ -90,7 +90,8 @@ const checks = {
     for (const id of Object.keys(CASES)) {
       const { body } = await getJson(`${issuerOf(id)}/.well-known/openid-configuration`);
       assert.equal(body.issuer === issuerOf(id), id !== 'discovery-issuer-mismatch', id);
-      assert.equal(body.authorization_response_iss_parameter_supported, true);
+      const promisesIss = id === 'iss-param-unsupported' ? undefined : true;
+      assert.equal(body.authorization_response_iss_parameter_supported, promisesIss);
       assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
     }
   },
@@ -200,6 +201,37 @@ const checks = {
     assert.equal(await verifies(idToken, keys[0]), true);
   },
 
+  async 'alg-hs256: an HMAC keyed with the published RS256 key, as a forger would make it'() {
+    const { idToken, header } = await idTokenOf('alg-hs256');
+    assert.equal(header.alg, 'HS256');
+    const jwk = (await jwksOf('alg-hs256')).find((k) => k.kid === header.kid);
+    const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const [h, p, signature] = idToken.split('.');
+    assert.equal(createHmac('sha256', pem).update(`${h}.${p}`).digest('base64url'), signature);
+  },
+
+  async 'jwk-use-enc and no-kid-two-keys publish what they say'() {
+    const enc = await idTokenOf('jwk-use-enc');
+    const published = (await jwksOf('jwk-use-enc')).filter((k) => k.kid === enc.header.kid);
+    assert.deepEqual(published.map((k) => k.use), ['enc']);
+    const twoKeys = await idTokenOf('no-kid-two-keys');
+    assert.equal('kid' in twoKeys.header, false);
+    const keys = await jwksOf('no-kid-two-keys');
+    assert.deepEqual(keys.map((k) => k.alg), ['RS256', 'RS256']);
+    assert.deepEqual(await Promise.all(keys.map((k) => verifies(twoKeys.idToken, k))), [true, false]);
+  },
+
+  async 'iss-param-missing and its control'() {
+    assert.equal((await authorize('iss-param-missing')).back.has('iss'), false);
+    assert.equal((await authorize('iss-param-unsupported')).back.has('iss'), false);
+    const { body } = await getJson(`${issuerOf('iss-param-unsupported')}/.well-known/openid-configuration`);
+    assert.equal('authorization_response_iss_parameter_supported' in body, false);
+  },
+
+  async 'token-no-id-token has none'() {
+    assert.equal('id_token' in JSON.parse((await signIn('token-no-id-token')).body), false);
+  },
+
   async 'alg-none and id-token-malformed are what they say'() {
     const none = await idTokenOf('alg-none');
     assert.equal(none.header.alg, 'none');
@@ -213,7 +245,8 @@ const checks = {
     const expectDiff = {
       'nonce-wrong': ['nonce'], 'nonce-missing': ['nonce'], 'aud-wrong': ['aud'], 'aud-multi-no-azp': ['aud'],
       'azp-wrong': ['azp'], 'iss-wrong': ['iss'], 'iat-missing': ['iat'], 'sub-missing': ['sub'],
-      'exp-expired': ['exp', 'iat', 'auth_time'], 'userinfo-sub-mismatch': ['name'],
+      'exp-expired': ['exp', 'iat', 'auth_time'], 'userinfo-sub-mismatch': ['name'], 'exp-missing': ['exp'],
+      'iat-future': ['iat'],
     };
     for (const [id, fields] of Object.entries(expectDiff)) {
       const { claims, nonce } = await idTokenOf(id);

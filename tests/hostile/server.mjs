@@ -17,7 +17,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import { CASES, CLIENT_ID, HOSTILE, USER } from './cases.mjs';
-import { makeKeys, signJws, unsignedJws } from './jose.mjs';
+import {
+  hmacJws, makeKeys, signJws, unsignedJws,
+} from './jose.mjs';
 
 const PORT = Number(process.env.HOSTILE_PORT || new URL(HOSTILE).port);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
@@ -181,6 +183,10 @@ function idToken(kase, ctx, record) {
   }, kase.claims, ctx);
   const signWith = kase.signWith ?? 'rs256';
   if (signWith === 'none') return unsignedJws(withOverride({ alg: 'none', typ: 'JWT' }, kase.header, ctx), claims);
+  if (signWith === 'hmac-with-public-key') {
+    const { kid, publicPem } = KEYS.rs256;
+    return hmacJws(publicPem, withOverride({ alg: 'HS256', typ: 'JWT', kid }, kase.header, ctx), claims);
+  }
   const key = KEYS[signWith];
   const jws = signJws(key, withOverride({ alg: key.alg, typ: 'JWT', kid: key.kid }, kase.header, ctx), claims);
   return kase.mangle ? kase.mangle(jws) : jws;
