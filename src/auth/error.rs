@@ -85,6 +85,22 @@ impl AuthError {
         }
     }
 
+    /// The provider refused a refresh token (RFC 6749 5.2 `invalid_grant`): the session cannot be renewed.
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, AuthError::Token(TokenError::Provider { error, .. }) if error == "invalid_grant")
+    }
+
+    /// A failure worth retrying: the network, or the provider answering 5xx.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AuthError::Unreachable { .. } | AuthError::Token(TokenError::Http(_)) => true,
+            AuthError::Status { status, .. } | AuthError::Token(TokenError::Status { status }) => {
+                *status >= 500
+            }
+            _ => false,
+        }
+    }
+
     /// A configuration problem: the app cannot work until `config.json` is fixed.
     pub fn is_config(&self) -> bool {
         matches!(

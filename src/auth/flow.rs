@@ -1,4 +1,4 @@
-//! The sign-in and sign-out sequences: each step a call into `oidc` (decisions) or `browser` (effects).
+//! The sign-in sequences: each step a call into `oidc` (decisions) or `browser` (effects).
 
 use std::rc::Rc;
 
@@ -14,8 +14,6 @@ use crate::oidc::config::Config;
 use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
-use crate::oidc::logout::{LogoutError, end_session_url, verify_logout_return};
-use crate::oidc::secret::State;
 use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
 use crate::oidc::userinfo::fetch_userinfo;
@@ -44,7 +42,7 @@ pub async fn load_config() -> Result<Config, AuthError> {
 }
 
 /// The provider's metadata: from this tab's cache, else discovery (OIDC Discovery 1.0, 4).
-async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthError> {
+pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthError> {
     if let Some(cached) = storage::load_metadata(&config.issuer) {
         return Ok(cached);
     }
@@ -65,7 +63,10 @@ async fn fetch_jwks(metadata: &ProviderMetadata) -> Result<JwkSet, AuthError> {
 /// OIDC Core 3.1.3.7 step 6: the ID token's signature, checked with WebCrypto against the provider's key.
 /// Step 6 would allow skipping it for a token straight from the token endpoint over TLS; we do not, so a
 /// compromised or mixed-up token endpoint cannot mint identities.
-async fn verify_signature(metadata: &ProviderMetadata, jws: &Jws) -> Result<(), AuthError> {
+pub(super) async fn verify_signature(
+    metadata: &ProviderMetadata,
+    jws: &Jws,
+) -> Result<(), AuthError> {
     let alg = jws.algorithm();
     let keys = match storage::load_jwks(&metadata.jwks_uri) {
         Some(keys) => keys,
@@ -169,51 +170,13 @@ pub fn restore(config: &Config) -> AuthAction {
             storage::clear_all();
             AuthAction::SignedOut(SignedOutReason::NoSession)
         }
-        Stored::Found(session) if session.is_expired(clock::now()) => {
+        // With a refresh token an expired access token can still be renewed; `renew` decides.
+        Stored::Found(session)
+            if session.refresh_token.is_none() && session.is_expired(clock::now()) =>
+        {
             storage::clear_all();
             AuthAction::SignedOut(SignedOutReason::Expired)
         }
         Stored::Found(session) => AuthAction::SignedIn(Rc::new(session)),
     }
-}
-
-/// Local sign-out: every key the app wrote is removed; the provider is not contacted.
-pub fn sign_out_local() {
-    storage::clear_all();
-}
-
-/// Provider sign-out (RP-Initiated Logout 1.0, section 2). Clears the local session first, then leaves
-/// for the end-session endpoint. Without one, the sign-out is local only and the reason says so.
-pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, AuthError> {
-    let Some(session) = storage::load_session().found() else {
-        storage::clear_all();
-        return Ok(SignedOutReason::Local);
-    };
-    let metadata = metadata(config).await;
-    storage::clear_all();
-    let state = State::generate(&mut clock::random);
-    let url = match end_session_url(config, &metadata?, &session.id_token, &state) {
-        Ok(url) => url,
-        Err(LogoutError::NotSupported) => return Ok(SignedOutReason::ProviderUnsupported),
-        Err(error) => return Err(error.into()),
-    };
-    storage::save_logout_state(&state)?;
-    if location::navigate(&url) {
-        Ok(SignedOutReason::Provider)
-    } else {
-        Err(AuthError::Navigation("the provider's sign-out page"))
-    }
-}
-
-/// On the return from the provider's end-session endpoint, checks the `state` it echoes
-/// (RP-Initiated Logout 1.0, section 3). `None` when no provider sign-out was under way.
-pub fn finish_provider_sign_out(config: &Config, url: &Url) -> Option<Result<(), AuthError>> {
-    let expected = storage::take_logout_state().found()?;
-    let target = &config.post_logout_redirect_uri;
-    if url.origin() != target.origin() || url.path() != target.path() {
-        // The user came back some other way; the local session was already cleared.
-        return None;
-    }
-    location::strip_params(&["state"]);
-    Some(verify_logout_return(url, &expected).map_err(AuthError::from))
 }

@@ -1,12 +1,16 @@
 //! Sequences the protocol (`crate::oidc`) and the browser (`crate::browser`) into sign-in, callback
-//! completion and the two sign-outs, and offers them to the UI through one context and `use_auth()`.
+//! completion, renewal and the two sign-outs, and offers them to the UI through one context and
+//! `use_auth()`.
 //!
 //! The UI depends on this module only; protocol rules stay in `oidc`, browser calls in `browser`.
 
 mod error;
 mod flow;
 mod provider;
+mod renew;
+mod sign_out;
 mod state;
+mod tabs;
 
 pub use error::AuthError;
 pub use provider::{AuthHandle, AuthProvider, use_auth};

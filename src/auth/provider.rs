@@ -1,15 +1,14 @@
 //! The auth context: one provider component that owns every effect, and the `use_auth()` hook whose
-//! handle offers the verbs `sign_in`, `sign_out` and `sign_out_at_provider`.
+//! handle offers the verbs `sign_in`, `sign_out`, `sign_out_at_provider` and `refresh`.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::flow;
-use super::{AuthAction, AuthState, SignedOutReason};
-use crate::browser::{clock, location};
+use super::{AuthAction, AuthState, SignedOutReason, flow, renew, sign_out, tabs};
+use crate::browser::{channel::Channel, location, storage};
 use crate::oidc::config::Config;
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
@@ -50,14 +49,26 @@ impl AuthHandle {
         });
     }
 
-    /// Local sign-out: forgets the session in this tab; the provider's session stays alive.
+    /// Local sign-out: forgets the session in this tab at once, then revokes its tokens (RFC 7009). The
+    /// provider's session stays alive, and other tabs keep their own sessions.
     pub fn sign_out(&self) {
-        flow::sign_out_local();
-        self.state
-            .dispatch(AuthAction::SignedOut(SignedOutReason::Local));
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        let forgotten = sign_out::forget(&config);
+        let state = self.state.clone();
+        state.dispatch(AuthAction::SignedOut(SignedOutReason::Local));
+        let Some(forgotten) = forgotten else {
+            return;
+        };
+        spawn_local(async move {
+            if !sign_out::revoke_forgotten(&config, forgotten).await {
+                state.dispatch(AuthAction::RevocationFailed);
+            }
+        });
     }
 
-    /// Provider sign-out: forgets the session, then ends the provider's session too.
+    /// Provider sign-out: forgets the session, revokes its tokens, then ends the provider's session too.
     pub fn sign_out_at_provider(&self) {
         let Some(config) = self.config.clone() else {
             return;
@@ -65,10 +76,30 @@ impl AuthHandle {
         let state = self.state.clone();
         state.dispatch(AuthAction::Redirecting);
         spawn_local(async move {
-            match flow::sign_out_at_provider(&config).await {
+            match sign_out::sign_out_at_provider(&config).await {
                 // The browser is leaving for the provider; stay in `Loading` until it does.
                 Ok(SignedOutReason::Provider) => {}
                 Ok(reason) => state.dispatch(AuthAction::SignedOut(reason)),
+                Err(error) => state.dispatch(AuthAction::Failed(error)),
+            }
+        });
+    }
+
+    /// Renews the session now with its refresh token (one tab at a time).
+    pub fn refresh(&self) {
+        let (Some(config), AuthState::SignedIn(session)) = (self.config.clone(), &*self.state)
+        else {
+            return;
+        };
+        let (state, session) = (self.state.clone(), session.clone());
+        spawn_local(async move {
+            match renew::renew(&config, &session).await {
+                Ok(Some(renewed)) => state.dispatch(AuthAction::SignedIn(Rc::new(renewed))),
+                Ok(None) => {}
+                Err(error) if error.is_invalid_grant() => {
+                    storage::clear_all();
+                    state.dispatch(AuthAction::SignedOut(SignedOutReason::RenewalRefused));
+                }
                 Err(error) => state.dispatch(AuthAction::Failed(error)),
             }
         });
@@ -89,7 +120,8 @@ pub struct AuthProviderProps {
 }
 
 /// Loads `config.json`, then completes a callback, checks a provider sign-out's return, or restores
-/// the session, in that order. Place it inside the router.
+/// the session, in that order; then keeps the session alive and listens to the app's other tabs. Place it
+/// inside the router.
 #[function_component(AuthProvider)]
 pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let state = use_reducer(|| AuthState::Loading);
@@ -110,28 +142,39 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         });
     }
 
-    // A session that expires while the tab is open ends then, not at the next reload.
+    // Other tabs: a renewal of the session this tab shares, or a provider sign-out.
     {
         let state = state.clone();
-        let expires_at = match &*state {
-            AuthState::SignedIn(session) => Some(session.expires_at),
+        use_effect_with((), move |_| {
+            let channel = Channel::open(tabs::CHANNEL, move |text| {
+                if let Some(action) = tabs::receive(&text) {
+                    state.dispatch(action);
+                }
+            });
+            move || drop(channel)
+        });
+    }
+
+    // The session shown is kept alive until it is replaced or ends; then its watcher stops.
+    {
+        let session = match &*state {
+            AuthState::SignedIn(session) => Some(session.clone()),
             _ => None,
         };
-        use_effect_with(expires_at, move |expires_at| {
-            let timer = expires_at.map(|expires_at| {
-                // setTimeout holds at most 2^31 - 1 ms; a timer that fires early re-checks below.
-                let millis = expires_at
-                    .saturating_sub(clock::now())
-                    .saturating_mul(1000)
-                    .min(i32::MAX as u64) as u32;
-                Timeout::new(millis, move || {
-                    if clock::now() >= expires_at {
-                        flow::sign_out_local();
-                        state.dispatch(AuthAction::Expired);
-                    }
-                })
-            });
-            move || drop(timer)
+        let watch = (*config).clone().zip(session);
+        let state = state.clone();
+        use_effect_with(watch.map(Watched), move |watched| {
+            let cancelled = Rc::new(Cell::new(false));
+            if let Some(Watched((config, session))) = watched.clone() {
+                let cancelled = cancelled.clone();
+                spawn_local(renew::keep_alive(
+                    config,
+                    session,
+                    cancelled,
+                    move |action| state.dispatch(action),
+                ));
+            }
+            move || cancelled.set(true)
         });
     }
 
@@ -143,6 +186,16 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         <ContextProvider<AuthHandle> context={handle}>
             { props.children.clone() }
         </ContextProvider<AuthHandle>>
+    }
+}
+
+/// The configuration and session a watcher runs for, compared by identity.
+#[derive(Clone)]
+struct Watched((Rc<Config>, Rc<crate::oidc::session::Session>));
+
+impl PartialEq for Watched {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0.0, &other.0.0) && Rc::ptr_eq(&self.0.1, &other.0.1)
     }
 }
 
@@ -160,7 +213,7 @@ async fn start(config: &Config) -> AuthAction {
             Err(error) => AuthAction::Failed(error),
         };
     }
-    match flow::finish_provider_sign_out(config, &url) {
+    match sign_out::finish_provider_sign_out(config, &url) {
         Some(Ok(())) => AuthAction::SignedOut(SignedOutReason::Provider),
         Some(Err(error)) => AuthAction::Failed(error),
         None => flow::restore(config),

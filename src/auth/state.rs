@@ -23,12 +23,16 @@ pub enum SignedOutReason {
     NoSession,
     /// The app's session was cleared; the provider's session is still alive.
     Local,
-    /// The provider confirmed the sign-out (RP-Initiated Logout, `state` checked).
+    /// As `Local`, but the provider did not confirm that it revoked the tokens (RFC 7009).
+    LocalUnrevoked,
+    /// The provider confirmed the sign-out (RP-Initiated Logout, `state` checked), here or in another tab.
     Provider,
     /// Signed out locally because the provider offers no `end_session_endpoint`.
     ProviderUnsupported,
-    /// The stored session had expired.
+    /// The session expired without a refresh token.
     Expired,
+    /// The provider refused to renew the session (`invalid_grant`: revoked, or the provider session ended).
+    RenewalRefused,
     /// Storage held something unreadable; it was cleared.
     StorageDiscarded,
 }
@@ -38,9 +42,12 @@ impl SignedOutReason {
     pub fn kind(self) -> Option<&'static str> {
         match self {
             SignedOutReason::NoSession => None,
-            SignedOutReason::Local | SignedOutReason::ProviderUnsupported => Some("local"),
+            SignedOutReason::Local
+            | SignedOutReason::LocalUnrevoked
+            | SignedOutReason::ProviderUnsupported => Some("local"),
             SignedOutReason::Provider => Some("provider"),
             SignedOutReason::Expired => Some("expired"),
+            SignedOutReason::RenewalRefused => Some("renewal-refused"),
             SignedOutReason::StorageDiscarded => Some("discarded"),
         }
     }
@@ -55,6 +62,8 @@ pub enum AuthAction {
     Failed(AuthError),
     /// The session's expiry passed while the app was open.
     Expired,
+    /// The tokens of a local sign-out could not be revoked.
+    RevocationFailed,
 }
 
 impl PartialEq for AuthState {
@@ -83,6 +92,14 @@ impl Reducible for AuthState {
             // Only a live session can expire; a late timer must not overwrite another state.
             AuthAction::Expired => match *self {
                 AuthState::SignedIn(_) => AuthState::SignedOut(SignedOutReason::Expired),
+                _ => return self,
+            },
+            // Revocation runs after the local sign-out is shown; its failure amends only that notice, never a
+            // sign-in that happened meanwhile.
+            AuthAction::RevocationFailed => match *self {
+                AuthState::SignedOut(SignedOutReason::Local) => {
+                    AuthState::SignedOut(SignedOutReason::LocalUnrevoked)
+                }
                 _ => return self,
             },
         };
@@ -153,6 +170,21 @@ mod tests {
         assert_eq!(
             reduce(AuthState::Loading, AuthAction::Expired),
             AuthState::Loading
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_failed_revocation_amends_only_a_local_sign_out() {
+        let local = AuthState::SignedOut(SignedOutReason::Local);
+        assert_eq!(
+            reduce(local, AuthAction::RevocationFailed),
+            AuthState::SignedOut(SignedOutReason::LocalUnrevoked)
+        );
+        let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
+        assert_eq!(
+            reduce(signed_in.clone(), AuthAction::RevocationFailed),
+            signed_in
         );
     }
 

@@ -2,9 +2,11 @@
 //!
 //! Nothing here makes a protocol decision; every rule lives in `crate::oidc`.
 
+pub mod channel;
 pub mod clock;
 pub mod http;
 pub mod location;
+pub mod locks;
 pub mod panic;
 pub mod storage;
 pub mod webcrypto;

@@ -3,4 +3,5 @@
 pub mod auth_error;
 pub mod header;
 pub mod loading;
+pub mod session_status;
 pub mod signed_out_notice;

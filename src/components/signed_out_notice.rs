@@ -19,14 +19,22 @@ pub fn signed_out_notice(props: &SignedOutNoticeProps) -> Html {
             "You are signed out of this app. Your session at the provider is still alive, so signing \
              in again will not ask for your password."
         }
+        SignedOutReason::LocalUnrevoked => {
+            "You are signed out of this app. The provider did not confirm that it revoked the app's \
+             tokens, so they stay valid until they expire. Your session at the provider is still alive."
+        }
+        SignedOutReason::RenewalRefused => {
+            "The provider refused to renew your session (it was revoked or ended at the provider). \
+             Sign in again to continue."
+        }
         SignedOutReason::ProviderUnsupported => {
             "You are signed out of this app, but the provider offers no way to end its own session \
              from here (no end_session_endpoint): it is still alive. Sign out at the provider itself \
              to end it."
         }
         SignedOutReason::Provider => {
-            "You are signed out of this app and of the provider. Signing in again will ask for your \
-             credentials."
+            "You are signed out of this app and of the provider, in every tab. Signing in again will \
+             ask for your credentials."
         }
         SignedOutReason::Expired => "Your session expired. Sign in again to continue.",
         SignedOutReason::StorageDiscarded => {

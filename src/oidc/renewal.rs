@@ -1,7 +1,12 @@
 //! When to renew a session and what a renewal changes (RFC 6749 6, RFC 9700 4.14.2, OIDC Core 12.2). Pure
 //! decisions over a `Session`, `now` and a margin; timers, locks and requests belong to the caller.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
 use super::id_token::IdTokenClaims;
+use super::secret::RefreshToken;
 use super::session::Session;
 use super::token::RefreshResponse;
 
@@ -28,6 +33,11 @@ pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     } else {
         Plan::WaitUntil(renew_at)
     }
+}
+
+/// A name for a refresh token that tabs can share without sharing the token: SHA-256, base64url.
+pub fn fingerprint(token: &RefreshToken) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.secret().as_bytes()))
 }
 
 /// Seconds to wait before retry number `attempt` (0-based) after a network failure: 1, 2, 4, … capped at 30.
@@ -163,6 +173,17 @@ mod tests {
         assert_eq!(renewed.claims, claims);
         // Without expires_in the new ID token's exp bounds the session.
         assert_eq!(renewed.expires_at, claims.exp);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn fingerprints_name_a_token_without_revealing_it() {
+        let token = RefreshToken::new("rt-secret".into());
+        let print = fingerprint(&token);
+        assert_eq!(print.len(), 43);
+        assert!(!print.contains("rt-secret"));
+        assert_eq!(print, fingerprint(&RefreshToken::new("rt-secret".into())));
+        assert_ne!(print, fingerprint(&RefreshToken::new("rt-other".into())));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -1,14 +1,18 @@
-//! Token revocation at sign-out (RFC 7009) through the oauth2 crate. HTTP is the injected client; a failure is
-//! reported to the caller, which must never let it block the sign-out itself.
+//! Token revocation at sign-out (RFC 7009). HTTP is the injected client; a failure is reported to the caller,
+//! which must never let it block the sign-out itself.
+//!
+//! The request is built here rather than by the oauth2 crate, whose `revoke_token` refuses any non-https
+//! endpoint, including the loopback providers of development; the endpoint already passed discovery's URL
+//! policy (https, or http on loopback only).
 
-use oauth2::basic::BasicRevocationErrorResponse;
-use oauth2::{AsyncHttpClient, RequestTokenError, RevocationUrl, StandardRevocableToken};
+use oauth2::http::{Method, Request, header};
+use oauth2::{AsyncHttpClient, HttpRequest};
+use serde::Deserialize;
 use thiserror::Error;
 
 use super::config::Config;
 use super::discovery::ProviderMetadata;
 use super::secret::{AccessToken, RefreshToken};
-use super::token::oauth2_client;
 
 /// A token to revoke; its kind becomes the `token_type_hint` (RFC 7009 2.1).
 #[derive(Clone, Copy, Debug)]
@@ -25,12 +29,13 @@ pub enum RevocationError {
     Http(#[source] Box<dyn std::error::Error + 'static>),
     #[error("the provider refused to revoke the token: {error}")]
     Provider { error: String },
-    #[error("the provider's revocation answer was not understood")]
-    Unexpected,
+    #[error("the provider answered the revocation with HTTP status {status}")]
+    Status { status: u16 },
 }
 
-/// Revokes one token (RFC 7009 2.1): POST `token`, `token_type_hint` and `client_id` to the revocation endpoint.
-/// RFC 7009 2.2: the provider answers 200 whether or not the token was valid.
+/// Revokes one token (RFC 7009 2.1): POST `token`, `token_type_hint` and `client_id` (a public client
+/// identifies itself in the body, RFC 6749 2.3) as a form to the revocation endpoint. RFC 7009 2.2: the provider
+/// answers 200 whether or not the token was valid.
 pub async fn revoke<C>(
     http: &C,
     config: &Config,
@@ -42,38 +47,58 @@ where
 {
     let endpoint = metadata
         .revocation_endpoint
-        .clone()
+        .as_ref()
         .ok_or(RevocationError::NotSupported)?;
-    let client =
-        oauth2_client(config, metadata).set_revocation_url(RevocationUrl::from_url(endpoint));
-    let token = match token {
-        Revocable::Refresh(token) => StandardRevocableToken::RefreshToken(
-            oauth2::RefreshToken::new(token.secret().to_owned()),
-        ),
-        Revocable::Access(token) => {
-            StandardRevocableToken::AccessToken(oauth2::AccessToken::new(token.secret().to_owned()))
-        }
-    };
-    let request = client
-        .revoke_token(token)
-        .map_err(|_| RevocationError::NotSupported)?;
-    request.request_async(http).await.map_err(revocation_error)
+    let request = revocation_request(endpoint, &config.client_id, token)
+        .ok_or(RevocationError::NotSupported)?;
+    let response = http
+        .call(request)
+        .await
+        .map_err(|source| RevocationError::Http(Box::new(source)))?;
+    match response.status().as_u16() {
+        200..=299 => Ok(()),
+        // RFC 7009 2.2.1: errors are RFC 6749 5.2 error responses. The body is read for `error` only.
+        400 => match serde_json::from_slice::<ErrorBody>(response.body()) {
+            Ok(body) => Err(RevocationError::Provider { error: body.error }),
+            Err(_) => Err(RevocationError::Status { status: 400 }),
+        },
+        status => Err(RevocationError::Status { status }),
+    }
 }
 
-fn revocation_error<RE>(
-    error: RequestTokenError<RE, BasicRevocationErrorResponse>,
-) -> RevocationError
-where
-    RE: std::error::Error + 'static,
-{
-    match error {
-        RequestTokenError::ServerResponse(response) => RevocationError::Provider {
-            error: response.error().to_string(),
-        },
-        RequestTokenError::Request(source) => RevocationError::Http(Box::new(source)),
-        // Never the body: it is the provider's and may echo the token.
-        RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => RevocationError::Unexpected,
-    }
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// `None` only if the endpoint URL does not convert to an HTTP URI, which a parsed `Url` always does.
+fn revocation_request(
+    endpoint: &url::Url,
+    client_id: &str,
+    token: Revocable<'_>,
+) -> Option<HttpRequest> {
+    let (secret, hint) = match token {
+        Revocable::Refresh(token) => (token.secret(), "refresh_token"),
+        Revocable::Access(token) => (token.secret(), "access_token"),
+    };
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", secret)
+        .append_pair("token_type_hint", hint)
+        .append_pair("client_id", client_id)
+        .finish();
+    let mut request = Request::new(body.into_bytes());
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = endpoint.as_str().parse().ok()?;
+    let headers = request.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.insert(
+        header::ACCEPT,
+        header::HeaderValue::from_static("application/json"),
+    );
+    Some(request)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use yew::prelude::*;
 use crate::auth::{AuthState, use_auth};
 use crate::browser::location;
 use crate::components::{
-    auth_error::AuthErrorView, loading::Loading, signed_out_notice::SignedOutNotice,
+    auth_error::AuthErrorView, loading::Loading, session_status::SessionStatus,
+    signed_out_notice::SignedOutNotice,
 };
 
 #[function_component(Home)]
@@ -43,6 +44,7 @@ pub fn home() -> Html {
                 Callback::from(move |_| auth.sign_out_at_provider())
             };
             html! {
+                <>
                 <section class="card">
                     <h1>{ "Signed in as " }<span data-testid="user-name">{ &session.display_name }</span></h1>
                     <p>
@@ -60,6 +62,8 @@ pub fn home() -> Html {
                         </button>
                     </div>
                 </section>
+                <SessionStatus session={session.clone()} />
+                </>
             }
         }
     }

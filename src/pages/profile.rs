@@ -3,14 +3,21 @@
 
 use yew::prelude::*;
 
-use crate::auth::{AuthState, use_auth};
+use crate::auth::{AuthState, SignedOutReason, use_auth};
 use crate::browser::location;
-use crate::components::{auth_error::AuthErrorView, loading::Loading};
+use crate::components::{
+    auth_error::AuthErrorView, loading::Loading, signed_out_notice::SignedOutNotice,
+};
 
 #[function_component(Profile)]
 pub fn profile() -> Html {
     let auth = use_auth();
-    let signed_out = matches!(auth.state(), AuthState::SignedOut(_));
+    // Only a visitor who never signed in in this tab is sent to the provider at once; after a sign-out or an
+    // expiry the notice explains what happened and the user chooses.
+    let signed_out = matches!(
+        auth.state(),
+        AuthState::SignedOut(SignedOutReason::NoSession)
+    );
     {
         let auth = auth.clone();
         use_effect_with(signed_out, move |signed_out| {
@@ -46,8 +53,25 @@ pub fn profile() -> Html {
             }
         }
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
-        AuthState::Loading | AuthState::SignedOut(_) => {
+        AuthState::Loading | AuthState::SignedOut(SignedOutReason::NoSession) => {
             html! { <Loading message="Signing you in…" /> }
+        }
+        AuthState::SignedOut(reason) => {
+            let sign_in = {
+                let auth = auth.clone();
+                Callback::from(move |_| auth.sign_in(&location::here()))
+            };
+            html! {
+                <>
+                    <SignedOutNotice reason={*reason} />
+                    <section class="card">
+                        <p>{ "This page needs you to be signed in." }</p>
+                        <button class="primary" data-testid="sign-in" onclick={sign_in}>
+                            { "Sign in and come back here" }
+                        </button>
+                    </section>
+                </>
+            }
         }
     }
 }

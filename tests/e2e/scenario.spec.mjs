@@ -14,7 +14,11 @@ const signedOutNotice = (page) => page.getByTestId('signed-out-notice');
 test('sign in, sign out locally, sign in silently, sign out at the provider, sign in with credentials', async ({
   page, context,
 }) => {
-  const { token_endpoint: tokenEndpoint, end_session_endpoint: endSessionEndpoint } = await providerMetadata();
+  const {
+    token_endpoint: tokenEndpoint,
+    end_session_endpoint: endSessionEndpoint,
+    revocation_endpoint: revocationEndpoint,
+  } = await providerMetadata();
   expect(endSessionEndpoint, 'the provider advertises end_session_endpoint').toBeTruthy();
   const requests = recordRequests(context);
   const navigations = recordNavigations(page);
@@ -31,7 +35,7 @@ test('sign in, sign out locally, sign in silently, sign out at the provider, sig
     expectNamespacedSession(await sessionEntries(page));
   });
 
-  await test.step('2. local sign-out: tokens gone from sessionStorage, no request to the provider', async () => {
+  await test.step('2. local sign-out: tokens gone from sessionStorage, nothing sent but the revocations', async () => {
     const mark = requests.mark();
     await page.getByTestId('sign-out-local').click();
     await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'local');
@@ -39,7 +43,12 @@ test('sign in, sign out locally, sign in silently, sign out at the provider, sig
     await expect(page.getByTestId('user-name')).toHaveCount(0);
     // Gives a fire-and-forget call (a revocation, say) the chance to show itself before the check below.
     await page.waitForLoadState('networkidle');
-    expect(requests.toProvider(mark), 'requests to the provider during local sign-out').toEqual([]);
+    // RFC 7009: the refresh and access tokens are revoked; nothing else reaches the provider, whose own
+    // session (what step 3 relies on) is untouched.
+    const sent = requests.toProvider(mark);
+    const revocations = sent.filter((r) => r.method === 'POST' && r.url === revocationEndpoint);
+    expect(sent.filter((r) => !revocations.includes(r)), 'requests to the provider besides revocation').toEqual([]);
+    expect(revocations, 'the refresh token and the access token are revoked').toHaveLength(2);
     expectNoTokens(await sessionEntries(page), await issued.all(), 'after local sign-out');
   });
 

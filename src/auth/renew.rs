@@ -1,0 +1,133 @@
+//! Keeping a session alive: renew before expiry with the refresh token (RFC 6749 6), one tab at a time
+//! (Web Locks), handing rotated tokens to the other tabs; end the session at expiry when it cannot renew.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+
+use super::flow::{metadata, verify_signature};
+use super::tabs::{self, TabMessage};
+use super::{AuthAction, AuthError, SignedOutReason};
+use crate::browser::{clock, http, locks, storage};
+use crate::oidc::config::Config;
+use crate::oidc::id_token::{decode, validate_refreshed_claims};
+use crate::oidc::renewal::{Plan, fingerprint, plan, retry_delay};
+use crate::oidc::session::Session;
+use crate::oidc::token::refresh_tokens;
+
+/// Held by whichever tab is using a refresh token; the others wait.
+const REFRESH_LOCK: &str = "yew-oidc:refresh";
+
+/// Sleeps `seconds`, in chunks setTimeout accepts (at most 2^31 - 1 ms each).
+async fn sleep(seconds: u64) {
+    let mut millis = seconds.saturating_mul(1000);
+    while millis > 0 {
+        let chunk = millis.min(i32::MAX as u64);
+        TimeoutFuture::new(chunk as u32).await;
+        millis -= chunk;
+    }
+}
+
+/// Renews `seen` (the session this tab shows) unless another tab already did. Returns the session to show.
+///
+/// A duplicated tab starts with a copy of sessionStorage, so two tabs can hold one rotating refresh token;
+/// using it twice would end in `invalid_grant` (RFC 9700 4.14.2 reuse detection). Hence the lock, and inside
+/// it a fresh look at storage, where a renewal broadcast by the previous holder has already landed.
+pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, AuthError> {
+    locks::exclusive(REFRESH_LOCK, async {
+        // Let a message the previous lock holder posted before releasing arrive first.
+        TimeoutFuture::new(0).await;
+        let Some(current) = storage::load_session().found() else {
+            return Ok(None);
+        };
+        if current.refresh_token != seen.refresh_token || current.access_token != seen.access_token
+        {
+            return Ok(Some(current));
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            return Ok(Some(current));
+        };
+        let metadata = metadata(config).await?;
+        let response = refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await?;
+        let now = clock::now();
+        let claims = match &response.id_token {
+            Some(id_token) => {
+                let jws = decode(id_token)?;
+                verify_signature(&metadata, &jws).await?;
+                let (client_id, leeway) = (&config.client_id, config.leeway_seconds);
+                Some(validate_refreshed_claims(
+                    &jws,
+                    &current.claims,
+                    client_id,
+                    now,
+                    leeway,
+                )?)
+            }
+            None => None,
+        };
+        let renewed = current.renewed(response, claims, now);
+        storage::save_session(&renewed)?;
+        tabs::post(&TabMessage::Renewed {
+            consumed: fingerprint(&refresh_token),
+            session: Box::new(renewed.clone()),
+        });
+        Ok(Some(renewed))
+    })
+    .await
+}
+
+/// Watches one session until it is replaced or ends: renews it `renew_margin_seconds` before expiry,
+/// retries network failures with backoff until expiry, and ends it when it cannot go on. `cancelled` is set
+/// when the session is no longer the one shown; nothing happens after that.
+pub async fn keep_alive(
+    config: Rc<Config>,
+    session: Rc<Session>,
+    cancelled: Rc<Cell<bool>>,
+    dispatch: impl Fn(AuthAction),
+) {
+    let mut attempt = 0;
+    loop {
+        let now = clock::now();
+        match plan(&session, now, config.renew_margin_seconds) {
+            Plan::WaitUntil(at) => sleep(at - now).await,
+            Plan::EndAt(at) => {
+                sleep(at.saturating_sub(now)).await;
+                if !cancelled.get() {
+                    storage::clear_all();
+                    dispatch(AuthAction::Expired);
+                }
+                return;
+            }
+            Plan::Renew => {
+                let outcome = renew(&config, &session).await;
+                if cancelled.get() {
+                    return;
+                }
+                match outcome {
+                    Ok(Some(renewed)) => return dispatch(AuthAction::SignedIn(Rc::new(renewed))),
+                    Ok(None) => return,
+                    Err(error) if error.is_transient() && !session.is_expired(clock::now()) => {
+                        sleep(retry_delay(attempt)).await;
+                        attempt += 1;
+                    }
+                    Err(error) if error.is_transient() => {
+                        storage::clear_all();
+                        return dispatch(AuthAction::Expired);
+                    }
+                    Err(error) if error.is_invalid_grant() => {
+                        storage::clear_all();
+                        return dispatch(AuthAction::SignedOut(SignedOutReason::RenewalRefused));
+                    }
+                    Err(error) => {
+                        storage::clear_all();
+                        return dispatch(AuthAction::Failed(error));
+                    }
+                }
+            }
+        }
+        if cancelled.get() {
+            return;
+        }
+    }
+}

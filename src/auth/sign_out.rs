@@ -1,0 +1,110 @@
+//! The two sign-outs. Local: forget this tab's session and revoke its tokens. Provider: the same, then
+//! RP-Initiated Logout, and every other tab of the app hears that the provider session is gone.
+
+use url::Url;
+
+use super::flow::metadata;
+use super::tabs::{self, TabMessage};
+use super::{AuthError, SignedOutReason};
+use crate::browser::{clock, http, location, storage};
+use crate::oidc::config::Config;
+use crate::oidc::discovery::ProviderMetadata;
+use crate::oidc::logout::{LogoutError, end_session_url, verify_logout_return};
+use crate::oidc::revocation::{Revocable, revoke};
+use crate::oidc::secret::State;
+use crate::oidc::session::Session;
+
+/// What a local sign-out took out of storage, kept in memory only to revoke the tokens.
+pub struct Forgotten {
+    session: Session,
+    metadata: Option<ProviderMetadata>,
+}
+
+/// Forgets the session: every key the app wrote is removed, at once. Returns what revocation still needs.
+pub fn forget(config: &Config) -> Option<Forgotten> {
+    let session = storage::load_session().found();
+    // Only the cached document: a sign-out must not start with a discovery request.
+    let metadata = storage::load_metadata(&config.issuer);
+    storage::clear_all();
+    Some(Forgotten {
+        session: session?,
+        metadata,
+    })
+}
+
+/// Revokes the refresh token, then the access token (RFC 7009; RFC 9700 2.2.2), when the provider offers
+/// a revocation endpoint. Returns whether the provider confirmed both. Never blocks a sign-out: callers have
+/// already cleared the session.
+pub async fn revoke_tokens(
+    config: &Config,
+    metadata: &ProviderMetadata,
+    session: &Session,
+) -> bool {
+    if metadata.revocation_endpoint.is_none() {
+        return true;
+    }
+    let mut revoked = true;
+    if let Some(refresh_token) = &session.refresh_token {
+        let refresh = Revocable::Refresh(refresh_token);
+        revoked &= revoke(&http::fetch, config, metadata, refresh)
+            .await
+            .is_ok();
+    }
+    let access = Revocable::Access(&session.access_token);
+    revoked &= revoke(&http::fetch, config, metadata, access).await.is_ok();
+    revoked
+}
+
+/// Local sign-out's second half: revokes the forgotten session's tokens. Nothing else reaches the provider,
+/// so its own session stays alive. Returns whether revocation was confirmed.
+pub async fn revoke_forgotten(config: &Config, forgotten: Forgotten) -> bool {
+    match &forgotten.metadata {
+        Some(metadata) => revoke_tokens(config, metadata, &forgotten.session).await,
+        None => true,
+    }
+}
+
+/// Provider sign-out (RP-Initiated Logout 1.0, section 2). Clears the local session first, revokes its
+/// tokens, tells the other tabs, then leaves for the end-session endpoint with `id_token_hint`,
+/// `post_logout_redirect_uri`, `client_id` and `state`. Without an endpoint, the sign-out is local only and
+/// the reason says so.
+pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, AuthError> {
+    let metadata = metadata(config).await;
+    let Some(Forgotten { session, .. }) = forget(config) else {
+        return Ok(SignedOutReason::Local);
+    };
+    let metadata = metadata?;
+    let state = State::generate(&mut clock::random);
+    let url = match end_session_url(config, &metadata, &session.id_token, &state) {
+        Ok(url) => url,
+        Err(LogoutError::NotSupported) => {
+            revoke_tokens(config, &metadata, &session).await;
+            return Ok(SignedOutReason::ProviderUnsupported);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    // A failed revocation does not stop the sign-out: ending the provider session is the stronger act.
+    revoke_tokens(config, &metadata, &session).await;
+    tabs::post(&TabMessage::ProviderSignedOut {
+        issuer: config.issuer.clone(),
+    });
+    storage::save_logout_state(&state)?;
+    if location::navigate(&url) {
+        Ok(SignedOutReason::Provider)
+    } else {
+        Err(AuthError::Navigation("the provider's sign-out page"))
+    }
+}
+
+/// On the return from the provider's end-session endpoint, checks the `state` it echoes
+/// (RP-Initiated Logout 1.0, section 3). `None` when no provider sign-out was under way.
+pub fn finish_provider_sign_out(config: &Config, url: &Url) -> Option<Result<(), AuthError>> {
+    let expected = storage::take_logout_state().found()?;
+    let target = &config.post_logout_redirect_uri;
+    if url.origin() != target.origin() || url.path() != target.path() {
+        // The user came back some other way; the local session was already cleared.
+        return None;
+    }
+    location::strip_params(&["state"]);
+    Some(verify_logout_return(url, &expected).map_err(AuthError::from))
+}

@@ -1,0 +1,63 @@
+//! The session's lifecycle at a glance: when the access token expires (counting down), whether a refresh
+//! token is held, when the last renewal happened, and a button to renew now.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use yew::prelude::*;
+
+use crate::auth::use_auth;
+use crate::browser::clock;
+use crate::oidc::session::Session;
+
+#[derive(Properties)]
+pub struct SessionStatusProps {
+    pub session: Rc<Session>,
+}
+
+impl PartialEq for SessionStatusProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+    }
+}
+
+#[function_component(SessionStatus)]
+pub fn session_status(props: &SessionStatusProps) -> Html {
+    let auth = use_auth();
+    let now = use_state(clock::now);
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let ticker = Interval::new(1_000, move || now.set(clock::now()));
+            move || drop(ticker)
+        });
+    }
+    let session = &props.session;
+    let expires_in = session.expires_at.saturating_sub(*now);
+    let last_renewal = match session.renewed_at {
+        Some(at) => format!("{} s ago", now.saturating_sub(at)),
+        None => "never".to_owned(),
+    };
+    let held = session.refresh_token.is_some();
+    let refresh = Callback::from(move |_| auth.refresh());
+    html! {
+        <section class="card">
+            <h2>{ "Session" }</h2>
+            <dl>
+                <dt>{ "Access token expires in" }</dt>
+                <dd><span data-testid="token-expiry">{ expires_in }</span>{ " s" }</dd>
+                <dt>{ "Refresh token" }</dt>
+                <dd data-testid="refresh-token-held">{ if held { "held" } else { "none" } }</dd>
+                <dt>{ "Last renewal" }</dt>
+                <dd data-testid="last-renewal">{ last_renewal }</dd>
+            </dl>
+            if held {
+                <div class="actions">
+                    <button data-testid="refresh" onclick={refresh}>{ "Renew now" }</button>
+                </div>
+            } else {
+                <p>{ "Without a refresh token the session ends when the access token expires." }</p>
+            }
+        </section>
+    }
+}
