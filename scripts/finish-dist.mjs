@@ -1,4 +1,5 @@
-// Trunk post-build hook: makes dist/index.html work under a strict Content-Security-Policy.
+// Trunk post-build hook: makes dist/index.html work under a strict Content-Security-Policy and, in release
+// builds, writes precompressed copies of every asset for CDNs.
 //
 // Trunk inlines a small module script that boots the wasm. A strict policy allows no inline script, so the
 // script moves into its own file (named by its hash, so CDNs may cache it forever), and the policy goes into a
@@ -8,8 +9,9 @@
 // CSP_CONNECT_SRC overrides where fetch may go (default: same origin, any https origin, and the loopback
 // providers used in development and tests). Tighten it to your provider's origin in production.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
@@ -43,3 +45,17 @@ if (release) {
 }
 
 writeFileSync(htmlPath, html);
+
+// Precompressed siblings (`app_bg.wasm.gz`, `app_bg.wasm.br`) for CDNs and servers that serve them as-is
+// (nginx `gzip_static`/`brotli_static`, most static hosts). Maximum compression: it is paid once, at build time.
+if (release) {
+  for (const name of readdirSync(staging)) {
+    // config.json is edited per deployment; a stale compressed copy beside it would be served instead.
+    if (!/\.(html|js|wasm|css)$/.test(name)) continue;
+    const raw = readFileSync(join(staging, name));
+    writeFileSync(join(staging, `${name}.gz`), gzipSync(raw, { level: 9 }));
+    writeFileSync(join(staging, `${name}.br`), brotliCompressSync(raw, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    }));
+  }
+}
