@@ -1,0 +1,569 @@
+// The benchmark (issue 6): our release build (dist/) against a reference app built on oidc-client-ts
+// (bench/reference/), on the same machine in the same run. Prints figures, never a verdict.
+//
+//   node bench/run.mjs [--runs N]      (bench/run first runs scripts/setup and `trunk build --release`)
+//
+// 1. Bytes each app's browser downloads on first load (HTML, JS, wasm, CSS, config.json): raw, gzip -9 and
+//    brotli quality 11, per file and in total, and the ratio ours / reference.
+// 2. N runs per app (default 5, after one warm-up run that is not counted) of the sign-in scenario in headless
+//    Chromium against the bundled provider, a fresh browser context each run: boot, sign in at the provider,
+//    back through /callback, reload. Medians of the timings and of the requests made in each step.
+//
+// Timings are taken inside the page, on the browser's clock: a MutationObserver installed before any page script
+// notes performance.now() when an element with the data-testid first is in the DOM with a layout box (before
+// paint). Requests are every request the browser context makes (context.on('request')), redirects included.
+//
+// Each app is served in turn by tests/e2e/static-server.mjs from a snapshot of its build, never both at once.
+// The benchmark starts its own provider (tests/provider/server.mjs) with APP_PORTS set to its own app port, on
+// ports of its own (BENCH_PROVIDER_PORT, default 9400; BENCH_APP_PORT, default 8481) so that it neither collides
+// with nor gets reused by the end-to-end tests' servers on 9000/8081; the snapshots' config.json names that
+// provider. A busy port is waited for, never taken over.
+//
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium), DIST_DIR (default dist), BENCH_PROVIDER_PORT,
+// BENCH_APP_PORT.
+
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { extname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+
+import { chromium } from '@playwright/test';
+
+import { buildReference } from './reference/build.mjs';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const OUR_DIST = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PROVIDER_PORT = Number(process.env.BENCH_PROVIDER_PORT || 9400);
+const APP_PORT = Number(process.env.BENCH_APP_PORT || 8481);
+const HOST = '127.0.0.1';
+const PROVIDER = `http://${HOST}:${PROVIDER_PORT}`;
+const APP = `http://${HOST}:${APP_PORT}`;
+const USER = { username: 'alice', password: 'wonderland', name: 'Alice Liddell' };
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+// A step is over once no request has been in flight for this long after its last visible change.
+const QUIET_MS = 500;
+const STEP_TIMEOUT_MS = 30_000;
+const PORT_WAIT_MS = 10 * 60_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const options = { runs: 5, warmup: 1 };
+  for (let i = 0; i < argv.length; i += 1) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => {
+      const raw = inline ?? argv[(i += 1)];
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${JSON.stringify(raw)}`);
+      return n;
+    };
+    if (flag === '--runs') options.runs = value();
+    else if (flag === '--warmup') options.warmup = value();
+    else if (flag === '--help' || flag === '-h') {
+      console.log('usage: node bench/run.mjs [--runs N (default 5)] [--warmup N (default 1)]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]} (try --help)`);
+  }
+  if (options.runs < 1) throw new Error('--runs must be at least 1');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Formatting
+
+const fmtInt = (n) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const fmtMs = (n) => (n === undefined ? 'n/a' : n.toFixed(1));
+const fmtRatio = (a, b) => {
+  if (a === undefined || b === undefined) return 'n/a';
+  if (b === 0) return a === 0 ? '1.00' : 'inf';
+  return (a / b).toFixed(2);
+};
+
+function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const cell = (v, i) => (align[i] === 'l' ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]));
+  const line = (r) => `| ${r.map(cell).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (align[i] === 'l' ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+function median(values) {
+  const xs = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return undefined;
+  const mid = xs.length >> 1;
+  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Bytes on first load
+
+const KIND = { '.html': 'HTML', '.js': 'JS', '.mjs': 'JS', '.wasm': 'wasm', '.css': 'CSS', '.json': 'JSON' };
+
+// Every file of a build except precompressed siblings (.gz, .br) and source maps: all of it loads on first visit.
+async function loadedFiles(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    if (/\.(gz|br|map)$/i.test(entry.name)) continue;
+    out.push(path);
+  }
+  return out.sort();
+}
+
+async function measureSizes(dir) {
+  const files = [];
+  for (const path of await loadedFiles(dir)) {
+    const bytes = await readFile(path);
+    files.push({
+      name: relative(dir, path),
+      kind: KIND[extname(path).toLowerCase()] || extname(path) || '?',
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, {
+        params: {
+          [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
+          [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+        },
+      }).length,
+    });
+  }
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const f of files) for (const k of Object.keys(total)) total[k] += f[k];
+  return { files, total };
+}
+
+function printSizes(label, sizes) {
+  console.log(`\n${label}`);
+  const rows = sizes.files.map((f) => [f.name, f.kind, fmtInt(f.raw), fmtInt(f.gzip), fmtInt(f.brotli)]);
+  rows.push(['total', '', fmtInt(sizes.total.raw), fmtInt(sizes.total.gzip), fmtInt(sizes.total.brotli)]);
+  console.log(table(['file', 'kind', 'raw', 'gzip -9', 'brotli 11'], rows, ['l', 'l', 'r', 'r', 'r']));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child processes: the provider and the static server, ours alone, stopped by PID
+
+const children = new Set();
+
+function portInUse(port) {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise(true);
+    });
+    socket.once('error', () => resolvePromise(false));
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts `node script` and resolves once its stdout shows `ready`; if it exits first (the port was taken between
+// the check and the listen, say), waits for the port and tries again.
+async function startChild(name, script, env, port, ready) {
+  const deadline = Date.now() + PORT_WAIT_MS;
+  let told = false;
+  for (;;) {
+    if (await portInUse(port)) {
+      if (Date.now() > deadline) throw new Error(`${name}: port ${port} stayed busy; set another port (see the top of bench/run.mjs)`);
+      if (!told) console.log(`   (${name}: port ${port} is in use by another process; waiting for it to free up)`);
+      told = true;
+      await sleep(2000);
+      continue;
+    }
+    const child = spawn(process.execPath, [script], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let output = '';
+    const started = await new Promise((resolvePromise) => {
+      const onData = (chunk) => {
+        output = (output + chunk).slice(-4000);
+        if (ready.test(output)) resolvePromise(true);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', () => resolvePromise(false));
+    });
+    if (started) {
+      // Keep draining the pipes so a chatty child never blocks on a full buffer.
+      child.stdout.removeAllListeners('data').resume();
+      child.stderr.removeAllListeners('data').resume();
+      return child;
+    }
+    children.delete(child);
+    if (Date.now() > deadline) throw new Error(`${name} did not start:\n${output}`);
+    await sleep(1000);
+  }
+}
+
+function stopChild(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return Promise.resolve();
+  }
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolvePromise();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function stopAllChildrenNow() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
+process.once('exit', stopAllChildrenNow);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopAllChildrenNow();
+    process.exit(130);
+  });
+}
+
+const startProvider = () => startChild('provider', 'tests/provider/server.mjs',
+  { PROVIDER_PORT: String(PROVIDER_PORT), APP_PORTS: String(APP_PORT) }, PROVIDER_PORT, /oidc-provider listening/);
+
+const startApp = (dir) => startChild('static server', 'tests/e2e/static-server.mjs',
+  { DIST_DIR: dir, APP_PORT: String(APP_PORT), APP_HOST: HOST }, APP_PORT, /static-server: serving/);
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. The sign-in scenario
+
+// Runs in every document before its own scripts: notes when each watched element first exists with a layout box,
+// and when the page starts to leave after a click (the sign-in redirect).
+const PAGE_PROBE = `(() => {
+  const ids = ['sign-in', 'user-name', 'auth-error', 'config-error'];
+  const at = {};
+  const check = () => {
+    for (const id of ids) {
+      if (at[id] !== undefined) continue;
+      const el = document.querySelector('[data-testid="' + id + '"]');
+      if (el && el.getClientRects().length > 0) at[id] = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true });
+  addEventListener('click', () => { if (at.click === undefined) at.click = performance.now(); }, true);
+  addEventListener('beforeunload', () => {
+    if (at.click !== undefined && typeof window.__benchLeaving === 'function') {
+      window.__benchLeaving(performance.now() - at.click);
+    }
+  });
+  Object.defineProperty(window, '__bench', { value: at });
+})();`;
+
+const STEPS = ['boot', 'sign-in', 'callback', 'reload'];
+// What each step's timing measures, and the window in which its requests are counted (which runs on until
+// QUIET_MS without a request in flight).
+const TIME_LABELS = {
+  boot: 'boot-to-interactive: navigation start to sign-in visible',
+  'sign-in': 'sign-in click to the app leaving for the provider',
+  callback: 'callback-to-signed-in: GET /callback sent to user-name visible',
+  reload: 'reload-restore: navigation start to user-name visible',
+};
+const REQUEST_LABELS = {
+  boot: 'boot: first visit to sign-in visible',
+  'sign-in': 'sign-in: click to the provider login page',
+  callback: 'callback-to-signed-in: GET /callback to user-name',
+  reload: 'reload-restore: reload to user-name',
+};
+
+// Tracks requests of a browser context: every one in order, and how many are still in flight.
+function watchRequests(context) {
+  const log = [];
+  let inFlight = 0;
+  let lastChange = performance.now();
+  const touch = () => {
+    lastChange = performance.now();
+  };
+  context.on('request', (req) => {
+    const url = new URL(req.url());
+    log.push({ method: req.method(), origin: url.origin, path: url.pathname });
+    inFlight += 1;
+    touch();
+  });
+  const done = () => {
+    inFlight = Math.max(0, inFlight - 1);
+    touch();
+  };
+  context.on('requestfinished', done);
+  context.on('requestfailed', done);
+  return {
+    log,
+    mark: () => log.length,
+    // Resolves once nothing has been in flight for QUIET_MS, so late requests count in the step that caused them.
+    async quiet() {
+      const deadline = performance.now() + STEP_TIMEOUT_MS;
+      while (performance.now() < deadline) {
+        if (inFlight === 0 && performance.now() - lastChange >= QUIET_MS) return;
+        await sleep(50);
+      }
+    },
+  };
+}
+
+async function elapsedInPage(page, id) {
+  const value = await page.evaluate((key) => window.__bench && window.__bench[key], id);
+  if (typeof value !== 'number') throw new Error(`the page probe saw no ${id}`);
+  return value;
+}
+
+async function expectNoError(page, when) {
+  const error = page.getByTestId('auth-error').or(page.getByTestId('config-error'));
+  if (await error.count()) throw new Error(`${when}: the app shows an error: ${(await error.first().innerText()).slice(0, 300)}`);
+}
+
+async function visible(page, testId, when) {
+  try {
+    await page.getByTestId(testId).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  } catch (err) {
+    await expectNoError(page, when);
+    throw new Error(`${when}: ${testId} did not show up (${err.message.split('\n')[0]})`);
+  }
+}
+
+async function scenario(browser) {
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript(PAGE_PROBE);
+    let leaving;
+    await context.exposeBinding('__benchLeaving', (_source, ms) => {
+      leaving ??= ms;
+    });
+    const requests = watchRequests(context);
+    const page = await context.newPage();
+    const result = { ms: {}, requests: {}, paths: {} };
+    const step = (name, mark) => {
+      const made = requests.log.slice(mark);
+      result.requests[name] = made.length;
+      result.paths[name] = made;
+    };
+
+    // Boot: a first visit, signed out.
+    let mark = requests.mark();
+    await page.goto(`${APP}/`);
+    await visible(page, 'sign-in', 'boot');
+    result.ms.boot = await elapsedInPage(page, 'sign-in');
+    await requests.quiet();
+    step('boot', mark);
+
+    // Sign in: the app sends the browser to the provider, which shows its login page.
+    mark = requests.mark();
+    await page.getByTestId('sign-in').click();
+    await visible(page, 'login-username', 'sign-in');
+    result.ms['sign-in'] = leaving;
+    await requests.quiet();
+    step('sign-in', mark);
+
+    // Log in; the provider redirects to /callback, which completes the sign-in.
+    await page.getByTestId('login-username').fill(USER.username);
+    await page.getByTestId('login-password').fill(USER.password);
+    mark = requests.mark();
+    await page.getByTestId('login-submit').click();
+    await visible(page, 'user-name', 'callback');
+    const name = (await page.getByTestId('user-name').innerText()).trim();
+    if (name !== USER.name) throw new Error(`callback: user-name shows ${JSON.stringify(name)}, not ${USER.name}`);
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        path: new URL(nav.name).pathname,
+        requestStart: nav.requestStart,
+        fetchStart: nav.fetchStart,
+        userName: window.__bench['user-name'],
+      };
+    });
+    if (timing.path !== '/callback') throw new Error(`callback: the document was loaded from ${timing.path}`);
+    // requestStart: when the browser sent GET /callback, after the provider's redirects (Resource Timing).
+    result.ms.callback = timing.userName - (timing.requestStart || timing.fetchStart);
+    if (new URL(page.url()).search) throw new Error('callback: the address bar still has a query');
+    await requests.quiet();
+    const callbackAt = requests.log.findIndex((r, i) => i >= mark && r.origin === APP && r.path === '/callback');
+    if (callbackAt < 0) throw new Error('callback: no request for /callback was seen');
+    step('callback', callbackAt);
+
+    // Reload: the session comes back from sessionStorage.
+    mark = requests.mark();
+    await page.reload();
+    await visible(page, 'user-name', 'reload');
+    result.ms.reload = await elapsedInPage(page, 'user-name');
+    await requests.quiet();
+    step('reload', mark);
+    await expectNoError(page, 'after reload');
+    return result;
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+
+async function snapshot(from, into) {
+  await cp(from, into, { recursive: true });
+  // The snapshot talks to the benchmark's own provider; everything else in config.json stays as built.
+  const configPath = join(into, 'config.json');
+  const config = JSON.parse(await readFile(configPath, 'utf8'));
+  config.issuer = PROVIDER;
+  await writeFile(configPath, JSON.stringify(config));
+  return into;
+}
+
+function describePaths(entries) {
+  const counts = new Map();
+  for (const { method, origin, path } of entries) {
+    const who = origin === APP ? 'app' : origin === PROVIDER ? 'provider' : origin;
+    const shown = path.replace(/\/(interaction|auth)\/[^/]+/, '/$1/…').replace(/-[0-9a-f]{16}(_bg)?\./, '-…$1.');
+    const key = `${method} ${who} ${shown}`;
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ') || '(none)';
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(OUR_DIST, 'index.html'))) {
+    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (trunk build --release), or use bench/run`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: set CHROMIUM_PATH`);
+
+  const referenceDist = await buildReference();
+  const cpu = cpus();
+  console.log(`bench ${new Date().toISOString()}: ${cpu.length} cores, ${cpu[0]?.model.trim() || 'unknown CPU'}, `
+    + `Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const work = await mkdtemp(join(tmpdir(), 'yew-oidc-bench-'));
+  try {
+    // Snapshots, so a concurrent `trunk build` cannot change the app under measurement.
+    const apps = [
+      { key: 'ours', label: `ours (${relative(REPO, OUR_DIST) || '.'}/)`, dir: join(work, 'ours'), from: OUR_DIST },
+      { key: 'reference', label: 'reference (bench/reference/dist/, oidc-client-ts)', dir: join(work, 'reference'), from: referenceDist },
+    ];
+    for (const app of apps) await cp(app.from, join(work, `${app.key}-as-built`), { recursive: true });
+
+    console.log('== Bytes downloaded on first load (precompressed .gz/.br siblings and source maps excluded)');
+    for (const app of apps) {
+      app.sizes = await measureSizes(join(work, `${app.key}-as-built`));
+      printSizes(app.label, app.sizes);
+      await snapshot(join(work, `${app.key}-as-built`), app.dir);
+    }
+    const [ours, reference] = apps;
+    console.log('\ntotals');
+    console.log(table(['', 'raw', 'gzip -9', 'brotli 11'], [
+      ['ours', ...['raw', 'gzip', 'brotli'].map((k) => fmtInt(ours.sizes.total[k]))],
+      ['reference', ...['raw', 'gzip', 'brotli'].map((k) => fmtInt(reference.sizes.total[k]))],
+      ['ours / reference', ...['raw', 'gzip', 'brotli'].map((k) => fmtRatio(ours.sizes.total[k], reference.sizes.total[k]))],
+    ], ['l', 'r', 'r', 'r']));
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const chromiumVersion = browser.version();
+    let provider;
+    const failures = [];
+    try {
+      console.log(`\n== Sign-in scenario: Chromium ${chromiumVersion} (headless), provider ${PROVIDER}, apps on ${APP}`);
+      console.log(`   ${options.warmup} warm-up run(s) then ${options.runs} measured run(s) per app, alternating apps, `
+        + 'fresh browser context each run');
+      provider = await startProvider();
+      for (const app of apps) app.runs = [];
+      const total = options.warmup + options.runs;
+      for (let run = 0; run < total; run += 1) {
+        const warmup = run < options.warmup;
+        // Alternate which app goes first, so neither always runs right after the other.
+        const order = run % 2 === 0 ? apps : [...apps].reverse();
+        for (const app of order) {
+          const server = await startApp(app.dir);
+          try {
+            const result = await scenario(browser);
+            if (!warmup) app.runs.push(result);
+            const tag = warmup ? 'warm-up' : `run ${run - options.warmup + 1}/${options.runs}`;
+            console.log(`   ${tag.padEnd(9)} ${app.key.padEnd(9)} ${STEPS.map((s) => `${s} ${fmtMs(result.ms[s])} ms/${result.requests[s]} req`).join(', ')}`);
+          } catch (err) {
+            failures.push(`${app.key}, run ${run + 1}: ${err.message}`);
+            console.log(`   ${app.key} run ${run + 1} FAILED: ${err.message}`);
+          } finally {
+            await stopChild(server);
+          }
+        }
+      }
+    } finally {
+      await browser.close();
+      await stopChild(provider);
+    }
+
+    console.log(`\n== Medians over ${options.runs} run(s) per app; ratio = ours / reference `
+      + `(Chromium ${chromiumVersion}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    const rows = [];
+    const stats = (app, pick) => {
+      const values = app.runs.map(pick).filter((v) => typeof v === 'number');
+      return { median: median(values), min: values.length ? Math.min(...values) : undefined, max: values.length ? Math.max(...values) : undefined, n: values.length };
+    };
+    const range = (s, fmt) => (s.n ? `${fmt(s.min)}–${fmt(s.max)}` : 'n/a');
+    for (const s of STEPS) {
+      const o = stats(ours, (r) => r.ms[s]);
+      const ref = stats(reference, (r) => r.ms[s]);
+      rows.push([`${TIME_LABELS[s]}, ms`, fmtMs(o.median), range(o, fmtMs), fmtMs(ref.median), range(ref, fmtMs), fmtRatio(o.median, ref.median)]);
+    }
+    for (const s of STEPS) {
+      const o = stats(ours, (r) => r.requests[s]);
+      const ref = stats(reference, (r) => r.requests[s]);
+      rows.push([`requests, ${REQUEST_LABELS[s]}`, fmtInt(o.median), range(o, fmtInt), fmtInt(ref.median), range(ref, fmtInt), fmtRatio(o.median, ref.median)]);
+    }
+    rows.push(['first-load bytes, gzip -9', fmtInt(ours.sizes.total.gzip), '', fmtInt(reference.sizes.total.gzip), '', fmtRatio(ours.sizes.total.gzip, reference.sizes.total.gzip)]);
+    rows.push(['first-load bytes, brotli 11', fmtInt(ours.sizes.total.brotli), '', fmtInt(reference.sizes.total.brotli), '', fmtRatio(ours.sizes.total.brotli, reference.sizes.total.brotli)]);
+    console.log(table(['metric', 'ours', 'ours min–max', 'reference', 'ref min–max', 'ours/ref'], rows,
+      ['l', 'r', 'r', 'r', 'r', 'r']));
+
+    console.log('\n== Requests per step in the last measured run (query strings dropped; "…" stands for ids and hashes)');
+    for (const app of apps) {
+      const last = app.runs.at(-1);
+      if (!last) continue;
+      console.log(`${app.key}:`);
+      for (const s of STEPS) console.log(`  ${s.padEnd(8)} ${describePaths(last.paths[s])}`);
+    }
+
+    // What the byte count assumes, checked against what the browser fetched from the app's origin on boot.
+    for (const app of apps) {
+      const first = app.runs[0];
+      if (!first) continue;
+      const fetched = new Set(first.paths.boot.filter((r) => r.origin === APP)
+        .map((r) => (r.path.endsWith('/') ? `${r.path}index.html` : r.path).replace(/^\//, '')));
+      const counted = new Set(app.sizes.files.map((f) => f.name));
+      const notFetched = [...counted].filter((n) => !fetched.has(n));
+      const notCounted = [...fetched].filter((n) => !counted.has(n));
+      if (notFetched.length || notCounted.length) {
+        console.log(`note (${app.key}): counted but not fetched on boot: ${notFetched.join(', ') || 'none'}; `
+          + `fetched but not counted: ${notCounted.join(', ') || 'none'}`);
+      }
+    }
+
+    if (failures.length) {
+      console.log(`\n${failures.length} run(s) failed and are left out of the medians:\n  ${failures.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.stack || err}`);
+  stopAllChildrenNow();
+  process.exit(1);
+});
