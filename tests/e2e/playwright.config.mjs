@@ -1,6 +1,7 @@
 // End-to-end tests: Debian's Chromium (never a downloaded browser) drives the release build of the app, served
 // by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000 and, in hostile.spec.mjs,
-// the hostile providers of tests/hostile on 127.0.0.1:9100.
+// the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
+// short access-token lifetimes on 127.0.0.1:9001.
 //
 //   trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
 
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
-import { APP, PROVIDER } from './support.mjs';
+import { APP, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
@@ -72,6 +73,17 @@ export default defineConfig({
       command: 'node tests/provider/server.mjs',
       url: `${PROVIDER}/.well-known/openid-configuration`,
       env: { PROVIDER_PORT: new URL(PROVIDER).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider-short-lived',
+      command: 'node tests/provider/server.mjs',
+      url: `${SHORT_PROVIDER}/.well-known/openid-configuration`,
+      env: {
+        PROVIDER_PORT: new URL(SHORT_PROVIDER).port,
+        ACCESS_TOKEN_TTL: String(SHORT_ACCESS_TOKEN_TTL),
+        TEST_HOOKS: '1',
+      },
     },
     {
       ...serverDefaults,

@@ -2,6 +2,8 @@
 // browser does (requests, navigations, tokens issued) so the specs can assert on what did NOT happen too.
 // Recorders keep origins and paths only: a failing assertion must never print a token or a code.
 
+import { createHash } from 'node:crypto';
+
 import { expect } from '@playwright/test';
 
 export const APP = 'http://127.0.0.1:8081';
@@ -111,10 +113,12 @@ export function expectNoTokens(entries, issuedTokens, when) {
   }
 }
 
-/** On the provider's login page: sign in as the test user. */
-export async function logInAtProvider(page, { username = USER.username, password = USER.password } = {}) {
+/** On the provider's login page (of `provider`, the bundled one by default): sign in as the test user. */
+export async function logInAtProvider(page, {
+  username = USER.username, password = USER.password, provider = PROVIDER,
+} = {}) {
   await expect(page.getByTestId('login-page')).toBeVisible();
-  expect(withoutQuery(page.url()).startsWith(`${PROVIDER}/interaction/`)).toBe(true);
+  expect(withoutQuery(page.url()).startsWith(`${provider}/interaction/`)).toBe(true);
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
@@ -138,4 +142,152 @@ export function expectNamespacedSession(entries) {
   for (const [key] of entries) {
     expect(key.startsWith(STORAGE_PREFIX), `sessionStorage key "${key}" starts with ${STORAGE_PREFIX}`).toBe(true);
   }
+}
+
+// --- Session lifecycle (lifecycle.spec.mjs) ---------------------------------------------------------------------
+
+/**
+ * A second instance of the bundled provider with short access tokens (ACCESS_TOKEN_TTL), so renewals happen
+ * within seconds, and TEST_HOOKS=1, so it reports what its revocation endpoint received.
+ */
+export const SHORT_PROVIDER = 'http://127.0.0.1:9001';
+export const SHORT_ACCESS_TOKEN_TTL = 20;
+export const SESSION_KEY = `${STORAGE_PREFIX}session`;
+
+/** SHA-256 of a token, base64url: how tests and the provider's test hooks name a token without showing it. */
+export function fingerprint(token) {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+const metadataByIssuer = new Map();
+/** The discovery document of any issuer, fetched once per worker. */
+export async function discover(issuer) {
+  if (!metadataByIssuer.has(issuer)) {
+    const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+    expect(res.ok, `${issuer} serves its discovery document`).toBe(true);
+    metadataByIssuer.set(issuer, await res.json());
+  }
+  return metadataByIssuer.get(issuer);
+}
+
+/** Every page of `context` loads this configuration instead of the app's config.json. */
+export async function useConfig(context, config) {
+  await context.route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ client_id: CLIENT_ID, ...config }),
+  }));
+}
+
+/** The app's stored session (`yew-oidc:session`) in this tab, parsed, or null. */
+export async function storedSession(page) {
+  const text = await page.evaluate((key) => window.sessionStorage.getItem(key), SESSION_KEY);
+  return text === null ? null : JSON.parse(text);
+}
+
+/**
+ * A new tab in `context` whose sessionStorage starts as `entries` ([key, value] pairs, e.g. from sessionEntries),
+ * as a tab the browser restores or duplicates does: the entries are written on a same-origin document that is
+ * not the app (config.json), then the tab loads the app at `url`.
+ */
+export async function openTabWithStorage(context, entries, url) {
+  const tab = await context.newPage();
+  await tab.goto(new URL('/config.json', url).href);
+  await tab.evaluate((pairs) => {
+    for (const [key, value] of pairs) window.sessionStorage.setItem(key, value);
+  }, entries);
+  await tab.goto(url);
+  return tab;
+}
+
+/** A duplicate of `page` (its sessionStorage copied now) in a new tab of the same context, opened at `path`. */
+export async function duplicateTab(page, path = '/') {
+  return openTabWithStorage(page.context(), await sessionEntries(page), new URL(path, page.url()).href);
+}
+
+function pageOf(req) {
+  try {
+    return req.frame().page();
+  } catch {
+    return null; // a worker's request
+  }
+}
+
+/**
+ * Every POST the pages of `context` send to `tokenEndpoint`, in order: the grant type, a fingerprint of the
+ * refresh token sent (if any), when it left (ms), which page sent it, and once answered its HTTP status and
+ * `error`. `settled()` waits for answers still being read.
+ */
+export function recordTokenRequests(context, tokenEndpoint) {
+  const log = [];
+  const pending = [];
+  const entries = new Map();
+  context.on('request', (req) => {
+    if (req.method() !== 'POST' || withoutQuery(req.url()) !== tokenEndpoint) return;
+    const form = new URLSearchParams(req.postData() ?? '');
+    const refreshToken = form.get('refresh_token');
+    const entry = {
+      grantType: form.get('grant_type'),
+      refreshToken: refreshToken === null ? null : fingerprint(refreshToken),
+      at: Date.now(),
+      page: pageOf(req),
+      status: undefined,
+      error: undefined,
+    };
+    entries.set(req, entry);
+    log.push(entry);
+  });
+  context.on('response', (res) => {
+    const entry = entries.get(res.request());
+    if (!entry) return;
+    entry.status = res.status();
+    pending.push(res.json().then((body) => {
+      entry.error = body.error ?? null;
+    }, () => {
+      entry.error = null;
+    }));
+  });
+  context.on('requestfailed', (req) => {
+    const entry = entries.get(req);
+    if (entry) entry.status = 'failed';
+  });
+  return {
+    all: () => [...log],
+    refreshes: () => log.filter((e) => e.grantType === 'refresh_token'),
+    settled: () => Promise.all(pending),
+  };
+}
+
+/** A refresh-token grant sent from the test itself, as an attacker holding `refreshToken` would. */
+export async function refreshAtProvider(issuer, refreshToken) {
+  const { token_endpoint: tokenEndpoint } = await discover(issuer);
+  const res = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+  });
+  let body = {};
+  try {
+    body = await res.json();
+  } catch {
+    // Status alone decides then.
+  }
+  return { status: res.status, error: body.error ?? null };
+}
+
+/** Revokes `token` out of band (RFC 7009), as the provider's admin or another client of the user might. */
+export async function revokeAtProvider(issuer, token, tokenTypeHint) {
+  const { revocation_endpoint: revocationEndpoint } = await discover(issuer);
+  const res = await fetch(revocationEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, token_type_hint: tokenTypeHint, client_id: CLIENT_ID }),
+  });
+  expect(res.status, 'the provider answers the revocation with 200').toBe(200);
+}
+
+/** What the revocation endpoint of a TEST_HOOKS provider received so far, in order (tokens as fingerprints). */
+export async function revocationsAt(issuer) {
+  const res = await fetch(`${issuer}/__test/revocations`);
+  expect(res.ok, `${issuer} runs with TEST_HOOKS=1`).toBe(true);
+  return res.json();
 }

@@ -7,9 +7,10 @@
 //
 // Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081"),
 // ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
-// claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token).
+// claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token),
+// TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default).
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
 import Provider from 'oidc-provider';
 
@@ -122,6 +123,32 @@ provider.use(async (ctx, next) => {
     console.log(`${ctx.method} ${ctx.path} ${ctx.status}`);
   }
 });
+
+// TEST_HOOKS=1: the end-to-end tests ask what reached the revocation endpoint (RFC 7009), in order. Tokens are
+// kept as SHA-256 fingerprints (base64url), which the tests compute from the tokens they know. `revoked` is the
+// kind of live token the request found and destroyed (the one client owns every token), or null for a token that
+// was unknown or already gone (oidc-provider revokes all of a grant's tokens with any one of them).
+if (process.env.TEST_HOOKS === '1') {
+  const revocations = [];
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/__test/revocations' && ctx.method === 'GET') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = revocations;
+      return;
+    }
+    await next();
+    if (ctx.oidc?.route !== 'revocation') return;
+    const { params, entities } = ctx.oidc;
+    const token = typeof params?.token === 'string' ? params.token : undefined;
+    revocations.push({
+      token_type_hint: params?.token_type_hint ?? null,
+      client_id: params?.client_id ?? null,
+      token: token === undefined ? null : createHash('sha256').update(token).digest('base64url'),
+      revoked: ['RefreshToken', 'AccessToken'].find((kind) => entities[kind]) ?? null,
+      status: ctx.status,
+    });
+  });
+}
 
 provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]) }));
 

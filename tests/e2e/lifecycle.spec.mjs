@@ -1,0 +1,517 @@
+// Session lifecycle (issue 7), against a second instance of the bundled provider (SHORT_PROVIDER) whose access
+// tokens live SHORT_ACCESS_TOKEN_TTL seconds and which reports what its revocation endpoint received (TEST_HOOKS).
+// config.json is swapped per test to point at it, with a renewal margin chosen per test: RENEW_SOON renews a few
+// seconds after sign-in; RENEW_AT_EXPIRY keeps automatic renewal out of a test's way for the token's lifetime.
+//
+// Tabs of one browser context share the Web Lock and the BroadcastChannel, as tabs of one browser profile do. A
+// duplicated tab is emulated by copying sessionStorage into a new tab before the app loads (duplicateTab).
+//
+// oidc-provider rotates the refresh tokens of public clients and, on reuse of a rotated one, revokes the whole
+// grant (RFC 9700 4.14.2); revoking a token at its revocation endpoint also revokes the grant's other tokens
+// (RFC 7009 2.1). Checks that replay an old token therefore come last in their test.
+
+import { expect, test } from '@playwright/test';
+
+import {
+  CLIENT_ID, SESSION_KEY, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, USER,
+  discover, duplicateTab, expectNoTokens, expectSignedIn, fingerprint, logInAtProvider, openTabWithStorage,
+  recordIssuedTokens, recordNavigations, recordTokenRequests, refreshAtProvider, revocationsAt, revokeAtProvider,
+  sessionEntries, storedSession, useConfig, withoutQuery,
+} from './support.mjs';
+
+const ISSUER = SHORT_PROVIDER;
+/** Renew 5 s after sign-in. */
+const RENEW_SOON = SHORT_ACCESS_TOKEN_TTL - 5;
+/** Renew only when the access token has expired: no automatic renewal during a test's first 20 s. */
+const RENEW_AT_EXPIRY = 0;
+/** Long enough for the first automatic renewal with RENEW_SOON (plus a slow start), short enough to fail fast. */
+const RENEWAL_WAIT = 15_000;
+
+const notice = (page) => page.getByTestId('signed-out-notice');
+const nowSeconds = () => Date.now() / 1000;
+
+/** Points the context's pages at the short-lived provider, renewing `margin` seconds before expiry. */
+async function useShortLivedProvider(context, margin) {
+  await useConfig(context, { issuer: ISSUER, renew_margin_seconds: margin });
+  return discover(ISSUER);
+}
+
+/** A first sign-in with credentials; later tabs of the context sign in silently (signInAgain). */
+async function signIn(page) {
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page, { provider: ISSUER });
+  await expectSignedIn(page);
+}
+
+async function signInAgain(page) {
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await expectSignedIn(page);
+}
+
+/** The stored session, which must exist; its tokens stay in test memory and never reach a failure message. */
+async function sessionOf(page, who = 'the tab') {
+  const session = await storedSession(page);
+  expect(session, `${who} keeps its session in sessionStorage under ${SESSION_KEY}`).not.toBeNull();
+  expect(typeof session.refresh_token, `${who} holds a refresh token`).toBe('string');
+  return session;
+}
+
+/** Token comparisons that print fingerprints, not tokens, when they fail. */
+function expectSameToken(actual, expected, message) {
+  expect(actual && fingerprint(actual), message).toBe(expected && fingerprint(expected));
+}
+function expectOtherToken(actual, previous, message) {
+  expect(actual && fingerprint(actual), message).not.toBe(previous && fingerprint(previous));
+}
+
+/** Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM. */
+function watchUserName() {
+  window.__userName = { seen: false, lost: false };
+  const selector = '[data-testid="user-name"]';
+  const removes = (node) => node.nodeType === Node.ELEMENT_NODE
+    && (node.matches(selector) || node.querySelector(selector) !== null);
+  new MutationObserver((records) => {
+    if (window.__userName.seen && records.some((r) => [...r.removedNodes].some(removes))) window.__userName.lost = true;
+    if (document.querySelector(selector)) window.__userName.seen = true;
+    else if (window.__userName.seen) window.__userName.lost = true;
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** The provider's revocation log from index `mark` on, once it holds `count` entries. */
+async function revocationsSince(mark, count) {
+  let seen = [];
+  await expect.poll(async () => {
+    seen = (await revocationsAt(ISSUER)).slice(mark);
+    return seen.length;
+  }, { message: `the provider received ${count} revocation requests` }).toBeGreaterThanOrEqual(count);
+  return seen;
+}
+
+/** How the provider's revocation log should read for a session's two revocations (RFC 7009 2.1), in order. */
+const revocationsOf = (session) => [
+  { token_type_hint: 'refresh_token', client_id: CLIENT_ID, token: fingerprint(session.refresh_token), status: 200 },
+  { token_type_hint: 'access_token', client_id: CLIENT_ID, token: fingerprint(session.access_token), status: 200 },
+];
+const withoutOutcome = ({ revoked: _revoked, ...rest }) => rest;
+
+/** The form bodies of the POSTs the pages of `context` send to `endpoint`, in order. */
+function recordPostsTo(context, endpoint) {
+  const log = [];
+  context.on('request', (req) => {
+    if (req.method() === 'POST' && withoutQuery(req.url()) === endpoint) {
+      log.push(new URLSearchParams(req.postData() ?? ''));
+    }
+  });
+  return log;
+}
+
+/** Token requests that were refused or never answered, as counts by outcome (no tokens in the message). */
+function outcomes(entries) {
+  const counts = {};
+  for (const { status, error } of entries) {
+    const key = error ? `${status} ${error}` : String(status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+test('renews automatically before expiry, and the name stays shown throughout', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_SOON);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  await page.addInitScript(watchUserName);
+  await signIn(page);
+
+  const before = await sessionOf(page);
+  await expect(page.getByTestId('refresh-token-held')).toHaveText('held');
+  await expect(page.getByTestId('last-renewal')).toHaveText('never');
+  const expiry = page.getByTestId('token-expiry');
+  const countdown = Number(await expiry.textContent());
+  expect(countdown, 'token-expiry shows the seconds left').toBeLessThanOrEqual(SHORT_ACCESS_TOKEN_TTL);
+  await expect.poll(async () => Number(await expiry.textContent()), { message: 'token-expiry counts down' })
+    .toBeLessThan(countdown);
+
+  await expect(page.getByTestId('last-renewal'), 'an automatic renewal happened')
+    .toHaveText(/^\d+ s ago$/, { timeout: RENEWAL_WAIT });
+  await tokenRequests.settled();
+  const [renewal, ...more] = tokenRequests.refreshes();
+  expect(renewal, 'a refresh-token grant reached the token endpoint').toBeTruthy();
+  expect(more.length, 'more renewals so far').toBe(0);
+  expect(renewal.refreshToken, 'the renewal used the stored refresh token').toBe(fingerprint(before.refresh_token));
+  expect(renewal.status, 'the provider granted the renewal').toBe(200);
+  expect(renewal.at / 1000, 'the renewal left before the access token expired').toBeLessThan(before.expires_at);
+  expect(renewal.at / 1000, `the renewal left at the margin (${RENEW_SOON} s before expiry), not earlier`)
+    .toBeGreaterThanOrEqual(before.expires_at - RENEW_SOON - 1);
+
+  const after = await sessionOf(page);
+  expectOtherToken(after.access_token, before.access_token, 'the stored access token is a new one');
+  expectSameToken(after.access_token, (await issued.of('access_token')).at(-1), 'the newest access token is stored');
+  expectSameToken(after.refresh_token, (await issued.of('refresh_token')).at(-1), 'the newest refresh token is kept');
+  expect(after.expires_at, 'the expiry moved forward').toBeGreaterThan(before.expires_at);
+  expect(after.renewed_at, 'the renewal time is recorded').toBeGreaterThanOrEqual(Math.floor(renewal.at / 1000));
+  await expect.poll(async () => Number(await expiry.textContent()), { message: 'token-expiry shows the new expiry' })
+    .toBeGreaterThan(before.expires_at - nowSeconds());
+
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(notice(page)).toHaveCount(0);
+  expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
+    .toEqual({ seen: true, lost: false });
+});
+
+test('the refresh button rotates the refresh token, and the provider then rejects the old one', async ({
+  page, context,
+}) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_AT_EXPIRY);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  await signIn(page);
+  const before = await sessionOf(page);
+
+  await page.getByTestId('refresh').click();
+  await expect.poll(async () => fingerprint((await sessionOf(page)).refresh_token), {
+    message: 'the stored refresh token changes',
+  }).not.toBe(fingerprint(before.refresh_token));
+  await expect(page.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(page.getByTestId('refresh-token-held')).toHaveText('held');
+
+  await tokenRequests.settled();
+  const refreshes = tokenRequests.refreshes();
+  expect(refreshes.map((r) => [r.refreshToken, r.status]), 'one refresh with the old token, granted')
+    .toEqual([[fingerprint(before.refresh_token), 200]]);
+  const after = await sessionOf(page);
+  expectSameToken(after.refresh_token, (await issued.of('refresh_token')).at(-1),
+    'the app keeps the refresh token the provider just issued');
+
+  // Last: a rotated token's reuse makes oidc-provider revoke the whole grant, the app's new token included.
+  expect(await refreshAtProvider(ISSUER, before.refresh_token), 'the provider answers the old refresh token')
+    .toEqual({ status: 400, error: 'invalid_grant' });
+});
+
+test('two tabs sharing a session renew without invalid_grant, one refresh at a time', async ({ page, context }) => {
+  const renewMargin = SHORT_ACCESS_TOKEN_TTL - 10; // renew 10 s after sign-in: time to open the second tab
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, renewMargin);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  // Every refresh waits 750 ms before it leaves, so a tab that does not wait for the lock (or for the other
+  // tab's news) sends the same refresh token while the first request is still out.
+  await context.route((url) => withoutQuery(url.href) === tokenEndpoint, async (route) => {
+    if (new URLSearchParams(route.request().postData() ?? '').get('grant_type') === 'refresh_token') {
+      await new Promise((resolve) => { setTimeout(resolve, 750); });
+    }
+    await route.fallback();
+  });
+
+  const a = page;
+  await signIn(a);
+  const shared = await sessionOf(a, 'tab A');
+  const b = await duplicateTab(a);
+  await expectSignedIn(b);
+  expectSameToken((await sessionOf(b, 'tab B')).refresh_token, shared.refresh_token,
+    'tab B starts with tab A\'s refresh token');
+  expect(tokenRequests.refreshes().length, 'renewals before tab B was up (a slow start voids this test)').toBe(0);
+
+  await test.step('both tabs reach the renewal time together', async () => {
+    for (const tab of [a, b]) {
+      await expect(tab.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/, { timeout: RENEWAL_WAIT });
+    }
+    await tokenRequests.settled();
+    const refreshes = tokenRequests.refreshes();
+    expect(outcomes(refreshes), 'one refresh for both tabs, granted').toEqual({ 200: 1 });
+    expect(refreshes[0].refreshToken).toBe(fingerprint(shared.refresh_token));
+  });
+
+  await test.step('both tabs press refresh at the same moment', async () => {
+    const mark = tokenRequests.refreshes().length;
+    const held = await sessionOf(a, 'tab A');
+    await Promise.all([a.getByTestId('refresh').click(), b.getByTestId('refresh').click()]);
+    await expect.poll(async () => {
+      const [inA, inB] = [await sessionOf(a, 'tab A'), await sessionOf(b, 'tab B')];
+      return [inA, inB].map((s) => fingerprint(s.refresh_token) !== fingerprint(held.refresh_token))
+        .concat(inA.refresh_token === inB.refresh_token);
+    }, { message: 'both tabs hold the same, new refresh token' }).toEqual([true, true, true]);
+    await tokenRequests.settled();
+    expect(outcomes(tokenRequests.refreshes().slice(mark)), 'one refresh for two clicks, granted')
+      .toEqual({ 200: 1 });
+  });
+
+  await test.step('no refresh token was used twice, none refused; both tabs signed in with the newest', async () => {
+    await tokenRequests.settled();
+    const refreshes = tokenRequests.refreshes();
+    expect(outcomes(refreshes), 'outcomes of every refresh').toEqual({ 200: refreshes.length });
+    expect(new Set(refreshes.map((r) => r.refreshToken)).size, 'distinct refresh tokens sent')
+      .toBe(refreshes.length);
+    const newest = (await issued.of('refresh_token')).at(-1);
+    for (const [tab, who] of [[a, 'tab A'], [b, 'tab B']]) {
+      await expect(tab.getByTestId('user-name')).toHaveText(USER.name);
+      await expect(notice(tab)).toHaveCount(0);
+      expectSameToken((await sessionOf(tab, who)).refresh_token, newest, `${who} holds the newest refresh token`);
+    }
+  });
+});
+
+test('local sign-out revokes the refresh and access tokens, and stops renewing', async ({ page, context }) => {
+  const { revocation_endpoint: revocationEndpoint, token_endpoint: tokenEndpoint, userinfo_endpoint: userinfo } =
+    await useShortLivedProvider(context, RENEW_SOON);
+  expect(revocationEndpoint, 'the provider advertises revocation_endpoint').toBeTruthy();
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const posted = recordPostsTo(context, revocationEndpoint);
+  await signIn(page);
+
+  const mark = (await revocationsAt(ISSUER)).length;
+  const session = await sessionOf(page);
+  const refreshesBefore = tokenRequests.refreshes().length;
+  await page.getByTestId('sign-out-local').click();
+  await expect(notice(page)).toHaveAttribute('data-kind', 'local');
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
+
+  const seen = await revocationsSince(mark, 2);
+  expect(seen.map(withoutOutcome), 'the provider got the refresh token, then the access token, revoked')
+    .toEqual(revocationsOf(session));
+  expect(seen[0].revoked, 'the refresh token was live and is now revoked').toBe('RefreshToken');
+  expect(posted.map((body) => body.get('token_type_hint')), 'revocation POSTs sent by the page')
+    .toEqual(['refresh_token', 'access_token']);
+
+  expect(await refreshAtProvider(ISSUER, session.refresh_token), 'the old refresh token at the token endpoint')
+    .toEqual({ status: 400, error: 'invalid_grant' });
+  const userinfoAnswer = await fetch(userinfo, { headers: { authorization: `Bearer ${session.access_token}` } });
+  expect(userinfoAnswer.status, 'the old access token at the UserInfo endpoint').toBe(401);
+
+  // Timers stop with the session: nothing is sent when its renewal would have been due.
+  const dueAt = (session.expires_at - RENEW_SOON + 1.5) * 1000;
+  await page.waitForTimeout(Math.max(0, dueAt - Date.now()));
+  expect(tokenRequests.refreshes().length - refreshesBefore, 'refreshes after the sign-out').toBe(0);
+});
+
+test('a provider sign-out in one tab signs out a second open tab', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_AT_EXPIRY);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  const a = page;
+  await signIn(a);
+  const session = await sessionOf(a, 'tab A');
+  const b = await duplicateTab(a);
+  await expectSignedIn(b);
+  const navigationsOfB = recordNavigations(b);
+  const revocationMark = (await revocationsAt(ISSUER)).length;
+
+  await a.getByTestId('sign-out-provider').click();
+  await expect(a.getByTestId('logout-confirm')).toBeVisible();
+  await a.getByTestId('logout-confirm').click();
+  await expect(notice(a)).toHaveAttribute('data-kind', 'provider');
+
+  await expect(notice(b), 'tab B shows the provider sign-out').toHaveAttribute('data-kind', 'provider');
+  await expect(b.getByTestId('user-name')).toHaveCount(0);
+  await expect(b.getByTestId('sign-in')).toBeVisible();
+  expect(navigationsOfB.since(0), 'tab B was not reloaded or navigated').toEqual([]);
+  expect(await storedSession(b) === null, `tab B's sessionStorage has no ${SESSION_KEY}`).toBe(true);
+  expectNoTokens(await sessionEntries(b), await issued.all(), 'tab B after the provider sign-out');
+
+  const seen = await revocationsSince(revocationMark, 2);
+  expect(seen.map(withoutOutcome), 'a provider sign-out revokes the tokens too').toEqual(revocationsOf(session));
+});
+
+test('a refresh answered with invalid_grant ends the session with that reason', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_AT_EXPIRY);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  await signIn(page);
+  const session = await sessionOf(page);
+
+  // Revoked behind the app's back: by an administrator, or by the user's sign-out in another client.
+  await revokeAtProvider(ISSUER, session.refresh_token, 'refresh_token');
+  await page.getByTestId('refresh').click();
+
+  await expect(notice(page)).toHaveAttribute('data-kind', 'renewal-refused');
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await expect(page.getByTestId('sign-in')).toBeVisible();
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
+  expectNoTokens(await sessionEntries(page), await issued.all(), 'after the refused renewal');
+  await tokenRequests.settled();
+  expect(tokenRequests.refreshes().map((r) => [r.refreshToken, r.status, r.error]), 'the refresh and its answer')
+    .toEqual([[fingerprint(session.refresh_token), 400, 'invalid_grant']]);
+});
+
+test('local sign-out in one tab leaves another tab signed in', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_AT_EXPIRY);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const a = page;
+  await signIn(a);
+  const b = await context.newPage();
+  await signInAgain(b);
+  const [inA, inB] = [await sessionOf(a, 'tab A'), await sessionOf(b, 'tab B')];
+  expectOtherToken(inB.refresh_token, inA.refresh_token, 'each tab signed in on its own');
+  const navigationsOfB = recordNavigations(b);
+  const mark = (await revocationsAt(ISSUER)).length;
+
+  await a.getByTestId('sign-out-local').click();
+  await expect(notice(a)).toHaveAttribute('data-kind', 'local');
+  expect((await revocationsSince(mark, 2)).map(withoutOutcome), 'tab A revoked its own tokens')
+    .toEqual(revocationsOf(inA));
+
+  await expect(b.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(notice(b)).toHaveCount(0);
+  expect(navigationsOfB.since(0), 'tab B was not reloaded or navigated').toEqual([]);
+  expectSameToken((await sessionOf(b, 'tab B')).refresh_token, inB.refresh_token, 'tab B keeps its session');
+
+  // The app leaves tab B alone, but the provider does not: tab B's silent sign-in reused the grant of the provider
+  // session, and oidc-provider's revocation endpoint revokes every token of a grant (RFC 7009 2.1 allows it). So
+  // tab B's next renewal is refused, and it must end as cleanly as any refused renewal.
+  await test.step('tab B\'s next renewal: refused (shared grant), and B ends with renewal-refused', async () => {
+    const before = tokenRequests.refreshes().length;
+    await b.getByTestId('refresh').click();
+    await expect(notice(b)).toHaveAttribute('data-kind', 'renewal-refused');
+    await expect(b.getByTestId('auth-error')).toHaveCount(0);
+    expect(await storedSession(b) === null, 'the session left tab B\'s sessionStorage').toBe(true);
+    await tokenRequests.settled();
+    expect(outcomes(tokenRequests.refreshes().slice(before)), 'tab B\'s renewal').toEqual({ '400 invalid_grant': 1 });
+  });
+});
+
+test('without a refresh token the session ends at expiry, and one click signs in again on the same page', async ({
+  page, context,
+}) => {
+  const lifetime = 4;
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_SOON);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  // The first code exchange answers without a refresh token (RFC 6749 5.1: it is optional) and with a short
+  // expires_in; the ID token is untouched.
+  let rewritten = false;
+  await context.route((url) => withoutQuery(url.href) === tokenEndpoint, async (route) => {
+    if (rewritten || new URLSearchParams(route.request().postData() ?? '').get('grant_type') !== 'authorization_code') {
+      await route.fallback();
+      return;
+    }
+    rewritten = true;
+    const response = await route.fetch();
+    const { refresh_token: _dropped, ...body } = await response.json();
+    await route.fulfill({ response, json: { ...body, expires_in: lifetime } });
+  });
+
+  await page.goto('/profile');
+  await logInAtProvider(page, { provider: ISSUER });
+  await expect(page.getByTestId('profile')).toBeVisible();
+  const session = await storedSession(page);
+  expect(typeof session?.refresh_token, 'the stored refresh token (there must be none)').toBe('undefined');
+
+  await expect(notice(page), 'the session ends at expiry').toHaveAttribute('data-kind', 'expired', {
+    timeout: (lifetime + 5) * 1000,
+  });
+  expect(nowSeconds(), 'not before the access token expired').toBeGreaterThanOrEqual(session.expires_at);
+  await expect(page.getByTestId('profile')).toHaveCount(0);
+  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
+  expectNoTokens(await sessionEntries(page), await issued.all(), 'after expiry');
+  expect(tokenRequests.refreshes().length, 'refreshes without a refresh token').toBe(0);
+
+  await page.getByTestId('sign-in').click();
+  await expect(page.getByTestId('profile'), 'back signed in on the page the session ended on').toBeVisible();
+  expect(withoutQuery(page.url())).toBe(new URL('/profile', page.url()).href);
+});
+
+test('a renewal that fails on the network is retried, and the session goes on', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_SOON);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  let failures = 0;
+  await context.route((url) => withoutQuery(url.href) === tokenEndpoint, async (route) => {
+    const grant = new URLSearchParams(route.request().postData() ?? '').get('grant_type');
+    if (grant === 'refresh_token' && failures === 0) {
+      failures += 1;
+      await route.abort('connectionfailed');
+      return;
+    }
+    await route.fallback();
+  });
+  await page.addInitScript(watchUserName);
+  await signIn(page);
+  const before = await sessionOf(page);
+
+  await expect(page.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/, { timeout: RENEWAL_WAIT });
+  await tokenRequests.settled();
+  const refreshes = tokenRequests.refreshes();
+  expect(refreshes.map((r) => r.status), 'a failed refresh, then a granted one').toEqual(['failed', 200]);
+  expect(refreshes.map((r) => r.refreshToken), 'both with the token the failed attempt never delivered')
+    .toEqual([fingerprint(before.refresh_token), fingerprint(before.refresh_token)]);
+  expect(refreshes[1].at - refreshes[0].at, 'the retry waited (backoff starts at 1 s)').toBeGreaterThanOrEqual(900);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(notice(page)).toHaveCount(0);
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+  expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
+    .toEqual({ seen: true, lost: false });
+});
+
+// The next three tests fail against 2cdd6dd: each names the app bug in its failing assertion's message.
+
+test('a renewal margin as long as the token lifetime does not renew in a loop', async ({ page, context }) => {
+  // No renew_margin_seconds: the default 60 s, longer than the provider's 20 s access tokens (some providers
+  // issue 60 s tokens, or shorter).
+  const { token_endpoint: tokenEndpoint } = await discover(ISSUER);
+  await useConfig(context, { issuer: ISSUER });
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  await signIn(page);
+  const span = 6;
+  await page.waitForTimeout(span * 1000); // counts what happens in the window; nothing to wait for
+  await tokenRequests.settled();
+  expect(tokenRequests.refreshes().length, `refreshes within ${span} s of sign-in, with ${SHORT_ACCESS_TOKEN_TTL} s `
+    + 'access tokens and the default 60 s margin. APP BUG if far above 2: plan() (src/oidc/renewal.rs) answers '
+    + 'Renew whenever expires_at - margin <= now, and a renewal that gets expires_in <= margin is due again at '
+    + 'once, so keep_alive renews back to back (hundreds in a few seconds, without end)').toBeLessThanOrEqual(2);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+});
+
+test('a refresh answered without expires_in or ID token does not renew in a loop', async ({ page, context }) => {
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_SOON);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  // RFC 6749 5.1 makes expires_in RECOMMENDED, not required, and OIDC Core 12.2 lets a refresh omit the ID token.
+  await context.route((url) => withoutQuery(url.href) === tokenEndpoint, async (route) => {
+    if (new URLSearchParams(route.request().postData() ?? '').get('grant_type') !== 'refresh_token') {
+      await route.fallback();
+      return;
+    }
+    const response = await route.fetch();
+    const { expires_in: _expiresIn, id_token: _idToken, ...body } = await response.json();
+    await route.fulfill({ response, json: body });
+  });
+  await signIn(page);
+  await expect(page.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/, { timeout: RENEWAL_WAIT });
+  const span = 3;
+  await page.waitForTimeout(span * 1000); // counts what happens in the window; nothing to wait for
+  await tokenRequests.settled();
+  expect(tokenRequests.refreshes().length, `refreshes up to ${span} s after the first renewal. APP BUG if far `
+    + 'above 2: Session::renewed (src/oidc/renewal.rs) keeps the old expires_at when the response has neither '
+    + 'expires_in nor id_token, so the renewed session is still inside the margin and keep_alive renews it again '
+    + 'at once, back to back, for good').toBeLessThanOrEqual(2);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+});
+
+test('a duplicated tab that starts after the other tab renewed does not reuse the consumed refresh token', async ({
+  page, context,
+}) => {
+  // The browser copied tab A's sessionStorage (duplicate tab, reopened tab, a discarded tab coming back) before A
+  // renewed, and tab B's app started only after A's broadcast: B never heard of the rotation.
+  const { token_endpoint: tokenEndpoint } = await useShortLivedProvider(context, RENEW_SOON);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const a = page;
+  await signIn(a);
+  const copied = await sessionEntries(a);
+  await expect(a.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/, { timeout: RENEWAL_WAIT });
+  const b = await openTabWithStorage(context, copied, a.url());
+
+  const stateOfB = async () => {
+    if (await notice(b).count() > 0) return `signed out (${await notice(b).getAttribute('data-kind')})`;
+    const [inA, inB] = [await storedSession(a), await storedSession(b)];
+    return inA && inB && inA.refresh_token === inB.refresh_token ? 'holds tab A\'s session' : 'pending';
+  };
+  await expect.poll(stateOfB, { message: 'tab B settles', timeout: 10_000 }).not.toBe('pending');
+  await tokenRequests.settled();
+  expect(outcomes(tokenRequests.refreshes()), 'outcomes of every refresh. APP BUG if an invalid_grant shows: tab B '
+    + 'renews with the refresh token tab A already rotated (the Renewed broadcast of src/auth/tabs.rs reaches only '
+    + 'tabs listening at that moment), oidc-provider answers invalid_grant and, detecting reuse (RFC 9700 4.14.2), '
+    + 'revokes the grant: tab B shows renewal-refused and tab A\'s next renewal is refused too')
+    .toEqual({ 200: 1 });
+  expect(await stateOfB()).toBe('holds tab A\'s session');
+  for (const tab of [a, b]) await expect(tab.getByTestId('user-name')).toHaveText(USER.name);
+});
