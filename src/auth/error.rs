@@ -70,6 +70,8 @@ pub enum AuthError {
     Logout(#[from] LogoutError),
     #[error("{0}")]
     Storage(#[from] StorageError),
+    #[error("another tab renewed this session, and no open tab holds the renewed tokens")]
+    RefreshTokenSuperseded,
     #[error("the browser refused to open {0}")]
     Navigation(&'static str),
 }
@@ -87,7 +89,12 @@ impl AuthError {
 
     /// The provider refused a refresh token (RFC 6749 5.2 `invalid_grant`): the session cannot be renewed.
     pub fn is_invalid_grant(&self) -> bool {
-        matches!(self, AuthError::Token(TokenError::Provider { error, .. }) if error == "invalid_grant")
+        match self {
+            AuthError::Token(TokenError::Provider { error, .. }) => error == "invalid_grant",
+            // Not sent, because it would have been refused.
+            AuthError::RefreshTokenSuperseded => true,
+            _ => false,
+        }
     }
 
     /// A failure worth retrying: the network, or the provider answering 5xx.

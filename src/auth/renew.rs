@@ -13,6 +13,7 @@ use crate::browser::{clock, http, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
 use crate::oidc::renewal::{Plan, fingerprint, plan, retry_delay};
+use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::refresh_tokens;
 
@@ -48,6 +49,13 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         let Some(refresh_token) = current.refresh_token.clone() else {
             return Ok(Some(current));
         };
+        let used = fingerprint(&refresh_token);
+        if storage::is_consumed(&used) {
+            // Another tab rotated this token away before this one existed (a duplicated tab that loaded
+            // late, a reopened tab). Presenting it again would be refused, and a provider with reuse
+            // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
+            return adopt_successor(used, &refresh_token).await;
+        }
         let metadata = metadata(config).await?;
         let response = refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await?;
         let now = clock::now();
@@ -66,15 +74,42 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             }
             None => None,
         };
+        let rotated = response.refresh_token.is_some();
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
+        if rotated {
+            storage::mark_consumed(&used);
+        }
         tabs::post(&TabMessage::Renewed {
-            consumed: fingerprint(&refresh_token),
+            consumed: used,
             session: Box::new(renewed.clone()),
         });
         Ok(Some(renewed))
     })
     .await
+}
+
+/// How long a tab holding a used-up refresh token waits for another tab to hand over the successor.
+const SUCCESSOR_WAIT_MILLIS: u32 = 2_000;
+
+/// Asks the other tabs for the session that replaced the used-up `refresh_token` and waits for it to land in
+/// storage (`tabs::receive` puts it there). Without an answer, the session cannot go on.
+async fn adopt_successor(
+    used: String,
+    refresh_token: &RefreshToken,
+) -> Result<Option<Session>, AuthError> {
+    tabs::post(&TabMessage::Wanted { consumed: used });
+    for _ in 0..SUCCESSOR_WAIT_MILLIS / 100 {
+        TimeoutFuture::new(100).await;
+        match storage::load_session().found() {
+            None => return Ok(None),
+            Some(session) if session.refresh_token.as_ref() != Some(refresh_token) => {
+                return Ok(Some(session));
+            }
+            Some(_) => {}
+        }
+    }
+    Err(AuthError::RefreshTokenSuperseded)
 }
 
 /// Watches one session until it is replaced or ends: renews it `renew_margin_seconds` before expiry,

@@ -1,6 +1,7 @@
 //! What the app's tabs tell each other over a BroadcastChannel: a renewed session (so a tab holding the same
-//! rotated refresh token adopts the new one instead of reusing the old), and a provider sign-out (so every tab
-//! shows the user signed out, RFC 10017's shared provider session being gone).
+//! rotated refresh token adopts the new one instead of reusing the old), a request for such a session from a tab
+//! that opened later, and a provider sign-out (so every tab shows the user signed out: the provider session
+//! they relied on is gone).
 //!
 //! The channel is same-origin only, the same trust boundary as sessionStorage.
 
@@ -21,6 +22,8 @@ pub enum TabMessage {
         consumed: String,
         session: Box<Session>,
     },
+    /// A tab holds a refresh token that another tab used up: whoever has its successor, please send it.
+    Wanted { consumed: String },
     /// The provider session of `issuer` has ended.
     ProviderSignedOut { issuer: String },
 }
@@ -46,6 +49,15 @@ pub fn receive(text: &str) -> Option<AuthAction> {
             }
             storage::save_session(&session).ok()?;
             Some(AuthAction::SignedIn((*session).into()))
+        }
+        TabMessage::Wanted { consumed } => {
+            if held.consumed.contains(&consumed) {
+                post(&TabMessage::Renewed {
+                    consumed,
+                    session: Box::new(held),
+                });
+            }
+            None
         }
         TabMessage::ProviderSignedOut { issuer } if issuer == held.issuer => {
             storage::clear_all();

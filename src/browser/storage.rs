@@ -4,7 +4,7 @@
 //! Every key starts with [`PREFIX`], so a sign-out can remove exactly what the app wrote and nothing
 //! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
 
-use gloo_storage::{SessionStorage, Storage};
+use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use url::Url;
 
@@ -24,7 +24,12 @@ pub mod keys {
     pub const JWKS: &str = "yew-oidc:jwks";
     pub const PENDING: &str = "yew-oidc:pending:";
     pub const LOGOUT_STATE: &str = "yew-oidc:logout-state";
+    /// In localStorage, shared by every tab: fingerprints (never tokens) of used-up refresh tokens.
+    pub const CONSUMED: &str = "yew-oidc:consumed";
 }
+
+/// How many used-up refresh-token fingerprints the origin remembers.
+const CONSUMED_KEPT: usize = 64;
 
 /// What a read found.
 #[derive(Debug, PartialEq)]
@@ -139,6 +144,21 @@ pub fn save_logout_state(state: &State) -> Result<(), StorageError> {
 /// The `state` sent with a provider sign-out, removed as it is read.
 pub fn take_logout_state() -> Stored<State> {
     take(keys::LOGOUT_STATE)
+}
+
+/// Records, for every tab of the origin, that the refresh token with this fingerprint is used up.
+pub fn mark_consumed(fingerprint: &str) {
+    let mut consumed = LocalStorage::get::<Vec<String>>(keys::CONSUMED).unwrap_or_default();
+    consumed.push(fingerprint.to_owned());
+    let excess = consumed.len().saturating_sub(CONSUMED_KEPT);
+    consumed.drain(..excess);
+    let _ = LocalStorage::set(keys::CONSUMED, consumed);
+}
+
+/// Whether any tab of the origin used up the refresh token with this fingerprint.
+pub fn is_consumed(fingerprint: &str) -> bool {
+    LocalStorage::get::<Vec<String>>(keys::CONSUMED)
+        .is_ok_and(|consumed| consumed.iter().any(|item| item == fingerprint))
 }
 
 /// Every key this app wrote, in storage order.

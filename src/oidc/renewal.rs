@@ -21,13 +21,29 @@ pub enum Plan {
     EndAt(u64),
 }
 
-/// Renew `margin` seconds before the access token expires; without a refresh token, end at expiry. An
-/// expired access token with a refresh token is renewed at once: the refresh token may outlive it.
+/// Never renew sooner than this after the last tokens arrived, whatever the provider's lifetimes.
+pub const MIN_RENEW_INTERVAL_SECONDS: u64 = 5;
+
+/// How many consumed refresh-token fingerprints a session remembers for tabs that still hold one.
+pub const LINEAGE: usize = 8;
+
+/// Renew `margin` seconds before the access token expires, but no earlier than halfway through its lifetime
+/// (a margin as long as the lifetime would otherwise renew again the moment new tokens arrive), and never
+/// within `MIN_RENEW_INTERVAL_SECONDS` of the last tokens. Without a refresh token, end at expiry. An expired
+/// access token with a refresh token is renewed at once: the refresh token may outlive it.
 pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     if session.refresh_token.is_none() {
         return Plan::EndAt(session.expires_at);
     }
-    let renew_at = session.expires_at.saturating_sub(margin);
+    let lifetime = session.expires_at.saturating_sub(session.obtained_at);
+    let renew_at = session
+        .expires_at
+        .saturating_sub(margin.min(lifetime / 2))
+        .max(
+            session
+                .obtained_at
+                .saturating_add(MIN_RENEW_INTERVAL_SECONDS),
+        );
     if now >= renew_at {
         Plan::Renew
     } else {
@@ -57,11 +73,20 @@ impl Session {
         claims: Option<IdTokenClaims>,
         now: u64,
     ) -> Session {
+        // RFC 6749 5.1: without `expires_in`, the new ID token's `exp`, else the previous lifetime again.
         let expires_at = match (response.expires_in, &claims) {
             (Some(lifetime), _) => now.saturating_add(lifetime),
             (None, Some(claims)) => claims.exp,
-            (None, None) => self.expires_at,
+            (None, None) => now.saturating_add(self.expires_at.saturating_sub(self.obtained_at)),
         };
+        // A rotated refresh token is used up: remember its fingerprint, so a tab that still holds it can ask
+        // for its successor instead of presenting it again.
+        let mut consumed = self.consumed.clone();
+        if let (Some(old), Some(_)) = (&self.refresh_token, &response.refresh_token) {
+            consumed.push(fingerprint(old));
+            let excess = consumed.len().saturating_sub(LINEAGE);
+            consumed.drain(..excess);
+        }
         let display_name = match claims.as_ref().and_then(|claims| claims.name.as_deref()) {
             Some(name) if !name.trim().is_empty() => name.to_owned(),
             _ => self.display_name.clone(),
@@ -80,6 +105,8 @@ impl Session {
             },
             display_name,
             renewed_at: Some(now),
+            obtained_at: now,
+            consumed,
             ..self.clone()
         }
     }
@@ -103,6 +130,8 @@ mod tests {
             issuer: "https://id.example".into(),
             client_id: "spa".into(),
             renewed_at: None,
+            obtained_at: NOW,
+            consumed: Vec::new(),
         }
     }
 
@@ -125,6 +154,62 @@ mod tests {
         assert_eq!(plan(&held, NOW + 240, 60), Plan::Renew);
         // Already expired: the refresh token may still work.
         assert_eq!(plan(&held, NOW + 1_000, 60), Plan::Renew);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_margin_longer_than_the_lifetime_renews_halfway_not_at_once() {
+        let mut short = session(Some("rt"));
+        short.expires_at = NOW + 20;
+        // A 60 s margin on a 20 s token: renew at 10 s, not immediately (and not again and again).
+        assert_eq!(plan(&short, NOW, 60), Plan::WaitUntil(NOW + 10));
+        let renewed = short.renewed(response(Some("rt-2")), None, NOW + 10);
+        // The renewed token lives 600 s: back to the plain margin.
+        assert_eq!(
+            plan(&renewed, NOW + 10, 60),
+            Plan::WaitUntil(NOW + 10 + 600 - 60)
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn renewals_never_come_faster_than_the_minimum_interval() {
+        let mut instant = session(Some("rt"));
+        instant.expires_at = NOW;
+        assert_eq!(
+            plan(&instant, NOW, 60),
+            Plan::WaitUntil(NOW + MIN_RENEW_INTERVAL_SECONDS)
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn without_expires_in_or_an_id_token_the_previous_lifetime_applies() {
+        let mut bare = response(None);
+        bare.expires_in = None;
+        let renewed = session(Some("rt")).renewed(bare, None, NOW + 250);
+        assert_eq!(renewed.expires_at, NOW + 250 + 300);
+        assert_eq!(
+            plan(&renewed, NOW + 250, 60),
+            Plan::WaitUntil(NOW + 250 + 240)
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_rotation_remembers_the_consumed_token_and_a_kept_token_is_not_consumed() {
+        let rotated = session(Some("rt-1")).renewed(response(Some("rt-2")), None, NOW);
+        assert_eq!(
+            rotated.consumed,
+            [fingerprint(&RefreshToken::new("rt-1".into()))]
+        );
+        let kept = rotated.renewed(response(None), None, NOW + 1);
+        assert_eq!(kept.consumed, rotated.consumed);
+        let mut long = kept;
+        for n in 0..20 {
+            long = long.renewed(response(Some(&format!("rt-{n}"))), None, NOW);
+        }
+        assert_eq!(long.consumed.len(), LINEAGE);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -26,6 +26,12 @@ pub struct Session {
     /// Unix second of the last successful refresh, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed_at: Option<u64>,
+    /// Unix second the current access token arrived (its lifetime is `expires_at - obtained_at`).
+    #[serde(default)]
+    pub obtained_at: u64,
+    /// Fingerprints of the refresh tokens this session used up by rotation, newest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumed: Vec<String>,
 }
 
 impl Session {
@@ -62,6 +68,8 @@ impl Session {
             issuer: config.issuer.clone(),
             client_id: config.client_id.clone(),
             renewed_at: None,
+            obtained_at: now,
+            consumed: Vec::new(),
         }
     }
 
