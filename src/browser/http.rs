@@ -49,8 +49,10 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let response = sent.map_err(|e| HttpError::Network(e.to_string()))?;
 
     let mut out = http::Response::builder().status(response.status());
-    for (name, value) in response.headers().entries() {
-        out = out.header(name, value);
+    // Only `Content-Type` is read downstream (oauth2 checks it on the token response). Copying it under the
+    // typed constant, not every header by name, keeps `HeaderName::from_bytes` and its table out of the binary.
+    if let Some(content_type) = response.headers().get("content-type") {
+        out = out.header(http::header::CONTENT_TYPE, content_type);
     }
     let body = response
         .binary()
