@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { transformSync } from 'esbuild';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
@@ -42,6 +43,21 @@ if (release) {
   ].join('; ');
   html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
   if (!html.includes('Content-Security-Policy')) throw new Error('could not insert the Content-Security-Policy');
+}
+
+// Release builds: minify the wasm-bindgen glue and the stylesheet with esbuild (Trunk's own JS minifier
+// rejects wasm-bindgen's output and leaves it as is), then re-pin their Subresource Integrity hashes.
+// Only whitespace, syntax and local names change: exports, import object keys and CSS selectors stay.
+if (release) {
+  const pinned = /(<link\b[^>]*?\bhref="[^"]*?\/?([^"/]+\.(js|css))"[^>]*?\bintegrity=")sha384-[^"]+(")/g;
+  html = html.replace(pinned, (_whole, before, file, kind, after) => {
+    const path = join(staging, file);
+    const { code } = transformSync(readFileSync(path, 'utf8'), {
+      loader: kind, minify: true, format: kind === 'js' ? 'esm' : undefined, legalComments: 'none',
+    });
+    writeFileSync(path, code);
+    return `${before}sha384-${createHash('sha384').update(code).digest('base64')}${after}`;
+  });
 }
 
 writeFileSync(htmlPath, html);
