@@ -92,6 +92,11 @@ pub(super) async fn verify_signature(
 /// Starts a sign-in: stores a single-use pending record and leaves for the provider.
 pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> {
     let metadata = metadata(config).await?;
+    // The keys are needed on the way back; fetched now, the callback (the wait the user feels most)
+    // needs only the token request. Best effort: the callback fetches them if this fails.
+    if storage::load_jwks(&metadata.jwks_uri).is_none() {
+        let _ = fetch_jwks(&metadata).await;
+    }
     let request = authorization_request(
         config,
         &metadata,
