@@ -16,7 +16,7 @@ use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
 use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
-use crate::oidc::userinfo::fetch_userinfo;
+use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
 
 /// GETs a JSON document; anything but a 2xx answer is an error naming the document.
 async fn fetch_document(url: &Url, document: Document) -> Result<Vec<u8>, AuthError> {
@@ -68,6 +68,7 @@ pub(super) async fn verify_signature(
     jws: &Jws,
 ) -> Result<(), AuthError> {
     let alg = jws.algorithm();
+    metadata.check_signing_alg(alg)?;
     let keys = match storage::load_jwks(&metadata.jwks_uri) {
         Some(keys) => keys,
         None => fetch_jwks(metadata).await?,
@@ -112,9 +113,15 @@ pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> 
     }
 }
 
-/// Whether `url` is this app's redirect URI (origin and path; the query is the response).
+/// Whether `url` is an authorization response at this app's redirect URI: its origin and path, and a `code` or
+/// an `error` in the query. A reload or bookmark of the bare path (or a redirect URI that is the app's root) is
+/// an ordinary page load.
 pub fn is_callback(config: &Config, url: &Url) -> bool {
-    url.origin() == config.redirect_uri.origin() && url.path() == config.redirect_uri.path()
+    url.origin() == config.redirect_uri.origin()
+        && url.path() == config.redirect_uri.path()
+        && url
+            .query_pairs()
+            .any(|(name, _)| name == "code" || name == "error")
 }
 
 /// Completes a sign-in from the callback URL. Returns the new session and the same-origin path to
@@ -146,12 +153,18 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
             leeway: config.leeway_seconds,
         },
     )?;
+    // UserInfo only supplies a display name: if it cannot be had, the name falls back to other claims. A
+    // UserInfo about another user, though, means a provider that cannot be trusted (OIDC Core 5.3.2).
     let userinfo = match (
         &metadata.userinfo_endpoint,
         Session::needs_userinfo(&claims),
     ) {
         (Some(endpoint), true) => {
-            Some(fetch_userinfo(&http::fetch, endpoint, &tokens.access_token, &claims.sub).await?)
+            match fetch_userinfo(&http::fetch, endpoint, &tokens.access_token, &claims.sub).await {
+                Ok(userinfo) => Some(userinfo),
+                Err(error @ UserInfoError::SubjectMismatch) => return Err(error.into()),
+                Err(_) => None,
+            }
         }
         _ => None,
     };

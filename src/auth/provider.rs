@@ -94,7 +94,7 @@ impl AuthHandle {
         let (state, session) = (self.state.clone(), session.clone());
         spawn_local(async move {
             match renew::renew(&config, &session).await {
-                Ok(Some(renewed)) => state.dispatch(AuthAction::SignedIn(Rc::new(renewed))),
+                Ok(Some(renewed)) => state.dispatch(AuthAction::Renewed(Rc::new(renewed))),
                 Ok(None) => {}
                 Err(error) if error.is_invalid_grant() => {
                     storage::clear_all();

@@ -13,6 +13,7 @@ use crate::browser::{clock, http, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
 use crate::oidc::renewal::{Plan, fingerprint, plan, retry_delay};
+use crate::oidc::revocation::{Revocable, revoke};
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::refresh_tokens;
@@ -58,6 +59,23 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         }
         let metadata = metadata(config).await?;
         let response = refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await?;
+        let rotated = response.refresh_token.is_some();
+        if rotated {
+            // Used up from now on, whatever the checks below decide.
+            storage::mark_consumed(&used);
+        }
+        // A sign-out may have happened while the request was out: then the new tokens are not wanted. They
+        // are dropped (and the new refresh token revoked), never written back into a signed-out tab.
+        let still_ours = storage::load_session()
+            .found()
+            .is_some_and(|stored| stored.refresh_token.as_ref() == Some(&refresh_token));
+        if !still_ours {
+            if let Some(orphan) = &response.refresh_token {
+                let orphan = Revocable::Refresh(orphan);
+                let _ = revoke(&http::fetch, config, &metadata, orphan).await;
+            }
+            return Ok(None);
+        }
         let now = clock::now();
         let claims = match &response.id_token {
             Some(id_token) => {
@@ -74,12 +92,8 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             }
             None => None,
         };
-        let rotated = response.refresh_token.is_some();
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
-        if rotated {
-            storage::mark_consumed(&used);
-        }
         tabs::post(&TabMessage::Renewed {
             consumed: used,
             session: Box::new(renewed.clone()),
@@ -140,7 +154,7 @@ pub async fn keep_alive(
                     return;
                 }
                 match outcome {
-                    Ok(Some(renewed)) => return dispatch(AuthAction::SignedIn(Rc::new(renewed))),
+                    Ok(Some(renewed)) => return dispatch(AuthAction::Renewed(Rc::new(renewed))),
                     Ok(None) => return,
                     Err(error) if error.is_transient() && !session.is_expired(clock::now()) => {
                         sleep(retry_delay(attempt)).await;

@@ -9,7 +9,9 @@ use super::{AuthError, SignedOutReason};
 use crate::browser::{clock, http, location, storage};
 use crate::oidc::config::Config;
 use crate::oidc::discovery::ProviderMetadata;
-use crate::oidc::logout::{LogoutError, end_session_url, verify_logout_return};
+use crate::oidc::logout::{
+    LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return,
+};
 use crate::oidc::revocation::{Revocable, revoke};
 use crate::oidc::secret::State;
 use crate::oidc::session::Session;
@@ -105,6 +107,6 @@ pub fn finish_provider_sign_out(config: &Config, url: &Url) -> Option<Result<(),
         // The user came back some other way; the local session was already cleared.
         return None;
     }
-    location::strip_params(&["state"]);
+    location::strip_params(LOGOUT_RETURN_PARAMS);
     Some(verify_logout_return(url, &expected).map_err(AuthError::from))
 }

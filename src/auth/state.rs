@@ -58,6 +58,9 @@ pub enum AuthAction {
     /// A redirect to the provider is under way.
     Redirecting,
     SignedIn(Rc<Session>),
+    /// New tokens for the session shown; ignored unless a session is shown (a sign-out wins over a
+    /// renewal that was still on its way).
+    Renewed(Rc<Session>),
     SignedOut(SignedOutReason),
     Failed(AuthError),
     /// The session's expiry passed while the app was open.
@@ -87,6 +90,10 @@ impl Reducible for AuthState {
         let next = match action {
             AuthAction::Redirecting => AuthState::Loading,
             AuthAction::SignedIn(session) => AuthState::SignedIn(session),
+            AuthAction::Renewed(session) => match *self {
+                AuthState::SignedIn(_) => AuthState::SignedIn(session),
+                _ => return self,
+            },
             AuthAction::SignedOut(reason) => AuthState::SignedOut(reason),
             AuthAction::Failed(error) => AuthState::Failed(Rc::new(error)),
             // Only a live session can expire; a late timer must not overwrite another state.
@@ -186,6 +193,20 @@ mod tests {
             reduce(signed_in.clone(), AuthAction::RevocationFailed),
             signed_in
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_late_renewal_never_undoes_a_sign_out() {
+        let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
+        let renewed = Rc::new(session());
+        let AuthState::SignedIn(shown) = reduce(signed_in, AuthAction::Renewed(renewed.clone()))
+        else {
+            panic!("a renewal of a shown session is shown");
+        };
+        assert!(Rc::ptr_eq(&shown, &renewed));
+        let local = AuthState::SignedOut(SignedOutReason::Local);
+        assert_eq!(reduce(local.clone(), AuthAction::Renewed(renewed)), local);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -40,7 +40,9 @@ pub fn receive(text: &str) -> Option<AuthAction> {
     let held = storage::load_session().found()?;
     match message {
         TabMessage::Renewed { consumed, session } => {
+            // Also reached by this tab's own broadcasts: the session it already holds is not news.
             let ours = held.refresh_token.as_ref().map(fingerprint)? == consumed
+                && session.access_token != held.access_token
                 && session.issuer == held.issuer
                 && session.client_id == held.client_id
                 && session.claims.sub == held.claims.sub;
@@ -48,7 +50,7 @@ pub fn receive(text: &str) -> Option<AuthAction> {
                 return None;
             }
             storage::save_session(&session).ok()?;
-            Some(AuthAction::SignedIn((*session).into()))
+            Some(AuthAction::Renewed((*session).into()))
         }
         TabMessage::Wanted { consumed } => {
             if held.consumed.contains(&consumed) {

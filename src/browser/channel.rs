@@ -24,11 +24,6 @@ impl Channel {
             _on_message: on_message,
         })
     }
-
-    /// Posts `text` to every other tab listening on the same name. Best effort: a closed channel drops it.
-    pub fn post(&self, text: &str) {
-        let _ = self.inner.post_message(&JsValue::from_str(text));
-    }
 }
 
 impl Drop for Channel {

@@ -5,7 +5,10 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
-use web_sys::{RequestCache, RequestCredentials, RequestRedirect};
+use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
+
+/// How long any request may take, in milliseconds.
+const TIMEOUT_MILLIS: u32 = 30_000;
 
 /// Why a request produced no HTTP response at all.
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +28,14 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
         http::Method::POST => Method::POST,
         ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
     };
+    // A hung request must not hold the refresh lock (and so every tab's renewal) or a sign-out forever.
+    let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
     let mut builder = RequestBuilder::new(&request.uri().to_string())
         .method(method)
         .redirect(RequestRedirect::Error)
         .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore);
+        .cache(RequestCache::NoStore)
+        .abort_signal(Some(&timeout));
     for (name, value) in request.headers() {
         let value = value
             .to_str()

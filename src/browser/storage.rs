@@ -4,7 +4,6 @@
 //! Every key starts with [`PREFIX`], so a sign-out can remove exactly what the app wrote and nothing
 //! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
 
-use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use url::Url;
 
@@ -54,30 +53,63 @@ impl<T> Stored<T> {
 #[error("sessionStorage refused to store the sign-in data ({0})")]
 pub struct StorageError(String);
 
-fn read<T: DeserializeOwned>(key: &str) -> Stored<T> {
-    let Ok(raw) = SessionStorage::raw().get_item(key) else {
+/// This tab's sessionStorage, or `None` where the browser blocks it (storage disabled, some sandboxed
+/// frames). Reached through web-sys rather than gloo-storage, whose accessors panic in that case.
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The origin's localStorage, shared by every tab; `None` where blocked.
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn read_from<T: DeserializeOwned>(storage: Option<web_sys::Storage>, key: &str) -> Stored<T> {
+    let Some(storage) = storage else {
         return Stored::Missing;
     };
-    let Some(raw) = raw else {
+    let Ok(Some(raw)) = storage.get_item(key) else {
         return Stored::Missing;
     };
     match serde_json::from_str(&raw) {
         Ok(value) => Stored::Found(value),
         Err(_) => {
-            SessionStorage::delete(key);
+            let _ = storage.remove_item(key);
             Stored::Garbage
         }
     }
 }
 
+fn write_to<T: Serialize>(
+    storage: Option<web_sys::Storage>,
+    key: &str,
+    value: &T,
+) -> Result<(), StorageError> {
+    let storage = storage.ok_or_else(|| StorageError("storage is blocked".to_owned()))?;
+    let text = serde_json::to_string(value).map_err(|e| StorageError(e.to_string()))?;
+    storage
+        .set_item(key, &text)
+        .map_err(|_| StorageError("storage is full or blocked".to_owned()))
+}
+
+fn read<T: DeserializeOwned>(key: &str) -> Stored<T> {
+    read_from(session(), key)
+}
+
 fn write<T: Serialize>(key: &str, value: &T) -> Result<(), StorageError> {
-    SessionStorage::set(key, value).map_err(|e| StorageError(e.to_string()))
+    write_to(session(), key, value)
+}
+
+fn delete(key: &str) {
+    if let Some(storage) = session() {
+        let _ = storage.remove_item(key);
+    }
 }
 
 /// Reads and removes in one step: whatever was there can be used once only.
 fn take<T: DeserializeOwned>(key: &str) -> Stored<T> {
     let value = read(key);
-    SessionStorage::delete(key);
+    delete(key);
     value
 }
 
@@ -148,22 +180,27 @@ pub fn take_logout_state() -> Stored<State> {
 
 /// Records, for every tab of the origin, that the refresh token with this fingerprint is used up.
 pub fn mark_consumed(fingerprint: &str) {
-    let mut consumed = LocalStorage::get::<Vec<String>>(keys::CONSUMED).unwrap_or_default();
+    let mut consumed = read_from::<Vec<String>>(local(), keys::CONSUMED)
+        .found()
+        .unwrap_or_default();
     consumed.push(fingerprint.to_owned());
     let excess = consumed.len().saturating_sub(CONSUMED_KEPT);
     consumed.drain(..excess);
-    let _ = LocalStorage::set(keys::CONSUMED, consumed);
+    let _ = write_to(local(), keys::CONSUMED, &consumed);
 }
 
 /// Whether any tab of the origin used up the refresh token with this fingerprint.
 pub fn is_consumed(fingerprint: &str) -> bool {
-    LocalStorage::get::<Vec<String>>(keys::CONSUMED)
-        .is_ok_and(|consumed| consumed.iter().any(|item| item == fingerprint))
+    read_from::<Vec<String>>(local(), keys::CONSUMED)
+        .found()
+        .is_some_and(|consumed| consumed.iter().any(|item| item == fingerprint))
 }
 
 /// Every key this app wrote, in storage order.
 pub fn own_keys() -> Vec<String> {
-    let storage = SessionStorage::raw();
+    let Some(storage) = session() else {
+        return Vec::new();
+    };
     let len = storage.length().unwrap_or(0);
     (0..len)
         .filter_map(|i| storage.key(i).ok().flatten())
@@ -174,6 +211,6 @@ pub fn own_keys() -> Vec<String> {
 /// Removes every key this app wrote, and only those.
 pub fn clear_all() {
     for key in own_keys() {
-        SessionStorage::delete(&key);
+        delete(&key);
     }
 }

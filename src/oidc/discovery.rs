@@ -7,6 +7,7 @@ use thiserror::Error;
 use url::Url;
 
 use super::config::is_secure_url;
+use super::id_token::SigningAlgorithm;
 use super::pkce::CODE_CHALLENGE_METHOD;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
@@ -68,6 +69,8 @@ pub enum DiscoveryError {
     IssuerMismatch { expected: String, found: String },
     #[error("the provider does not support PKCE with S256 (RFC 7636 4.2)")]
     S256NotSupported,
+    #[error("the ID token is signed with {alg}, which the provider does not list for ID tokens")]
+    UnadvertisedAlg { alg: &'static str },
 }
 
 /// OIDC Discovery 4: "If the Issuer value contains a path component, any terminating / MUST be removed before
@@ -119,6 +122,21 @@ pub fn parse_metadata(
 }
 
 impl ProviderMetadata {
+    /// OIDC Core 3.1.3.7 step 7: the `alg` must be the expected one. Without a registered
+    /// `id_token_signed_response_alg`, that is one the provider lists in `id_token_signing_alg_values_supported`
+    /// (REQUIRED by OIDC Discovery 3), or RS256, the default, when the list is missing.
+    pub fn check_signing_alg(&self, alg: SigningAlgorithm) -> Result<(), DiscoveryError> {
+        let listed = match &self.id_token_signing_alg_values_supported {
+            Some(algs) => algs.iter().any(|name| name == alg.name()),
+            None => alg == SigningAlgorithm::Rs256,
+        };
+        if listed {
+            Ok(())
+        } else {
+            Err(DiscoveryError::UnadvertisedAlg { alg: alg.name() })
+        }
+    }
+
     /// The checks that make metadata usable for this client, also for a copy read back from a cache.
     pub fn validate(&self, expected_issuer: &str) -> Result<(), DiscoveryError> {
         // OIDC Discovery 4.3: "The issuer value returned MUST be identical to the Issuer URL that was used as the
@@ -404,5 +422,21 @@ mod tests {
             ),
             Err(DiscoveryError::WrongType { .. })
         ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_id_token_alg_must_be_one_the_provider_lists() {
+        let mut metadata = crate::oidc::testing::metadata();
+        metadata.id_token_signing_alg_values_supported = Some(vec!["RS256".into(), "ES256".into()]);
+        assert!(metadata.check_signing_alg(SigningAlgorithm::Es256).is_ok());
+        assert!(matches!(
+            metadata.check_signing_alg(SigningAlgorithm::Ps256),
+            Err(DiscoveryError::UnadvertisedAlg { alg: "PS256" })
+        ));
+        // Without the list, only the default RS256.
+        metadata.id_token_signing_alg_values_supported = None;
+        assert!(metadata.check_signing_alg(SigningAlgorithm::Rs256).is_ok());
+        assert!(metadata.check_signing_alg(SigningAlgorithm::Es256).is_err());
     }
 }

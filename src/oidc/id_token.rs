@@ -3,12 +3,10 @@
 //! described below.
 //!
 //! # Signature seam
-//! [`decode`] does not verify the signature. The hostile-providers issue adds that in the browser layer: it picks
-//! the key from the provider's JWKS (`ProviderMetadata::jwks_uri`) by `header().kid` and [`Jws::algorithm`], and
-//! asks WebCrypto to verify [`Jws::signature`] over the bytes of [`Jws::signing_input`] (ES* signatures are the raw
-//! `r || s` form that WebCrypto expects, RFC 7518 3.4). Until then the token is accepted on the strength of TLS to
-//! the token endpoint, which step 6 permits for a token "received via direct communication between the Client
-//! and the Token Endpoint".
+//! [`decode`] does not verify the signature. `crate::oidc::jwks` picks the key from the provider's JWKS by
+//! `header().kid` and [`Jws::algorithm`], and the browser layer asks WebCrypto to verify [`Jws::signature`] over
+//! the bytes of [`Jws::signing_input`] (ES* signatures are the raw `r || s` form WebCrypto expects, RFC 7518 3.4).
+//! Step 6 would allow trusting TLS to the token endpoint instead; we verify anyway.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -9,7 +9,8 @@
 //! 2. [`authorization_request`]: store `pending` keyed by its state, navigate to `url`.
 //! 3. At the redirect URI: [`parse_callback`], look the pending record up by [`CallbackResponse::state`] and remove
 //!    it (single use), strip [`CALLBACK_PARAMS`] from the address bar, then [`verify_callback`].
-//! 4. [`exchange_code`], [`decode`] + (signature, later issue) + [`validate_claims`] with the pending nonce,
+//! 4. [`exchange_code`], [`decode`] + signature ([`select_key`], then WebCrypto) + [`validate_claims`] with the
+//!    pending nonce,
 //!    optionally [`fetch_userinfo`] when [`Session::needs_userinfo`], then [`Session::new`].
 //! 5. Sign-out: clear local state, then [`end_session_url`]; on return, [`verify_logout_return`].
 
