@@ -4,4 +4,5 @@ pub mod auth_error;
 pub mod header;
 pub mod loading;
 pub mod session_status;
+pub mod sign_in_button;
 pub mod signed_out_notice;

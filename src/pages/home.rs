@@ -3,10 +3,9 @@
 use yew::prelude::*;
 
 use crate::auth::{AuthState, use_auth};
-use crate::browser::location;
 use crate::components::{
     auth_error::AuthErrorView, loading::Loading, session_status::SessionStatus,
-    signed_out_notice::SignedOutNotice,
+    sign_in_button::SignInButton, signed_out_notice::SignedOutNotice,
 };
 
 #[function_component(Home)]
@@ -16,19 +15,13 @@ pub fn home() -> Html {
         AuthState::Loading => html! { <Loading message="Loading…" /> },
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
         AuthState::SignedOut(reason) => {
-            let sign_in = {
-                let auth = auth.clone();
-                Callback::from(move |_| auth.sign_in(&location::here()))
-            };
             html! {
                 <>
                     <SignedOutNotice reason={*reason} />
                     <section class="card">
                         <h1>{ "You are signed out" }</h1>
                         <div class="actions">
-                            <button class="primary" data-testid="sign-in" onclick={sign_in}>
-                                { "Sign in" }
-                            </button>
+                            <SignInButton label="Sign in" />
                         </div>
                     </section>
                 </>

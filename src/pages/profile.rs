@@ -6,7 +6,8 @@ use yew::prelude::*;
 use crate::auth::{AuthState, SignedOutReason, use_auth};
 use crate::browser::location;
 use crate::components::{
-    auth_error::AuthErrorView, loading::Loading, signed_out_notice::SignedOutNotice,
+    auth_error::AuthErrorView, loading::Loading, sign_in_button::SignInButton,
+    signed_out_notice::SignedOutNotice,
 };
 
 #[function_component(Profile)]
@@ -57,18 +58,12 @@ pub fn profile() -> Html {
             html! { <Loading message="Signing you in…" /> }
         }
         AuthState::SignedOut(reason) => {
-            let sign_in = {
-                let auth = auth.clone();
-                Callback::from(move |_| auth.sign_in(&location::here()))
-            };
             html! {
                 <>
                     <SignedOutNotice reason={*reason} />
                     <section class="card">
                         <p>{ "This page needs you to be signed in." }</p>
-                        <button class="primary" data-testid="sign-in" onclick={sign_in}>
-                            { "Sign in and come back here" }
-                        </button>
+                        <SignInButton label="Sign in and come back here" />
                     </section>
                 </>
             }
