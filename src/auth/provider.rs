@@ -147,9 +147,12 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         let state = state.clone();
         use_effect_with((), move |_| {
             let channel = Channel::open(tabs::CHANNEL, move |text| {
-                if let Some(action) = tabs::receive(&text) {
-                    state.dispatch(action);
-                }
+                let state = state.clone();
+                spawn_local(async move {
+                    if let Some(action) = tabs::receive(&text).await {
+                        state.dispatch(action);
+                    }
+                });
             });
             move || drop(channel)
         });

@@ -12,7 +12,7 @@ use super::{AuthAction, AuthError, SignedOutReason};
 use crate::browser::{clock, http, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
-use crate::oidc::renewal::{Plan, fingerprint, plan, retry_delay};
+use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay};
 use crate::oidc::revocation::{Revocable, revoke};
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
@@ -94,10 +94,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         };
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
-        tabs::post(&TabMessage::Renewed {
-            consumed: used,
-            session: Box::new(renewed.clone()),
-        });
+        tabs::post_successor(used, &channel_key(&refresh_token), &renewed).await;
         Ok(Some(renewed))
     })
     .await

@@ -3,13 +3,19 @@
 //! that opened later, and a provider sign-out (so every tab shows the user signed out: the provider session
 //! they relied on is gone).
 //!
-//! The channel is same-origin only, the same trust boundary as sessionStorage.
+//! Any script of the origin can listen on the channel, so a session never crosses it in clear: it is sealed
+//! with AES-GCM under a key derived from the refresh token it replaces, which only a tab that held that token can
+//! derive.
 
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::{AuthAction, SignedOutReason};
-use crate::browser::{channel, storage};
-use crate::oidc::renewal::fingerprint;
+use crate::browser::{channel, clock, storage, webcrypto};
+use crate::oidc::renewal::{channel_key, fingerprint};
 use crate::oidc::session::Session;
 
 pub const CHANNEL: &str = "yew-oidc";
@@ -17,10 +23,12 @@ pub const CHANNEL: &str = "yew-oidc";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum TabMessage {
-    /// `session` replaces every session whose refresh token has this fingerprint (it was just used up).
+    /// The session that replaces the used-up refresh token with this fingerprint, sealed under that token's
+    /// channel key (`iv` and `sealed` base64url).
     Renewed {
         consumed: String,
-        session: Box<Session>,
+        iv: String,
+        sealed: String,
     },
     /// A tab holds a refresh token that another tab used up: whoever has its successor, please send it.
     Wanted { consumed: String },
@@ -34,15 +42,42 @@ pub fn post(message: &TabMessage) {
     }
 }
 
+/// Seals `session` under `key` and posts it as the successor of the token named `consumed`. Best effort.
+pub async fn post_successor(consumed: String, key: &[u8; 32], session: &Session) {
+    let Ok(plain) = serde_json::to_vec(session) else {
+        return;
+    };
+    let mut iv = [0u8; 12];
+    clock::random(&mut iv);
+    if let Ok(sealed) = webcrypto::seal(key, &iv, &plain).await {
+        post(&TabMessage::Renewed {
+            consumed,
+            iv: URL_SAFE_NO_PAD.encode(iv),
+            sealed: URL_SAFE_NO_PAD.encode(sealed),
+        });
+    }
+}
+
 /// What a message from another tab means for this one, if anything. Unreadable messages are ignored.
-pub fn receive(text: &str) -> Option<AuthAction> {
+pub async fn receive(text: &str) -> Option<AuthAction> {
     let message: TabMessage = serde_json::from_str(text).ok()?;
     let held = storage::load_session().found()?;
     match message {
-        TabMessage::Renewed { consumed, session } => {
+        TabMessage::Renewed {
+            consumed,
+            iv,
+            sealed,
+        } => {
+            let refresh_token = held.refresh_token.as_ref()?;
+            if fingerprint(refresh_token) != consumed {
+                return None;
+            }
+            let iv = URL_SAFE_NO_PAD.decode(iv).ok()?;
+            let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+            let plain = webcrypto::open(&channel_key(refresh_token), &iv, &sealed).await?;
+            let session: Session = serde_json::from_slice(&plain).ok()?;
             // Also reached by this tab's own broadcasts: the session it already holds is not news.
-            let ours = held.refresh_token.as_ref().map(fingerprint)? == consumed
-                && session.access_token != held.access_token
+            let ours = session.access_token != held.access_token
                 && session.issuer == held.issuer
                 && session.client_id == held.client_id
                 && session.claims.sub == held.claims.sub;
@@ -50,15 +85,15 @@ pub fn receive(text: &str) -> Option<AuthAction> {
                 return None;
             }
             storage::save_session(&session).ok()?;
-            Some(AuthAction::Renewed((*session).into()))
+            Some(AuthAction::Renewed(Rc::new(session)))
         }
         TabMessage::Wanted { consumed } => {
-            if held.consumed.contains(&consumed) {
-                post(&TabMessage::Renewed {
-                    consumed,
-                    session: Box::new(held),
-                });
-            }
+            let entry = held
+                .consumed
+                .iter()
+                .find(|entry| entry.fingerprint == consumed)?;
+            let key = entry.key()?;
+            post_successor(consumed, &key, &held).await;
             None
         }
         TabMessage::ProviderSignedOut { issuer } if issuer == held.issuer => {

@@ -1,7 +1,6 @@
-//! ID token signature verification with the browser's own WebCrypto (`SubtleCrypto.importKey` + `verify`).
-//!
-//! The key and the algorithm parameters are chosen by `crate::oidc::jwks`; this module only builds the
-//! JavaScript dictionaries and awaits the promises.
+//! The browser's own WebCrypto: ID token signature verification (`importKey` + `verify`, with the key and
+//! parameters chosen by `crate::oidc::jwks`), and AES-GCM for the messages tabs exchange. This module only builds
+//! the JavaScript dictionaries and awaits the promises.
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -73,6 +72,13 @@ fn verify_params(alg: &WebCryptoAlgorithm) -> Result<Object, WebCryptoError> {
     object(&members)
 }
 
+fn subtle() -> Result<web_sys::SubtleCrypto, WebCryptoError> {
+    Ok(web_sys::window()
+        .ok_or_else(|| WebCryptoError("no window".to_owned()))?
+        .crypto()?
+        .subtle())
+}
+
 /// Whether `signature` over `signing_input` verifies with `key` under `alg`.
 pub async fn verify(
     key: &Jwk,
@@ -80,10 +86,7 @@ pub async fn verify(
     signing_input: &str,
     signature: &[u8],
 ) -> Result<bool, WebCryptoError> {
-    let subtle = web_sys::window()
-        .ok_or_else(|| WebCryptoError("no window".to_owned()))?
-        .crypto()?
-        .subtle();
+    let subtle = subtle()?;
     let usages = Array::of1(&JsValue::from_str("verify"));
     let imported = JsFuture::from(subtle.import_key_with_object(
         "jwk",
@@ -104,4 +107,47 @@ pub async fn verify(
     )?)
     .await?;
     Ok(verified.as_bool() == Some(true))
+}
+
+/// Imports 32 raw bytes as an AES-GCM key for `usage` ("encrypt" or "decrypt").
+async fn aes_key(key: &[u8; 32], usage: &str) -> Result<CryptoKey, WebCryptoError> {
+    let subtle = subtle()?;
+    let raw = js_sys::Uint8Array::from(key.as_slice());
+    let usages = Array::of1(&JsValue::from_str(usage));
+    let imported =
+        JsFuture::from(subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &usages)?).await?;
+    imported
+        .dyn_into()
+        .map_err(|_| WebCryptoError("importKey returned no key".to_owned()))
+}
+
+fn gcm(iv: &[u8]) -> Result<Object, WebCryptoError> {
+    object(&[
+        ("name", JsValue::from_str("AES-GCM")),
+        ("iv", js_sys::Uint8Array::from(iv).into()),
+    ])
+}
+
+/// Encrypts `plaintext` with AES-256-GCM under `key` and the 12-byte `iv` (which must never repeat for a key).
+pub async fn seal(
+    key: &[u8; 32],
+    iv: &[u8; 12],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, WebCryptoError> {
+    let key = aes_key(key, "encrypt").await?;
+    let sealed =
+        JsFuture::from(subtle()?.encrypt_with_object_and_u8_array(&gcm(iv)?, &key, plaintext)?)
+            .await?;
+    Ok(js_sys::Uint8Array::new(&sealed).to_vec())
+}
+
+/// Decrypts and authenticates what [`seal`] produced; `None` if the key, the IV or the bytes are wrong.
+pub async fn open(key: &[u8; 32], iv: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    let key = aes_key(key, "decrypt").await.ok()?;
+    let promise = subtle()
+        .ok()?
+        .decrypt_with_object_and_u8_array(&gcm(iv).ok()?, &key, sealed)
+        .ok()?;
+    let opened = JsFuture::from(promise).await.ok()?;
+    Some(js_sys::Uint8Array::new(&opened).to_vec())
 }

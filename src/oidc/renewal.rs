@@ -56,6 +56,36 @@ pub fn fingerprint(token: &RefreshToken) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.secret().as_bytes()))
 }
 
+/// The AES-256 key under which tabs hand each other the session that replaced `token`: only a tab that held the
+/// token can derive it. A separate derivation from [`fingerprint`], which is public among the tabs.
+pub fn channel_key(token: &RefreshToken) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(b"yew-oidc tab channel key v1\0");
+    hash.update(token.secret().as_bytes());
+    hash.finalize().into()
+}
+
+/// A refresh token this session used up by rotation: its public name, and the key to hand its successor over.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Consumed {
+    pub fingerprint: String,
+    /// [`channel_key`] of the used-up token, base64url.
+    pub key: String,
+}
+
+impl Consumed {
+    pub fn of(token: &RefreshToken) -> Consumed {
+        Consumed {
+            fingerprint: fingerprint(token),
+            key: URL_SAFE_NO_PAD.encode(channel_key(token)),
+        }
+    }
+
+    pub fn key(&self) -> Option<[u8; 32]> {
+        URL_SAFE_NO_PAD.decode(&self.key).ok()?.try_into().ok()
+    }
+}
+
 /// Seconds to wait before retry number `attempt` (0-based) after a network failure: 1, 2, 4, … capped at 30.
 pub fn retry_delay(attempt: u32) -> u64 {
     1u64.checked_shl(attempt).unwrap_or(u64::MAX).min(30)
@@ -83,7 +113,7 @@ impl Session {
         // for its successor instead of presenting it again.
         let mut consumed = self.consumed.clone();
         if let (Some(old), Some(_)) = (&self.refresh_token, &response.refresh_token) {
-            consumed.push(fingerprint(old));
+            consumed.push(Consumed::of(old));
             let excess = consumed.len().saturating_sub(LINEAGE);
             consumed.drain(..excess);
         }
@@ -201,8 +231,11 @@ mod tests {
         let rotated = session(Some("rt-1")).renewed(response(Some("rt-2")), None, NOW);
         assert_eq!(
             rotated.consumed,
-            [fingerprint(&RefreshToken::new("rt-1".into()))]
+            [Consumed::of(&RefreshToken::new("rt-1".into()))]
         );
+        let old = RefreshToken::new("rt-1".into());
+        assert_eq!(rotated.consumed[0].fingerprint, fingerprint(&old));
+        assert_eq!(rotated.consumed[0].key(), Some(channel_key(&old)));
         let kept = rotated.renewed(response(None), None, NOW + 1);
         assert_eq!(kept.consumed, rotated.consumed);
         let mut long = kept;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::Config;
 use super::id_token::IdTokenClaims;
+use super::renewal::Consumed;
 use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::TokenResponse;
 use super::userinfo::UserInfo;
@@ -29,9 +30,9 @@ pub struct Session {
     /// Unix second the current access token arrived (its lifetime is `expires_at - obtained_at`).
     #[serde(default)]
     pub obtained_at: u64,
-    /// Fingerprints of the refresh tokens this session used up by rotation, newest last.
+    /// The refresh tokens this session used up by rotation, newest last, as fingerprints and channel keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub consumed: Vec<String>,
+    pub consumed: Vec<Consumed>,
 }
 
 impl Session {

@@ -515,3 +515,40 @@ test('a duplicated tab that starts after the other tab renewed does not reuse th
   expect(await stateOfB()).toBe('holds tab A\'s session');
   for (const tab of [a, b]) await expect(tab.getByTestId('user-name')).toHaveText(USER.name);
 });
+
+test('tokens never cross the tab channel in clear: a listener that held no token learns nothing', async ({
+  page, context,
+}) => {
+  await useShortLivedProvider(context, RENEW_AT_EXPIRY);
+  await signIn(page);
+  const before = await sessionOf(page);
+
+  // An eavesdropper on the origin: a same-origin page that is not the app, listening on the app's channel.
+  const listener = await context.newPage();
+  await listener.goto('/config.json');
+  await listener.evaluate(() => {
+    window.__heard = [];
+    new BroadcastChannel('yew-oidc').onmessage = (event) => window.__heard.push(String(event.data));
+  });
+
+  await page.getByTestId('refresh').click();
+  await expect.poll(async () => fingerprint((await sessionOf(page)).refresh_token), {
+    message: 'the stored refresh token changes',
+  }).not.toBe(fingerprint(before.refresh_token));
+  const after = await sessionOf(page);
+
+  await expect.poll(() => listener.evaluate(() => window.__heard.length), {
+    message: 'the renewal is announced on the channel',
+  }).toBeGreaterThan(0);
+  const heard = await listener.evaluate(() => window.__heard);
+  for (const message of heard) {
+    for (const [name, token] of [
+      ['old access token', before.access_token], ['old refresh token', before.refresh_token],
+      ['new access token', after.access_token], ['new refresh token', after.refresh_token],
+      ['ID token', after.id_token],
+    ]) {
+      expect(message.includes(token), `a channel message carries the ${name} in clear`).toBe(false);
+    }
+  }
+  await listener.close();
+});
