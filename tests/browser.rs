@@ -152,3 +152,23 @@ fn without_params_drops_an_emptied_query() {
     let clean = location::without_params(&url, &["code", "state"]);
     assert_eq!(clean.as_str(), "https://app.example/callback");
 }
+
+#[wasm_bindgen_test]
+fn abandoned_pending_sign_ins_are_pruned_and_fresh_ones_kept() {
+    reset();
+    storage::save_pending(&pending("old")).expect("save");
+    let mut fresh = pending("fresh");
+    fresh.created_at += 700;
+    storage::save_pending(&fresh).expect("save");
+
+    storage::prune_pending(1_700_000_500);
+
+    assert_eq!(
+        storage::take_pending(&State::new("old".to_owned())),
+        Stored::Missing
+    );
+    assert!(matches!(
+        storage::take_pending(&State::new("fresh".to_owned())),
+        Stored::Found(_)
+    ));
+}

@@ -9,7 +9,9 @@ use super::{AuthAction, AuthError, SignedOutReason};
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, http, location, webcrypto};
 use crate::oidc::authorize::{authorization_request, safe_return_path};
-use crate::oidc::callback::{CALLBACK_PARAMS, parse_callback, verify_callback};
+use crate::oidc::callback::{
+    CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
+};
 use crate::oidc::config::Config;
 use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
@@ -104,6 +106,12 @@ pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> 
         &safe_return_path(return_to),
         clock::now(),
         &mut clock::random,
+    );
+    storage::prune_pending(
+        request
+            .pending
+            .created_at
+            .saturating_sub(MAX_PENDING_AGE_SECONDS),
     );
     storage::save_pending(&request.pending)?;
     if location::navigate(&request.url) {

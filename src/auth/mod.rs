@@ -15,3 +15,6 @@ mod tabs;
 pub use error::AuthError;
 pub use provider::{AuthHandle, AuthProvider, use_auth};
 pub use state::{AuthAction, AuthState, SignedOutReason};
+
+/// The clock the session's expiry is measured with (Unix seconds), for views that count down.
+pub use crate::browser::clock::now;

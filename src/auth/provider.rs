@@ -34,6 +34,11 @@ impl AuthHandle {
         &self.state
     }
 
+    /// Starts a sign-in that comes back to the current page.
+    pub fn sign_in_here(&self) {
+        self.sign_in(&location::here());
+    }
+
     /// Starts a sign-in that comes back to `return_to` (a same-origin path; anything else becomes `/`).
     pub fn sign_in(&self, return_to: &str) {
         let Some(config) = self.config.clone() else {
@@ -217,7 +222,7 @@ async fn start(config: &Config) -> AuthAction {
         };
     }
     match sign_out::finish_provider_sign_out(config, &url) {
-        Some(Ok(())) => AuthAction::SignedOut(SignedOutReason::Provider),
+        Some(Ok(reason)) => AuthAction::SignedOut(reason),
         Some(Err(error)) => AuthAction::Failed(error),
         None => flow::restore(config),
     }

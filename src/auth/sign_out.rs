@@ -99,8 +99,13 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
 }
 
 /// On the return from the provider's end-session endpoint, checks the `state` it echoes
-/// (RP-Initiated Logout 1.0, section 3). `None` when no provider sign-out was under way.
-pub fn finish_provider_sign_out(config: &Config, url: &Url) -> Option<Result<(), AuthError>> {
+/// (RP-Initiated Logout 1.0, section 3). `None` when no provider sign-out was under way. A return without any
+/// `state` (the user came back by the back button, the provider's sign-out unconfirmed) is a local sign-out;
+/// a wrong or repeated `state` is an error.
+pub fn finish_provider_sign_out(
+    config: &Config,
+    url: &Url,
+) -> Option<Result<SignedOutReason, AuthError>> {
     let expected = storage::take_logout_state().found()?;
     let target = &config.post_logout_redirect_uri;
     if url.origin() != target.origin() || url.path() != target.path() {
@@ -108,5 +113,9 @@ pub fn finish_provider_sign_out(config: &Config, url: &Url) -> Option<Result<(),
         return None;
     }
     location::strip_params(LOGOUT_RETURN_PARAMS);
-    Some(verify_logout_return(url, &expected).map_err(AuthError::from))
+    Some(match verify_logout_return(url, &expected) {
+        Ok(()) => Ok(SignedOutReason::Provider),
+        Err(LogoutError::MissingState) => Ok(SignedOutReason::Local),
+        Err(error) => Err(error.into()),
+    })
 }

@@ -164,6 +164,20 @@ pub fn save_pending(pending: &PendingSignIn) -> Result<(), StorageError> {
     write(&pending_key(&pending.state), pending)
 }
 
+/// Removes pending sign-ins created before `cutoff` (Unix seconds): attempts the user abandoned at the provider.
+/// Unreadable ones go too.
+pub fn prune_pending(cutoff: u64) {
+    for key in own_keys() {
+        if key.starts_with(keys::PENDING)
+            && read::<PendingSignIn>(&key)
+                .found()
+                .is_some_and(|pending| pending.created_at < cutoff)
+        {
+            delete(&key);
+        }
+    }
+}
+
 /// The pending sign-in for `state`, removed as it is read (RFC 9700 4.2.4: single use).
 pub fn take_pending(state: &State) -> Stored<PendingSignIn> {
     take(&pending_key(state))

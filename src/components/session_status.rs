@@ -6,8 +6,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::auth::use_auth;
-use crate::browser::clock;
+use crate::auth::{self, use_auth};
 use crate::oidc::session::Session;
 
 #[derive(Properties)]
@@ -24,11 +23,11 @@ impl PartialEq for SessionStatusProps {
 #[function_component(SessionStatus)]
 pub fn session_status(props: &SessionStatusProps) -> Html {
     let auth = use_auth();
-    let now = use_state(clock::now);
+    let now = use_state(auth::now);
     {
         let now = now.clone();
         use_effect_with((), move |_| {
-            let ticker = Interval::new(1_000, move || now.set(clock::now()));
+            let ticker = Interval::new(1_000, move || now.set(auth::now()));
             move || drop(ticker)
         });
     }

@@ -3,7 +3,6 @@
 use yew::prelude::*;
 
 use crate::auth::use_auth;
-use crate::browser::location;
 
 #[derive(Properties, PartialEq)]
 pub struct SignInButtonProps {
@@ -13,7 +12,7 @@ pub struct SignInButtonProps {
 #[function_component(SignInButton)]
 pub fn sign_in_button(props: &SignInButtonProps) -> Html {
     let auth = use_auth();
-    let sign_in = Callback::from(move |_| auth.sign_in(&location::here()));
+    let sign_in = Callback::from(move |_| auth.sign_in_here());
     html! {
         <button class="primary" data-testid="sign-in" onclick={sign_in}>{ &props.label }</button>
     }

@@ -4,7 +4,6 @@
 use yew::prelude::*;
 
 use crate::auth::{AuthState, SignedOutReason, use_auth};
-use crate::browser::location;
 use crate::components::{
     auth_error::AuthErrorView, loading::Loading, sign_in_button::SignInButton,
     signed_out_notice::SignedOutNotice,
@@ -23,7 +22,7 @@ pub fn profile() -> Html {
         let auth = auth.clone();
         use_effect_with(signed_out, move |signed_out| {
             if *signed_out {
-                auth.sign_in(&location::here());
+                auth.sign_in_here();
             }
         });
     }
