@@ -8,7 +8,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{AuthAction, AuthState, SignedOutReason, flow, renew, sign_out, tabs};
-use crate::browser::{channel::Channel, location, storage};
+use crate::browser::{channel::Channel, location};
 use crate::oidc::config::Config;
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
@@ -98,13 +98,10 @@ impl AuthHandle {
         };
         let (state, session) = (self.state.clone(), session.clone());
         spawn_local(async move {
-            match renew::renew(&config, &session).await {
-                Ok(Some(renewed)) => state.dispatch(AuthAction::Renewed(Rc::new(renewed))),
-                Ok(None) => {}
-                Err(error) if error.is_invalid_grant() => {
-                    storage::clear_all();
-                    state.dispatch(AuthAction::SignedOut(SignedOutReason::RenewalRefused));
-                }
+            match renew::settle(renew::renew(&config, &session).await) {
+                Ok(action) => action.into_iter().for_each(|action| state.dispatch(action)),
+                // Unlike the automatic renewal, a failed click keeps the session: the error view's
+                // "Continue" returns to it.
                 Err(error) => state.dispatch(AuthAction::Failed(error)),
             }
         });

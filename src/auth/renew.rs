@@ -100,6 +100,21 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
     .await
 }
 
+/// What a finished renewal means for the auth state: the renewed session, nothing (the session is gone), or
+/// the end of the session when the provider refused the refresh token. Any other error is the caller's to judge.
+pub fn settle(
+    outcome: Result<Option<Session>, AuthError>,
+) -> Result<Option<AuthAction>, AuthError> {
+    match outcome {
+        Ok(renewed) => Ok(renewed.map(|session| AuthAction::Renewed(Rc::new(session)))),
+        Err(error) if error.is_invalid_grant() => {
+            storage::clear_all();
+            Ok(Some(AuthAction::SignedOut(SignedOutReason::RenewalRefused)))
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// How long a tab holding a used-up refresh token waits for another tab to hand over the successor.
 const SUCCESSOR_WAIT_MILLIS: u32 = 2_000;
 
@@ -150,9 +165,8 @@ pub async fn keep_alive(
                 if cancelled.get() {
                     return;
                 }
-                match outcome {
-                    Ok(Some(renewed)) => return dispatch(AuthAction::Renewed(Rc::new(renewed))),
-                    Ok(None) => return,
+                match settle(outcome) {
+                    Ok(action) => return action.into_iter().for_each(dispatch),
                     Err(error) if error.is_transient() && !session.is_expired(clock::now()) => {
                         sleep(retry_delay(attempt)).await;
                         attempt += 1;
@@ -160,10 +174,6 @@ pub async fn keep_alive(
                     Err(error) if error.is_transient() => {
                         storage::clear_all();
                         return dispatch(AuthAction::Expired);
-                    }
-                    Err(error) if error.is_invalid_grant() => {
-                        storage::clear_all();
-                        return dispatch(AuthAction::SignedOut(SignedOutReason::RenewalRefused));
                     }
                     Err(error) => {
                         storage::clear_all();

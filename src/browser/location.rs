@@ -62,16 +62,8 @@ pub fn replace_path(path: &str) {
 
 /// The current path, query and fragment: where to come back to after a sign-in.
 pub fn here() -> String {
-    current()
-        .map(|url| {
-            let mut path = url.path().to_owned();
-            if let Some(query) = url.query() {
-                path = format!("{path}?{query}");
-            }
-            if let Some(fragment) = url.fragment() {
-                path = format!("{path}#{fragment}");
-            }
-            path
-        })
-        .unwrap_or_else(|| "/".to_owned())
+    current().map_or_else(
+        || "/".to_owned(),
+        |url| url[url::Position::BeforePath..].to_owned(),
+    )
 }
