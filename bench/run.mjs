@@ -33,26 +33,16 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 
 import { chromium } from '@playwright/test';
 
+import { CHROMIUM, CHROMIUM_ARGS, USER } from '../tests/e2e/support.mjs';
 import { buildReference } from './reference/build.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const OUR_DIST = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PROVIDER_PORT = Number(process.env.BENCH_PROVIDER_PORT || 9400);
 const APP_PORT = Number(process.env.BENCH_APP_PORT || 8481);
 const HOST = '127.0.0.1';
 const PROVIDER = `http://${HOST}:${PROVIDER_PORT}`;
 const APP = `http://${HOST}:${APP_PORT}`;
-const USER = { username: 'alice', password: 'wonderland', name: 'Alice Liddell' };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // A step is over once no request has been in flight for this long after its last visible change.
 const QUIET_MS = 500;
 const STEP_TIMEOUT_MS = 30_000;

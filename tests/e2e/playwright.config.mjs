@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
-import { APP, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER } from './support.mjs';
+import {
+  APP, CHROMIUM, CHROMIUM_ARGS, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+} from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 if (!existsSync(join(DIST_DIR, 'index.html'))) {
   throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with \`trunk build --release\` `
@@ -53,15 +54,7 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',

@@ -14,6 +14,18 @@ export const STORAGE_PREFIX = 'yew-oidc:';
 export const USER = { username: 'alice', password: 'wonderland', name: 'Alice Liddell' };
 export const TOKEN_FIELDS = ['access_token', 'id_token', 'refresh_token'];
 
+/** Debian's Chromium (never a downloaded browser), and the flags that keep it off the closed network. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 let metadata;
 /** The provider's discovery document, fetched once per worker. */
 export async function providerMetadata() {
