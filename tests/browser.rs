@@ -172,3 +172,26 @@ fn abandoned_pending_sign_ins_are_pruned_and_fresh_ones_kept() {
         Stored::Found(_)
     ));
 }
+
+#[wasm_bindgen_test]
+fn cached_metadata_is_rechecked_when_read_back() {
+    reset();
+    let issuer = "https://id.example";
+    let metadata = yew_oidc_spa::oidc::discovery::parse_metadata(
+        br#"{"issuer": "https://id.example",
+             "authorization_endpoint": "https://id.example/auth",
+             "token_endpoint": "https://id.example/token",
+             "jwks_uri": "https://id.example/jwks"}"#,
+        issuer,
+    )
+    .expect("valid metadata");
+    storage::save_metadata(&metadata).expect("save");
+    assert_eq!(storage::load_metadata(issuer), Some(metadata.clone()));
+    assert_eq!(storage::load_metadata("https://other.example"), None);
+
+    // Tampered in storage: a token endpoint over plain http to another host is not used.
+    let mut tampered = metadata;
+    tampered.token_endpoint = url::Url::parse("http://evil.example/token").unwrap();
+    storage::save_metadata(&tampered).expect("save");
+    assert_eq!(storage::load_metadata(issuer), None);
+}

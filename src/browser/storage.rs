@@ -123,9 +123,10 @@ pub fn save_session(session: &Session) -> Result<(), StorageError> {
 
 /// Cached discovery document, reused only for the issuer it was fetched from.
 pub fn load_metadata(issuer: &str) -> Option<ProviderMetadata> {
+    // The same checks as a freshly fetched document (issuer, https endpoints, S256): storage is not trusted.
     read::<ProviderMetadata>(keys::METADATA)
         .found()
-        .filter(|metadata| metadata.issuer == issuer)
+        .filter(|metadata| metadata.validate(issuer).is_ok())
 }
 
 pub fn save_metadata(metadata: &ProviderMetadata) -> Result<(), StorageError> {
