@@ -66,7 +66,8 @@ pub fn channel_key(token: &RefreshToken) -> [u8; 32] {
 }
 
 /// A refresh token this session used up by rotation: its public name, and the key to hand its successor over.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// `Debug` shows the fingerprint only: the key opens the successor session.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Consumed {
     pub fingerprint: String,
     /// [`channel_key`] of the used-up token, base64url.
@@ -84,6 +85,25 @@ impl Consumed {
     pub fn key(&self) -> Option<[u8; 32]> {
         URL_SAFE_NO_PAD.decode(&self.key).ok()?.try_into().ok()
     }
+}
+
+impl std::fmt::Debug for Consumed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumed")
+            .field("fingerprint", &self.fingerprint)
+            .field("key", &format_args!("[redacted]"))
+            .finish()
+    }
+}
+
+/// Whether a refresh response rotated `sent` away (RFC 9700 4.14.2). RFC 6749 6 lets the server issue a new refresh
+/// token or not, and many return the very token they were sent: only a different one is a rotation, and only a
+/// rotation uses the old one up.
+pub fn rotates(sent: &RefreshToken, response: &RefreshResponse) -> bool {
+    response
+        .refresh_token
+        .as_ref()
+        .is_some_and(|new| new != sent)
 }
 
 /// Seconds to wait before retry number `attempt` (0-based) after a network failure: 1, 2, 4, … capped at 30.
@@ -112,7 +132,11 @@ impl Session {
         // A rotated refresh token is used up: remember its fingerprint, so a tab that still holds it can ask
         // for its successor instead of presenting it again.
         let mut consumed = self.consumed.clone();
-        if let (Some(old), Some(_)) = (&self.refresh_token, &response.refresh_token) {
+        if let Some(old) = self
+            .refresh_token
+            .as_ref()
+            .filter(|old| rotates(old, &response))
+        {
             consumed.push(Consumed::of(old));
             let excess = consumed.len().saturating_sub(LINEAGE);
             consumed.drain(..excess);
@@ -243,6 +267,45 @@ mod tests {
             long = long.renewed(response(Some(&format!("rt-{n}"))), None, NOW);
         }
         assert_eq!(long.consumed.len(), LINEAGE);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn an_echoed_refresh_token_is_not_a_rotation_and_is_not_used_up() {
+        // RFC 6749 6: a server that does not rotate may send back the token it was sent.
+        let sent = RefreshToken::new("rt-1".into());
+        assert!(!rotates(&sent, &response(Some("rt-1"))));
+        assert!(!rotates(&sent, &response(None)));
+        assert!(rotates(&sent, &response(Some("rt-2"))));
+        // Three renewals in a row against an echoing provider: the token stays live, nothing is consumed.
+        let mut held = session(Some("rt-1"));
+        for n in 1..=3 {
+            held = held.renewed(response(Some("rt-1")), None, NOW + n);
+            assert!(
+                held.consumed.is_empty(),
+                "renewal {n} used up a token that is still live"
+            );
+            assert_eq!(held.refresh_token, Some(sent.clone()));
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_consumed_record_never_prints_its_channel_key() {
+        let consumed = Consumed::of(&RefreshToken::new("rt-secret".into()));
+        let printed = format!("{consumed:?}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+        assert!(
+            !printed.contains(&consumed.key),
+            "the channel key leaked into Debug"
+        );
+        assert!(printed.contains(&consumed.fingerprint));
+        let session = session(Some("rt-1")).renewed(response(Some("rt-2")), None, NOW);
+        let printed = format!("{session:?}");
+        assert!(!printed.contains(&session.consumed[0].key));
+        assert!(
+            !printed.contains("rt-1") && !printed.contains("rt-2") && !printed.contains("at-2")
+        );
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
