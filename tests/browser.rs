@@ -174,7 +174,7 @@ fn abandoned_pending_sign_ins_are_pruned_and_fresh_ones_kept() {
 }
 
 #[wasm_bindgen_test]
-fn cached_metadata_is_rechecked_when_read_back() {
+fn saved_metadata_is_single_use_and_rechecked_when_read_back() {
     reset();
     let issuer = "https://id.example";
     let metadata = yew_oidc_spa::oidc::discovery::parse_metadata(
@@ -186,12 +186,14 @@ fn cached_metadata_is_rechecked_when_read_back() {
     )
     .expect("valid metadata");
     storage::save_metadata(&metadata).expect("save");
-    assert_eq!(storage::load_metadata(issuer), Some(metadata.clone()));
-    assert_eq!(storage::load_metadata("https://other.example"), None);
+    assert_eq!(storage::take_metadata(issuer), Some(metadata.clone()));
+    assert_eq!(storage::take_metadata(issuer), None, "read once, then gone");
+    storage::save_metadata(&metadata).expect("save");
+    assert_eq!(storage::take_metadata("https://other.example"), None);
 
     // Tampered in storage: a token endpoint over plain http to another host is not used.
     let mut tampered = metadata;
     tampered.token_endpoint = url::Url::parse("http://evil.example/token").unwrap();
     storage::save_metadata(&tampered).expect("save");
-    assert_eq!(storage::load_metadata(issuer), None);
+    assert_eq!(storage::take_metadata(issuer), None);
 }

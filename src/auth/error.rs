@@ -74,6 +74,11 @@ pub enum AuthError {
     RefreshTokenSuperseded,
     #[error("the browser refused to open {0}")]
     Navigation(&'static str),
+    #[error(
+        "the provider metadata saved at sign-in differs from the one the provider publishes (was this tab's \
+         storage tampered with?); the tokens just received were revoked and discarded"
+    )]
+    MetadataChanged,
 }
 
 impl AuthError {

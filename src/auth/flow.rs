@@ -1,13 +1,18 @@
 //! The sign-in sequences: each step a call into `oidc` (decisions) or `browser` (effects).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::join;
+use oauth2::{HttpRequest, HttpResponse};
 use url::Url;
 
 use super::error::Document;
+use super::sign_out::revoke_tokens;
 use super::{AuthAction, AuthError, SignedOutReason};
+use crate::browser::http::{self, HttpError};
 use crate::browser::storage::{self, Stored};
-use crate::browser::{clock, http, location, webcrypto};
+use crate::browser::{clock, location, webcrypto};
 use crate::oidc::authorize::{authorization_request, safe_return_path};
 use crate::oidc::callback::{
     CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
@@ -20,10 +25,17 @@ use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
 
-/// GETs a JSON document; anything but a 2xx answer is an error naming the document.
-async fn fetch_document(url: &Url, document: Document) -> Result<Vec<u8>, AuthError> {
+/// GETs a JSON document with `send`; anything but a 2xx answer is an error naming the document.
+async fn fetch_document<F>(
+    url: &Url,
+    document: Document,
+    send: impl FnOnce(HttpRequest) -> F,
+) -> Result<Vec<u8>, AuthError>
+where
+    F: Future<Output = Result<HttpResponse, HttpError>>,
+{
     let unreachable = |source| AuthError::Unreachable { document, source };
-    let response = http::fetch(http::get_json(url).map_err(unreachable)?)
+    let response = send(http::get_json(url).map_err(unreachable)?)
         .await
         .map_err(unreachable)?;
     if !response.status().is_success() {
@@ -39,26 +51,50 @@ pub async fn load_config() -> Result<Config, AuthError> {
     let url = base
         .join("config.json")
         .map_err(|_| AuthError::Navigation("config.json"))?;
-    let body = fetch_document(&url, Document::Config).await?;
+    let body = fetch_document(&url, Document::Config, http::fetch).await?;
     Ok(Config::from_json(&String::from_utf8_lossy(&body), &base)?)
 }
 
-/// The provider's metadata: from this tab's cache, else discovery (OIDC Discovery 1.0, 4).
+thread_local! {
+    /// Provider metadata fetched during this page load. Renewals, revocations and UserInfo send tokens only to
+    /// endpoints from here (or the configuration), never from storage: a one-time script injection can rewrite
+    /// sessionStorage, and a copy read back from it would send every later refresh token wherever it says.
+    static METADATA: RefCell<Option<ProviderMetadata>> = const { RefCell::new(None) };
+    /// The provider's signing keys, for the `jwks_uri` they came from, kept for this page load.
+    static KEYS: RefCell<Option<(Url, JwkSet)>> = const { RefCell::new(None) };
+}
+
+/// The provider's metadata as fetched during this page load (OIDC Discovery 1.0, 4): from memory, else from the
+/// discovery endpoint through the browser's HTTP cache (a provider that allows caching costs nothing).
 pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthError> {
-    if let Some(cached) = storage::load_metadata(&config.issuer) {
-        return Ok(cached);
+    let known = METADATA.with_borrow(|known| {
+        known
+            .as_ref()
+            .filter(|metadata| metadata.issuer == config.issuer)
+            .cloned()
+    });
+    if let Some(metadata) = known {
+        return Ok(metadata);
     }
     let url = discovery_url(&config.issuer)?;
-    let body = fetch_document(&url, Document::Discovery).await?;
+    let body = fetch_document(&url, Document::Discovery, http::fetch_public).await?;
     let metadata = parse_metadata(&body, &config.issuer)?;
-    storage::save_metadata(&metadata)?;
+    METADATA.set(Some(metadata.clone()));
     Ok(metadata)
 }
 
-/// The provider's signing keys, fetched from `jwks_uri` and cached for the session.
-async fn fetch_jwks(metadata: &ProviderMetadata) -> Result<JwkSet, AuthError> {
-    let keys = parse_jwks(&fetch_document(&metadata.jwks_uri, Document::Jwks).await?)?;
-    storage::save_jwks(&metadata.jwks_uri, &keys)?;
+/// The provider's signing keys for `metadata`: from memory, else fetched from `jwks_uri` and kept.
+async fn keys(metadata: &ProviderMetadata, refetch: bool) -> Result<JwkSet, AuthError> {
+    let known = KEYS.with_borrow(|known| match known {
+        Some((uri, keys)) if !refetch && *uri == metadata.jwks_uri => Some(keys.clone()),
+        _ => None,
+    });
+    if let Some(keys) = known {
+        return Ok(keys);
+    }
+    let body = fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_public).await?;
+    let keys = parse_jwks(&body)?;
+    KEYS.set(Some((metadata.jwks_uri.clone(), keys.clone())));
     Ok(keys)
 }
 
@@ -71,16 +107,12 @@ pub(super) async fn verify_signature(
 ) -> Result<(), AuthError> {
     let alg = jws.algorithm();
     metadata.check_signing_alg(alg)?;
-    let keys = match storage::load_jwks(&metadata.jwks_uri) {
-        Some(keys) => keys,
-        None => fetch_jwks(metadata).await?,
-    };
-    let key = match select_key(&keys, jws.header(), alg) {
+    let key = match select_key(&keys(metadata, false).await?, jws.header(), alg) {
         Ok(key) => key.clone(),
         // OIDC Core 10.1.1: an unknown key may mean the provider rotated its keys; refetch once, and
         // only once, so a token naming a key that does not exist costs one request, not a loop.
         Err(error) if error.may_be_rotation() => {
-            select_key(&fetch_jwks(metadata).await?, jws.header(), alg)?.clone()
+            select_key(&keys(metadata, true).await?, jws.header(), alg)?.clone()
         }
         Err(error) => return Err(error.into()),
     };
@@ -94,11 +126,14 @@ pub(super) async fn verify_signature(
 
 /// Starts a sign-in: stores a single-use pending record and leaves for the provider.
 pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> {
+    // A provider sign-out this tab never came back from is over: its return must not end the new session.
+    let _ = storage::take_logout_state();
     let metadata = metadata(config).await?;
-    // The keys are needed on the way back; fetched now, the callback (the wait the user feels most)
-    // needs only the token request. Best effort: the callback fetches them if this fails.
-    if storage::load_jwks(&metadata.jwks_uri).is_none() {
-        let _ = fetch_jwks(&metadata).await;
+    // The metadata and keys are needed on the way back; saved now, the callback (the wait the user feels most)
+    // needs only the token request. The keys are best effort: the callback fetches them if this fails.
+    storage::save_metadata(&metadata)?;
+    if let Ok(keys) = keys(&metadata, false).await {
+        storage::save_jwks(&metadata.jwks_uri, &keys)?;
     }
     let request = authorization_request(
         config,
@@ -142,13 +177,36 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
     let pending = response
         .state()
         .and_then(|state| storage::take_pending(state).found());
-    let metadata = metadata(config).await?;
+    // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
+    // trusted for as long as it takes to fetch the published one, which it must equal.
+    let saved = match &pending {
+        Some(_) => storage::take_metadata(&config.issuer),
+        None => None,
+    };
+    let metadata = match saved {
+        Some(saved) => saved,
+        None => metadata(config).await?,
+    };
     let now = clock::now();
     let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
     // `verify_callback` only returns a code when a pending record matched.
     let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
 
-    let tokens = exchange_code(&http::fetch, config, &metadata, code, &pending.verifier).await?;
+    let exchange = exchange_code(&http::fetch, config, &metadata, code, &pending.verifier);
+    let (tokens, published) = join(exchange, self::metadata(config)).await;
+    let tokens = tokens?;
+    // Without the published document the saved copy cannot be vouched for, so nothing it led to is kept.
+    let published = published?;
+    if published != metadata {
+        // A one-time script injection may have rewritten the saved copy so that tokens go elsewhere. Whatever was
+        // just received is revoked where the provider really takes revocations, and dropped.
+        let refresh = tokens.refresh_token.as_ref();
+        revoke_tokens(config, &published, refresh, &tokens.access_token).await;
+        return Err(AuthError::MetadataChanged);
+    }
+    if let Some(keys) = storage::take_jwks(&metadata.jwks_uri) {
+        KEYS.set(Some((metadata.jwks_uri.clone(), keys)));
+    }
     let jws = decode(&tokens.id_token)?;
     verify_signature(&metadata, &jws).await?;
     let claims = validate_claims(

@@ -60,7 +60,7 @@ impl AuthHandle {
         let Some(config) = self.config.clone() else {
             return;
         };
-        let forgotten = sign_out::forget(&config);
+        let forgotten = sign_out::forget();
         let state = self.state.clone();
         state.dispatch(AuthAction::SignedOut(SignedOutReason::Local));
         let Some(forgotten) = forgotten else {

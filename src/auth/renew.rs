@@ -7,13 +7,13 @@ use std::rc::Rc;
 use gloo_timers::future::TimeoutFuture;
 
 use super::flow::{metadata, verify_signature};
+use super::sign_out::revoke_tokens;
 use super::tabs::{self, TabMessage};
 use super::{AuthAction, AuthError, SignedOutReason};
 use crate::browser::{clock, http, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
-use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay};
-use crate::oidc::revocation::{Revocable, revoke};
+use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay, rotates};
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::refresh_tokens;
@@ -59,39 +59,39 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         }
         let metadata = metadata(config).await?;
         let response = refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await?;
-        let rotated = response.refresh_token.is_some();
-        if rotated {
+        // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live.
+        if rotates(&refresh_token, &response) {
             // Used up from now on, whatever the checks below decide.
             storage::mark_consumed(&used);
         }
-        // A sign-out may have happened while the request was out: then the new tokens are not wanted. They
-        // are dropped (and the new refresh token revoked), never written back into a signed-out tab.
+        let now = clock::now();
+        let checked = async {
+            let Some(id_token) = &response.id_token else {
+                return Ok(None);
+            };
+            let jws = decode(id_token)?;
+            verify_signature(&metadata, &jws).await?;
+            let (client_id, leeway) = (&config.client_id, config.leeway_seconds);
+            let claims = validate_refreshed_claims(&jws, &current.claims, client_id, now, leeway)?;
+            Ok::<_, AuthError>(Some(claims))
+        };
+        let claims = checked.await;
+        // A sign-out may have happened while anything above was awaited (the request, a key refetch, the
+        // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
+        // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
         let still_ours = storage::load_session()
             .found()
             .is_some_and(|stored| stored.refresh_token.as_ref() == Some(&refresh_token));
         if !still_ours {
-            if let Some(orphan) = &response.refresh_token {
-                let orphan = Revocable::Refresh(orphan);
-                let _ = revoke(&http::fetch, config, &metadata, orphan).await;
-            }
+            // An echoed refresh token is the one the sign-out revoked already.
+            let rotated = response
+                .refresh_token
+                .as_ref()
+                .filter(|new| **new != refresh_token);
+            revoke_tokens(config, &metadata, rotated, &response.access_token).await;
             return Ok(None);
         }
-        let now = clock::now();
-        let claims = match &response.id_token {
-            Some(id_token) => {
-                let jws = decode(id_token)?;
-                verify_signature(&metadata, &jws).await?;
-                let (client_id, leeway) = (&config.client_id, config.leeway_seconds);
-                Some(validate_refreshed_claims(
-                    &jws,
-                    &current.claims,
-                    client_id,
-                    now,
-                    leeway,
-                )?)
-            }
-            None => None,
-        };
+        let claims = claims?;
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
         tabs::post_successor(used, &channel_key(&refresh_token), &renewed).await;

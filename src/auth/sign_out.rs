@@ -13,25 +13,20 @@ use crate::oidc::logout::{
     LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return,
 };
 use crate::oidc::revocation::{Revocable, revoke};
-use crate::oidc::secret::State;
+use crate::oidc::secret::{AccessToken, RefreshToken, State};
 use crate::oidc::session::Session;
 
 /// What a local sign-out took out of storage, kept in memory only to revoke the tokens.
 pub struct Forgotten {
     session: Session,
-    metadata: Option<ProviderMetadata>,
 }
 
-/// Forgets the session: every key the app wrote is removed, at once. Returns what revocation still needs.
-pub fn forget(config: &Config) -> Option<Forgotten> {
+/// Forgets the session: every key the app wrote is removed, at once, before anything is awaited. Returns what
+/// revocation still needs.
+pub fn forget() -> Option<Forgotten> {
     let session = storage::load_session().found();
-    // Only the cached document: a sign-out must not start with a discovery request.
-    let metadata = storage::load_metadata(&config.issuer);
     storage::clear_all();
-    Some(Forgotten {
-        session: session?,
-        metadata,
-    })
+    Some(Forgotten { session: session? })
 }
 
 /// Revokes the refresh token, then the access token (RFC 7009; RFC 9700 2.2.2), when the provider offers
@@ -40,29 +35,37 @@ pub fn forget(config: &Config) -> Option<Forgotten> {
 pub async fn revoke_tokens(
     config: &Config,
     metadata: &ProviderMetadata,
-    session: &Session,
+    refresh_token: Option<&RefreshToken>,
+    access_token: &AccessToken,
 ) -> bool {
     if metadata.revocation_endpoint.is_none() {
         return true;
     }
     let mut revoked = true;
-    if let Some(refresh_token) = &session.refresh_token {
+    if let Some(refresh_token) = refresh_token {
         let refresh = Revocable::Refresh(refresh_token);
         revoked &= revoke(&http::fetch, config, metadata, refresh)
             .await
             .is_ok();
     }
-    let access = Revocable::Access(&session.access_token);
+    let access = Revocable::Access(access_token);
     revoked &= revoke(&http::fetch, config, metadata, access).await.is_ok();
     revoked
 }
 
+/// [`revoke_tokens`] for a session.
+async fn revoke_session(config: &Config, metadata: &ProviderMetadata, session: &Session) -> bool {
+    let refresh = session.refresh_token.as_ref();
+    revoke_tokens(config, metadata, refresh, &session.access_token).await
+}
+
 /// Local sign-out's second half: revokes the forgotten session's tokens. Nothing else reaches the provider,
 /// so its own session stays alive. Returns whether revocation was confirmed.
+/// The endpoint comes from metadata fetched during this page load, never from storage.
 pub async fn revoke_forgotten(config: &Config, forgotten: Forgotten) -> bool {
-    match &forgotten.metadata {
-        Some(metadata) => revoke_tokens(config, metadata, &forgotten.session).await,
-        None => true,
+    match metadata(config).await {
+        Ok(metadata) => revoke_session(config, &metadata, &forgotten.session).await,
+        Err(_) => false,
     }
 }
 
@@ -72,7 +75,7 @@ pub async fn revoke_forgotten(config: &Config, forgotten: Forgotten) -> bool {
 /// the reason says so.
 pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, AuthError> {
     let metadata = metadata(config).await;
-    let Some(Forgotten { session, .. }) = forget(config) else {
+    let Some(Forgotten { session }) = forget() else {
         return Ok(SignedOutReason::Local);
     };
     let metadata = metadata?;
@@ -80,13 +83,13 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
     let url = match end_session_url(config, &metadata, &session.id_token, &state) {
         Ok(url) => url,
         Err(LogoutError::NotSupported) => {
-            revoke_tokens(config, &metadata, &session).await;
+            revoke_session(config, &metadata, &session).await;
             return Ok(SignedOutReason::ProviderUnsupported);
         }
         Err(error) => return Err(error.into()),
     };
     // A failed revocation does not stop the sign-out: ending the provider session is the stronger act.
-    revoke_tokens(config, &metadata, &session).await;
+    revoke_session(config, &metadata, &session).await;
     tabs::post(&TabMessage::ProviderSignedOut {
         issuer: config.issuer.clone(),
     });
@@ -107,6 +110,8 @@ pub fn finish_provider_sign_out(
     url: &Url,
 ) -> Option<Result<SignedOutReason, AuthError>> {
     let expected = storage::take_logout_state().found()?;
+    // Whatever happened while the browser was away, nothing of the signed-out session may come back.
+    storage::clear_all();
     let target = &config.post_logout_redirect_uri;
     if url.origin() != target.origin() || url.path() != target.path() {
         // The user came back some other way; the local session was already cleared.

@@ -76,6 +76,14 @@ pub async fn receive(text: &str) -> Option<AuthAction> {
             let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
             let plain = webcrypto::open(&channel_key(refresh_token), &iv, &sealed).await?;
             let session: Session = serde_json::from_slice(&plain).ok()?;
+            // A sign-out (or anything else) may have replaced the held session while the message was opened: only
+            // the very session the successor replaces is replaced. Nothing is awaited from here to the write.
+            let still_held = storage::load_session().found().is_some_and(|now| {
+                now.refresh_token == held.refresh_token && now.access_token == held.access_token
+            });
+            if !still_held {
+                return None;
+            }
             // Also reached by this tab's own broadcasts: the session it already holds is not news.
             let ours = session.access_token != held.access_token
                 && session.issuer == held.issuer

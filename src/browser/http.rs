@@ -1,7 +1,8 @@
 //! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net).
 //!
-//! Redirects are refused, cookies are never sent, nothing is cached, and no body is ever put into an
-//! error message (it may hold tokens).
+//! Redirects are refused, cookies are never sent, and no body is ever put into an error message (it may hold
+//! tokens). Nothing that carries or returns a secret is cached: only public provider documents (discovery, keys)
+//! go through the HTTP cache, with whatever caching the provider allows.
 
 use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
@@ -21,8 +22,19 @@ pub enum HttpError {
     Network(String),
 }
 
-/// Sends `request` with `fetch`. Pass `&fetch` wherever the oauth2 crate wants an HTTP client.
+/// Sends `request` with `fetch`, bypassing the HTTP cache. Pass `&fetch` wherever the oauth2 crate wants an HTTP
+/// client.
 pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    send(request, RequestCache::NoStore).await
+}
+
+/// Sends a GET for a public document through the browser's HTTP cache, so a provider that allows caching its
+/// discovery document or keys costs no request at all. Never for anything that carries a token.
+pub async fn fetch_public(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    send(request, RequestCache::Default).await
+}
+
+async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpResponse, HttpError> {
     let method = match *request.method() {
         http::Method::GET => Method::GET,
         http::Method::POST => Method::POST,
@@ -34,7 +46,7 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
         .method(method)
         .redirect(RequestRedirect::Error)
         .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore)
+        .cache(cache)
         .abort_signal(Some(&timeout));
     for (name, value) in request.headers() {
         let value = value

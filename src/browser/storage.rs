@@ -1,5 +1,5 @@
-//! sessionStorage behind namespaced keys: the session, the cached provider metadata, pending sign-ins
-//! (one per `state`, removed when read) and the pending provider sign-out.
+//! sessionStorage behind namespaced keys: the session, pending sign-ins (one per `state`, removed when read) with
+//! the provider metadata and keys saved for their callback, and the pending provider sign-out.
 //!
 //! Every key starts with [`PREFIX`], so a sign-out can remove exactly what the app wrote and nothing
 //! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
@@ -121,10 +121,11 @@ pub fn save_session(session: &Session) -> Result<(), StorageError> {
     write(keys::SESSION, session)
 }
 
-/// Cached discovery document, reused only for the issuer it was fetched from.
-pub fn load_metadata(issuer: &str) -> Option<ProviderMetadata> {
-    // The same checks as a freshly fetched document (issuer, https endpoints, S256): storage is not trusted.
-    read::<ProviderMetadata>(keys::METADATA)
+/// The discovery document saved at sign-in for the callback, removed as it is read and only for the issuer it was
+/// fetched from. Storage is not trusted: the copy must pass the same checks as a fetched document (issuer, https
+/// endpoints, S256), and the callback compares it with a fresh one before it keeps any token.
+pub fn take_metadata(issuer: &str) -> Option<ProviderMetadata> {
+    take::<ProviderMetadata>(keys::METADATA)
         .found()
         .filter(|metadata| metadata.validate(issuer).is_ok())
 }
@@ -133,15 +134,16 @@ pub fn save_metadata(metadata: &ProviderMetadata) -> Result<(), StorageError> {
     write(keys::METADATA, metadata)
 }
 
-/// The provider's signing keys, cached for the session together with the `jwks_uri` they came from.
+/// The provider's signing keys, saved at sign-in for the callback together with the `jwks_uri` they came from.
 #[derive(Serialize, Deserialize)]
 struct CachedJwks {
     jwks_uri: String,
     keys: JwkSet,
 }
 
-pub fn load_jwks(jwks_uri: &Url) -> Option<JwkSet> {
-    read::<CachedJwks>(keys::JWKS)
+/// The signing keys saved at sign-in for the callback, removed as they are read.
+pub fn take_jwks(jwks_uri: &Url) -> Option<JwkSet> {
+    take::<CachedJwks>(keys::JWKS)
         .found()
         .filter(|cached| cached.jwks_uri == jwks_uri.as_str())
         .map(|cached| cached.keys)
