@@ -7,10 +7,10 @@ use super::flow::metadata;
 use super::tabs::{self, TabMessage};
 use super::{AuthError, SignedOutReason};
 use crate::browser::{clock, http, location, storage};
-use crate::oidc::config::Config;
+use crate::oidc::config::{Config, LogoutMethod};
 use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::logout::{
-    LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return,
+    LOGOUT_RETURN_PARAMS, LogoutError, end_session_form, verify_logout_return,
 };
 use crate::oidc::revocation::{Revocable, revoke};
 use crate::oidc::secret::{AccessToken, RefreshToken, State};
@@ -80,8 +80,8 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
     };
     let metadata = metadata?;
     let state = State::generate(&mut clock::random);
-    let url = match end_session_url(config, &metadata, &session.id_token, &state) {
-        Ok(url) => url,
+    let form = match end_session_form(config, &metadata, &session.id_token, &state) {
+        Ok(form) => form,
         Err(LogoutError::NotSupported) => {
             revoke_session(config, &metadata, &session).await;
             return Ok(SignedOutReason::ProviderUnsupported);
@@ -94,7 +94,11 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
         issuer: config.issuer.clone(),
     });
     storage::save_logout_state(&state)?;
-    if location::navigate(&url) {
+    let left = match config.logout_method {
+        LogoutMethod::Get => location::navigate(&form.into_url()),
+        LogoutMethod::Post => location::post_form(&form.action, &form.fields),
+    };
+    if left {
         Ok(SignedOutReason::Provider)
     } else {
         Err(AuthError::Navigation("the provider's sign-out page"))

@@ -54,6 +54,30 @@ pub fn navigate(url: &Url) -> bool {
     web_sys::window().is_some_and(|window| window.location().assign(url.as_str()).is_ok())
 }
 
+/// Leaves the app by submitting a form POST to `action` with `fields` as hidden inputs (the provider's
+/// end-session endpoint, when the ID token must stay out of URLs). Returns whether the form was submitted.
+pub fn post_form(action: &Url, fields: &[(&str, String)]) -> bool {
+    use wasm_bindgen::JsCast;
+    let build = || -> Option<()> {
+        let document = web_sys::window()?.document()?;
+        let form: web_sys::HtmlFormElement =
+            document.create_element("form").ok()?.dyn_into().ok()?;
+        form.set_method("post");
+        form.set_action(action.as_str());
+        form.set_hidden(true);
+        for (name, value) in fields {
+            let input = document.create_element("input").ok()?;
+            input.set_attribute("type", "hidden").ok()?;
+            input.set_attribute("name", name).ok()?;
+            input.set_attribute("value", value).ok()?;
+            form.append_child(&input).ok()?;
+        }
+        document.body()?.append_child(&form).ok()?;
+        form.submit().ok()
+    };
+    build().is_some()
+}
+
 /// Moves to `path` inside the app without a reload or a new history entry; the router follows.
 pub fn replace_path(path: &str) {
     use yew_router::history::{BrowserHistory, History};

@@ -26,6 +26,18 @@ pub struct Config {
     pub leeway_seconds: u64,
     /// Renew the access token this long before it expires (when a refresh token is held).
     pub renew_margin_seconds: u64,
+    /// How the provider sign-out reaches the end-session endpoint (RP-Initiated Logout 1.0, section 2).
+    pub logout_method: LogoutMethod,
+}
+
+/// How the end-session request is sent. RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the
+/// HTTP GET and POST methods". With GET the ID token (`id_token_hint`) travels in the URL, so it reaches the
+/// provider's access logs and the browser's history; a form POST keeps it in the request body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogoutMethod {
+    #[default]
+    Get,
+    Post,
 }
 
 #[derive(Debug, Error)]
@@ -131,6 +143,17 @@ impl Config {
             });
         }
 
+        let logout_method = match optional_string(object, "logout_method")?.as_deref() {
+            None | Some("get") => LogoutMethod::Get,
+            Some("post") => LogoutMethod::Post,
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "logout_method",
+                    expected: "\"get\" or \"post\"",
+                });
+            }
+        };
+
         Ok(Config {
             issuer,
             client_id,
@@ -139,6 +162,7 @@ impl Config {
             post_logout_redirect_uri,
             leeway_seconds,
             renew_margin_seconds,
+            logout_method,
         })
     }
 }
@@ -455,6 +479,27 @@ mod tests {
             ))
             .unwrap_err();
             assert!(error.to_string().contains(field), "{error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn logout_method_defaults_to_get_and_accepts_post() {
+        let base = Url::parse("https://app.example/").unwrap();
+        let parse = |extra: &str| {
+            Config::from_json(
+                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
+                &base,
+            )
+        };
+        assert_eq!(parse("").unwrap().logout_method, LogoutMethod::Get);
+        let get = parse(r#", "logout_method": "get""#).unwrap();
+        assert_eq!(get.logout_method, LogoutMethod::Get);
+        let post = parse(r#", "logout_method": "post""#).unwrap();
+        assert_eq!(post.logout_method, LogoutMethod::Post);
+        for wrong in [r#""POST""#, r#""delete""#, "true"] {
+            let error = parse(&format!(r#", "logout_method": {wrong}"#)).unwrap_err();
+            assert!(error.to_string().contains("logout_method"), "{error}");
         }
     }
 }

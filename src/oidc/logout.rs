@@ -37,32 +37,77 @@ pub enum LogoutError {
 /// provider knows whose session to end and may skip its confirmation), `post_logout_redirect_uri` (registered in
 /// advance), `client_id` (lets the provider check the redirect URI even if the hint has expired) and `state`
 /// ("Opaque value used by the RP to maintain state between the logout request and the callback").
+///
+/// The ID token then travels in the URL: it reaches the provider's access logs and the browser's history. See
+/// [`end_session_form`] for the POST the same section requires providers to accept.
 pub fn end_session_url(
     config: &Config,
     metadata: &ProviderMetadata,
     id_token: &IdToken,
     state: &State,
 ) -> Result<Url, LogoutError> {
-    let mut url = metadata
+    Ok(end_session_form(config, metadata, id_token, state)?.into_url())
+}
+
+/// The same request as a form POST (RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the HTTP
+/// GET and POST methods"), whose parameters travel in the body, "serialized using Form Serialization", so the ID
+/// token stays out of URLs. Parameters already on the endpoint stay in `action`, minus the ones set here.
+pub fn end_session_form(
+    config: &Config,
+    metadata: &ProviderMetadata,
+    id_token: &IdToken,
+    state: &State,
+) -> Result<EndSessionForm, LogoutError> {
+    let mut action = metadata
         .end_session_endpoint
         .clone()
         .ok_or(LogoutError::NotSupported)?;
-    let kept: Vec<(String, String)> = url
+    let kept: Vec<(String, String)> = action
         .query_pairs()
         .filter(|(name, _)| !LOGOUT_PARAMS.contains(&name.as_ref()))
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
-    url.set_query(None);
-    url.query_pairs_mut()
-        .extend_pairs(kept)
-        .append_pair("id_token_hint", id_token.secret())
-        .append_pair(
+    action.set_query(None);
+    if !kept.is_empty() {
+        action.query_pairs_mut().extend_pairs(kept);
+    }
+    let fields = vec![
+        ("id_token_hint", id_token.secret().to_owned()),
+        (
             "post_logout_redirect_uri",
-            config.post_logout_redirect_uri.as_str(),
-        )
-        .append_pair("client_id", &config.client_id)
-        .append_pair("state", state.secret());
-    Ok(url)
+            config.post_logout_redirect_uri.to_string(),
+        ),
+        ("client_id", config.client_id.clone()),
+        ("state", state.secret().to_owned()),
+    ];
+    Ok(EndSessionForm { action, fields })
+}
+
+/// An end-session request to send as a form POST: where, and the form fields in order. `fields` holds the ID
+/// token, so `Debug` shows the field names only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EndSessionForm {
+    pub action: Url,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl EndSessionForm {
+    /// The same request as a GET: the fields appended to the action's query.
+    pub fn into_url(self) -> Url {
+        let mut url = self.action;
+        url.query_pairs_mut().extend_pairs(self.fields);
+        url
+    }
+}
+
+impl std::fmt::Debug for EndSessionForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("EndSessionForm")
+            .field("action", &self.action.as_str())
+            .field("fields", &names)
+            .finish()
+    }
 }
 
 /// RP-Initiated Logout 1.0 section 3: "If the state parameter was included in the logout request, the OP passes
@@ -136,6 +181,47 @@ mod tests {
             "https://id.example/logout?tenant=t&id_token_hint=a.b.c\
              &post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F&client_id=spa&state=s"
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_form_post_keeps_the_id_token_out_of_the_url() {
+        let mut tenant = metadata();
+        tenant.end_session_endpoint =
+            Some(Url::parse("https://id.example/logout?tenant=t&id_token_hint=old").unwrap());
+        let form = end_session_form(
+            &config(),
+            &tenant,
+            &IdToken::new("h.c.s".into()),
+            &State::new("st".into()),
+        )
+        .unwrap();
+        assert_eq!(form.action.as_str(), "https://id.example/logout?tenant=t");
+        assert_eq!(
+            form.fields,
+            [
+                ("id_token_hint", "h.c.s".to_owned()),
+                (
+                    "post_logout_redirect_uri",
+                    "https://app.example/".to_owned()
+                ),
+                ("client_id", "spa".to_owned()),
+                ("state", "st".to_owned()),
+            ]
+        );
+        let printed = format!("{form:?}");
+        assert!(
+            !printed.contains("h.c.s") && !printed.contains("\"st\""),
+            "{printed}"
+        );
+        let bare = end_session_form(
+            &config(),
+            &metadata(),
+            &IdToken::new("h.c.s".into()),
+            &State::new("st".into()),
+        )
+        .unwrap();
+        assert_eq!(bare.action.query(), None);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -12,7 +12,8 @@
 //! 4. [`exchange_code`], [`decode`] + signature ([`select_key`], then WebCrypto) + [`validate_claims`] with the
 //!    pending nonce,
 //!    optionally [`fetch_userinfo`] when [`Session::needs_userinfo`], then [`Session::new`].
-//! 5. Sign-out: clear local state, then [`end_session_url`]; on return, [`verify_logout_return`].
+//! 5. Sign-out: clear local state, then [`end_session_url`] (or [`end_session_form`] for a POST); on
+//!    return, [`verify_logout_return`].
 
 pub mod authorize;
 pub mod callback;
@@ -45,7 +46,10 @@ pub use id_token::{
 pub use jwks::{
     JwkSet, JwksError, KeySelectionError, WebCryptoAlgorithm, parse_jwks, select_key, webcrypto,
 };
-pub use logout::{LOGOUT_RETURN_PARAMS, LogoutError, end_session_url, verify_logout_return};
+pub use logout::{
+    EndSessionForm, LOGOUT_RETURN_PARAMS, LogoutError, end_session_form, end_session_url,
+    verify_logout_return,
+};
 pub use renewal::{Plan, plan, retry_delay};
 pub use revocation::{Revocable, RevocationError, revoke};
 pub use secret::{
