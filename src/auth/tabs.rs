@@ -111,3 +111,65 @@ pub async fn receive(text: &str) -> Option<AuthAction> {
         TabMessage::ProviderSignedOut { .. } => None,
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use futures::future::join;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::oidc::secret::{AccessToken, IdToken, RefreshToken};
+    use crate::oidc::testing::{CLIENT_ID, ISSUER, NOW, validated_claims};
+
+    fn session(refresh: &str, access: &str) -> Session {
+        Session {
+            access_token: AccessToken::new(access.into()),
+            refresh_token: Some(RefreshToken::new(refresh.into())),
+            id_token: IdToken::new("h.c.s".into()),
+            claims: validated_claims(),
+            expires_at: NOW + 300,
+            scopes: vec!["openid".into()],
+            display_name: "Alice".into(),
+            issuer: ISSUER.into(),
+            client_id: CLIENT_ID.into(),
+            renewed_at: None,
+            obtained_at: NOW,
+            consumed: Vec::new(),
+        }
+    }
+
+    /// What another tab posts after renewing `held`'s refresh token into `successor`.
+    async fn successor_message(held: &Session, successor: &Session) -> String {
+        let used = held.refresh_token.as_ref().unwrap();
+        let iv = [7u8; 12];
+        let plain = serde_json::to_vec(successor).unwrap();
+        let sealed = webcrypto::seal(&channel_key(used), &iv, &plain)
+            .await
+            .unwrap();
+        serde_json::to_string(&TabMessage::Renewed {
+            consumed: fingerprint(used),
+            iv: URL_SAFE_NO_PAD.encode(iv),
+            sealed: URL_SAFE_NO_PAD.encode(sealed),
+        })
+        .unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_successor_is_adopted_unless_a_sign_out_came_while_it_was_opened() {
+        storage::clear_all();
+        let (held, successor) = (session("rt-1", "at-1"), session("rt-2", "at-2"));
+        let message = successor_message(&held, &successor).await;
+
+        // The control: the tab holding the used-up token adopts its successor.
+        storage::save_session(&held).unwrap();
+        assert!(matches!(receive(&message).await, Some(AuthAction::Renewed(_))));
+        assert_eq!(storage::load_session(), storage::Stored::Found(successor));
+
+        // A sign-out while the message is being decrypted: nothing may be written back afterwards.
+        storage::save_session(&held).unwrap();
+        let sign_out = async { storage::clear_all() };
+        let (adopted, ()) = join(receive(&message), sign_out).await;
+        assert!(adopted.is_none(), "a signed-out tab adopted a session");
+        assert_eq!(storage::load_session(), storage::Stored::Missing);
+    }
+}

@@ -31,7 +31,7 @@ pub mod token;
 pub mod userinfo;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use authorize::{AuthorizationRequest, PendingSignIn, authorization_request, safe_return_path};
 pub use callback::{

@@ -13,10 +13,11 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  CLIENT_ID, SESSION_KEY, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, USER,
-  discover, duplicateTab, expectNoTokens, expectSignedIn, fingerprint, logInAtProvider, openTabWithStorage,
-  recordIssuedTokens, recordNavigations, recordTokenRequests, refreshAtProvider, revocationsAt, revokeAtProvider,
-  sessionEntries, storedSession, useConfig, withoutQuery,
+  CLIENT_ID, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, SESSION_KEY, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, USER,
+  discover, duplicateTab, expectNoTokens, expectOtherToken, expectSameToken, expectSignedIn, fingerprint, logInAtProvider,
+  openTabWithStorage, recordIssuedTokens, recordNavigations, recordTokenRequests, refreshAtProvider, revocationsAt,
+  revocationsSince as revocationsAtSince, revokeAtProvider, sessionEntries, sessionOf, signInAt, storedSession,
+  useConfig, withoutQuery,
 } from './support.mjs';
 
 const ISSUER = SHORT_PROVIDER;
@@ -37,33 +38,12 @@ async function useShortLivedProvider(context, margin) {
 }
 
 /** A first sign-in with credentials; later tabs of the context sign in silently (signInAgain). */
-async function signIn(page) {
-  await page.goto('/');
-  await page.getByTestId('sign-in').click();
-  await logInAtProvider(page, { provider: ISSUER });
-  await expectSignedIn(page);
-}
+const signIn = (page) => signInAt(page, ISSUER);
 
 async function signInAgain(page) {
   await page.goto('/');
   await page.getByTestId('sign-in').click();
   await expectSignedIn(page);
-}
-
-/** The stored session, which must exist; its tokens stay in test memory and never reach a failure message. */
-async function sessionOf(page, who = 'the tab') {
-  const session = await storedSession(page);
-  expect(session, `${who} keeps its session in sessionStorage under ${SESSION_KEY}`).not.toBeNull();
-  expect(typeof session.refresh_token, `${who} holds a refresh token`).toBe('string');
-  return session;
-}
-
-/** Token comparisons that print fingerprints, not tokens, when they fail. */
-function expectSameToken(actual, expected, message) {
-  expect(actual && fingerprint(actual), message).toBe(expected && fingerprint(expected));
-}
-function expectOtherToken(actual, previous, message) {
-  expect(actual && fingerprint(actual), message).not.toBe(previous && fingerprint(previous));
 }
 
 /** Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM. */
@@ -79,15 +59,7 @@ function watchUserName() {
   }).observe(document, { childList: true, subtree: true });
 }
 
-/** The provider's revocation log from index `mark` on, once it holds `count` entries. */
-async function revocationsSince(mark, count) {
-  let seen = [];
-  await expect.poll(async () => {
-    seen = (await revocationsAt(ISSUER)).slice(mark);
-    return seen.length;
-  }, { message: `the provider received ${count} revocation requests` }).toBeGreaterThanOrEqual(count);
-  return seen;
-}
+const revocationsSince = (mark, count) => revocationsAtSince(ISSUER, mark, count);
 
 /** How the provider's revocation log should read for a session's two revocations (RFC 7009 2.1), in order. */
 const revocationsOf = (session) => [
@@ -551,4 +523,77 @@ test('tokens never cross the tab channel in clear: a listener that held no token
     }
   }
   await listener.close();
+});
+
+// --- A provider that does not rotate (ECHO_PROVIDER): every refresh returns the token it was sent -------------
+
+/** Points the context's pages at the echoing provider, renewing halfway through each access token's life. */
+async function useEchoingProvider(context) {
+  await useConfig(context, { issuer: ECHO_PROVIDER, renew_margin_seconds: ECHO_ACCESS_TOKEN_TTL });
+  return discover(ECHO_PROVIDER);
+}
+
+/** Several automatic renewals take a few token lifetimes; the echo instance's are short. */
+const ECHO_RENEWALS_WAIT = 6 * ECHO_ACCESS_TOKEN_TTL * 1000;
+
+test('a provider that echoes the refresh token: three automatic renewals in a row keep the session', async ({
+  page, context,
+}) => {
+  const { token_endpoint: tokenEndpoint } = await useEchoingProvider(context);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  await page.addInitScript(watchUserName);
+  await signInAt(page, ECHO_PROVIDER);
+  const first = await sessionOf(page);
+
+  await expect.poll(() => tokenRequests.refreshes().filter((r) => r.status !== undefined).length, {
+    message: 'three renewals were answered', timeout: ECHO_RENEWALS_WAIT,
+  }).toBeGreaterThanOrEqual(3);
+  await tokenRequests.settled();
+  // RFC 6749 6: the same refresh token comes back, so it is still the live one; marking it used up would make
+  // the next renewal wait for a successor that no tab has, and end the session as "renewal refused".
+  expect(tokenRequests.refreshes().slice(0, 3).map((r) => [r.refreshToken, r.status]),
+    'each renewal presented the one refresh token, and each was granted')
+    .toEqual(Array(3).fill([fingerprint(first.refresh_token), 200]));
+  const now = await sessionOf(page);
+  expectSameToken(now.refresh_token, first.refresh_token, 'the echoed refresh token is kept');
+  expectOtherToken(now.access_token, first.access_token, 'the access token was renewed');
+  expect(now.consumed ?? [], 'the live refresh token is not recorded as used up').toEqual([]);
+  const usedUp = await page.evaluate(() => JSON.parse(window.localStorage.getItem('yew-oidc:consumed') ?? '[]'));
+  expect(usedUp.includes(fingerprint(first.refresh_token)), 'no tab is told the live token is used up').toBe(false);
+
+  await expect(notice(page)).toHaveCount(0);
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+  expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
+    .toEqual({ seen: true, lost: false });
+});
+
+test('a provider that echoes the refresh token: a late duplicate tab renews with it, and both tabs go on', async ({
+  page, context,
+}) => {
+  const { token_endpoint: tokenEndpoint } = await useEchoingProvider(context);
+  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
+  const a = page;
+  await signInAt(a, ECHO_PROVIDER);
+  const copied = await sessionEntries(a);
+  const first = await sessionOf(a, 'tab A');
+  // Tab B starts from a copy made before tab A's first renewal, after that renewal: it never heard of it.
+  await expect(a.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/, { timeout: ECHO_RENEWALS_WAIT });
+  const b = await openTabWithStorage(context, copied, a.url());
+  const mark = tokenRequests.refreshes().length;
+
+  await expect.poll(() => tokenRequests.refreshes().slice(mark).filter((r) => r.status !== undefined).length, {
+    message: 'two more renewals were answered after tab B opened', timeout: ECHO_RENEWALS_WAIT,
+  }).toBeGreaterThanOrEqual(2);
+  await tokenRequests.settled();
+  expect(outcomes(tokenRequests.refreshes()), 'every refresh of either tab was granted').toEqual({
+    200: tokenRequests.refreshes().length,
+  });
+  expect(tokenRequests.refreshes().every((r) => r.refreshToken === fingerprint(first.refresh_token)),
+    'every refresh presented the one live refresh token').toBe(true);
+  for (const [tab, who] of [[a, 'tab A'], [b, 'tab B']]) {
+    await expect(notice(tab), `${who} is not signed out`).toHaveCount(0);
+    await expect(tab.getByTestId('user-name')).toHaveText(USER.name);
+    expectSameToken((await sessionOf(tab, who)).refresh_token, first.refresh_token, `${who} holds the live token`);
+  }
 });

@@ -1,7 +1,7 @@
 // End-to-end tests: Debian's Chromium (never a downloaded browser) drives the release build of the app, served
 // by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000 and, in hostile.spec.mjs,
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
-// short access-token lifetimes on 127.0.0.1:9001.
+// short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002.
 //
 //   trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
 
@@ -13,7 +13,7 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  APP, CHROMIUM, CHROMIUM_ARGS, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+  APP, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,6 +75,18 @@ export default defineConfig({
       env: {
         PROVIDER_PORT: new URL(SHORT_PROVIDER).port,
         ACCESS_TOKEN_TTL: String(SHORT_ACCESS_TOKEN_TTL),
+        TEST_HOOKS: '1',
+      },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider-echoing-refresh-tokens',
+      command: 'node tests/provider/server.mjs',
+      url: `${ECHO_PROVIDER}/.well-known/openid-configuration`,
+      env: {
+        PROVIDER_PORT: new URL(ECHO_PROVIDER).port,
+        ACCESS_TOKEN_TTL: String(ECHO_ACCESS_TOKEN_TTL),
+        ROTATE_REFRESH_TOKENS: '0',
         TEST_HOOKS: '1',
       },
     },

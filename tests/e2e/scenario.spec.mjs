@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import {
   APP, APP_LOCALHOST, CLIENT_ID, PROVIDER, USER,
   expectNamespacedSession, expectNoTokens, expectSignedIn, logInAtProvider, providerMetadata, recordIssuedTokens,
-  recordNavigations, recordRequests, sessionEntries, withoutQuery,
+  recordNavigations, recordRequests, sessionEntries, useConfig, withoutQuery,
 } from './support.mjs';
 
 const signedOutNotice = (page) => page.getByTestId('signed-out-notice');
@@ -152,4 +152,47 @@ test('the app works when served from localhost', async ({ page }) => {
   expect(params.get('redirect_uri')).toBe(`${APP_LOCALHOST}/callback`);
   await logInAtProvider(page);
   await expectSignedIn(page, APP_LOCALHOST);
+});
+
+test('provider sign-out as a form POST: the ID token stays out of every URL, and the provider session ends', async ({
+  page, context,
+}) => {
+  // RP-Initiated Logout 1.0 section 2: providers MUST accept POST. With `logout_method: "post"` the parameters go
+  // in the body, so the ID token reaches neither the provider's access log nor the browser's history.
+  await useConfig(context, { issuer: PROVIDER, logout_method: 'post' });
+  const { end_session_endpoint: endSessionEndpoint, token_endpoint: tokenEndpoint } = await providerMetadata();
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  const urls = [];
+  context.on('request', (req) => urls.push(req.url()));
+  const endSessions = [];
+  context.on('request', (req) => {
+    if (withoutQuery(req.url()) === endSessionEndpoint) {
+      endSessions.push({ method: req.method(), query: new URL(req.url()).search, body: req.postData() ?? '' });
+    }
+  });
+
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
+  const idTokens = await issued.of('id_token');
+
+  await page.getByTestId('sign-out-provider').click();
+  await expect(page.getByTestId('logout-confirm')).toBeVisible();
+  expect(endSessions.map((r) => [r.method, r.query]), 'the end-session request').toEqual([['POST', '']]);
+  const form = new URLSearchParams(endSessions[0].body);
+  expect(idTokens.includes(form.get('id_token_hint')), 'id_token_hint in the body is an ID token issued here')
+    .toBe(true);
+  expect(form.get('client_id')).toBe(CLIENT_ID);
+  expect(form.get('post_logout_redirect_uri')).toBe(`${APP}/`);
+  expect(form.get('state')).toMatch(/^\S{16,}$/);
+
+  await page.getByTestId('logout-confirm').click();
+  await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
+  expect(urls.filter((url) => idTokens.some((token) => url.includes(token))).length,
+    'requests whose URL carries an ID token').toBe(0);
+
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
 });

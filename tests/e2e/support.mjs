@@ -166,6 +166,14 @@ export const SHORT_PROVIDER = 'http://127.0.0.1:9001';
 export const SHORT_ACCESS_TOKEN_TTL = 20;
 export const SESSION_KEY = `${STORAGE_PREFIX}session`;
 
+/**
+ * A third instance of the bundled provider that never rotates refresh tokens: every refresh is answered with the
+ * very token it was sent (ROTATE_REFRESH_TOKENS=0), as Keycloak without rotation, IdentityServer with ReUse and
+ * others do. Its access tokens live ECHO_ACCESS_TOKEN_TTL seconds, so renewals come every few seconds.
+ */
+export const ECHO_PROVIDER = 'http://127.0.0.1:9002';
+export const ECHO_ACCESS_TOKEN_TTL = 10;
+
 /** SHA-256 of a token, base64url: how tests and the provider's test hooks name a token without showing it. */
 export function fingerprint(token) {
   return createHash('sha256').update(token).digest('base64url');
@@ -267,6 +275,40 @@ export function recordTokenRequests(context, tokenEndpoint) {
     refreshes: () => log.filter((e) => e.grantType === 'refresh_token'),
     settled: () => Promise.all(pending),
   };
+}
+
+/** A first sign-in with credentials at `issuer`, from the app's home page, back signed in. */
+export async function signInAt(page, issuer) {
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page, { provider: issuer });
+  await expectSignedIn(page);
+}
+
+/** The stored session, which must exist; its tokens stay in test memory and never reach a failure message. */
+export async function sessionOf(page, who = 'the tab') {
+  const session = await storedSession(page);
+  expect(session, `${who} keeps its session in sessionStorage under ${SESSION_KEY}`).not.toBeNull();
+  expect(typeof session.refresh_token, `${who} holds a refresh token`).toBe('string');
+  return session;
+}
+
+/** Token comparisons that print fingerprints, not tokens, when they fail. */
+export function expectSameToken(actual, expected, message) {
+  expect(actual && fingerprint(actual), message).toBe(expected && fingerprint(expected));
+}
+export function expectOtherToken(actual, previous, message) {
+  expect(actual && fingerprint(actual), message).not.toBe(previous && fingerprint(previous));
+}
+
+/** The revocation log of a TEST_HOOKS provider from index `mark` on, once it holds `count` entries. */
+export async function revocationsSince(issuer, mark, count) {
+  let seen = [];
+  await expect.poll(async () => {
+    seen = (await revocationsAt(issuer)).slice(mark);
+    return seen.length;
+  }, { message: `${issuer} received ${count} revocation requests` }).toBeGreaterThanOrEqual(count);
+  return seen;
 }
 
 /** A refresh-token grant sent from the test itself, as an attacker holding `refreshToken` would. */

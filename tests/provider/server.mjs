@@ -8,7 +8,9 @@
 // Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081"),
 // ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
 // claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token),
-// TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default).
+// TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
+// ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
+// rotate do: RFC 6749 6 lets a server issue a new refresh token or not).
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
@@ -24,6 +26,7 @@ const ISSUER = `http://127.0.0.1:${PORT}`;
 const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p.trim()).filter(Boolean);
 const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
 const CLIENT_ID = 'yew-oidc-spa';
+const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 
 const seconds = (name, fallback) => {
   const raw = process.env[name];
@@ -102,6 +105,7 @@ const provider = new Provider(ISSUER, {
   clientBasedCORS: (_ctx, origin, client) => client.clientId === CLIENT_ID && APP_ORIGINS.includes(origin),
   // The public client gets a refresh token without `offline_access`; it still ends with the provider session.
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  ...(!ROTATE && { rotateRefreshToken: false }),
   ttl: {
     AccessToken: seconds('ACCESS_TOKEN_TTL', 3600),
     IdToken: seconds('ID_TOKEN_TTL', 3600),

