@@ -92,7 +92,12 @@ async fn keys(metadata: &ProviderMetadata, refetch: bool) -> Result<JwkSet, Auth
     if let Some(keys) = known {
         return Ok(keys);
     }
-    let body = fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_public).await?;
+    // A refetch looks for a key the cached set lacks: past the HTTP cache, which may still hold the old set.
+    let body = if refetch {
+        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch).await?
+    } else {
+        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_public).await?
+    };
     let keys = parse_jwks(&body)?;
     KEYS.set(Some((metadata.jwks_uri.clone(), keys.clone())));
     Ok(keys)
