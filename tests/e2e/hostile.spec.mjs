@@ -44,6 +44,7 @@ const REASON = {
   'alg-hs256': /HS256|symmetric|HMAC/i,
   'jwk-use-enc': /\bkid\b|\bkeys?\b|JWKS?/i,
   'no-kid-two-keys': /\bkid\b|\bkeys?\b|JWKS?|ambiguous/i,
+  'rsa-1024': /\b1024 bits\b.*\b2048\b/,
   'exp-expired': /expired|\bexp\b/i,
   'exp-missing': /\bexp\b|expir/i,
   'iat-future': /\biat\b|issued|future/i,
@@ -72,6 +73,8 @@ const JWKS_FETCHES = {
   'kid-unknown': { max: 2 },
   'jwk-use-enc': { max: 2 },
   'no-kid-two-keys': { max: 2 },
+  // Found but too weak: refused, and not mistaken for a rotation (no refetch).
+  'rsa-1024': { min: 1, max: 1 },
 };
 
 /** Checks a single case needs beyond the common ones. */

@@ -146,6 +146,11 @@ export const CASES = {
     outcome: 'reject', stage: 'id-token', rule: 'RFC 7517 4.2; OIDC Core 10.1',
     jwks: () => ['rs256-enc', 'es256'],
   },
+  // The provider's only RSA key has 1024 bits, and the token is signed with it (and verifies with it).
+  'rsa-1024': {
+    outcome: 'reject', stage: 'id-token', rule: 'RFC 7518 3.3: RSA keys of 2048 bits or more',
+    signWith: 'rs1024', jwks: () => ['rs1024', 'es256'],
+  },
   // No kid, and two RS256 keys: the client must not guess (or try each).
   'no-kid-two-keys': {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 10.1: without a kid, only a single key',
