@@ -26,6 +26,9 @@ pub struct Config {
     pub leeway_seconds: u64,
     /// Renew the access token this long before it expires (when a refresh token is held).
     pub renew_margin_seconds: u64,
+    /// Audiences besides `client_id` that an ID token may list, such as an API the provider always adds. Any
+    /// other extra audience is refused (OIDC Core 3.1.3.7 step 3). Empty unless configured.
+    pub trusted_audiences: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -131,6 +134,8 @@ impl Config {
             });
         }
 
+        let trusted_audiences = string_list(object, "trusted_audiences")?;
+
         Ok(Config {
             issuer,
             client_id,
@@ -139,6 +144,7 @@ impl Config {
             post_logout_redirect_uri,
             leeway_seconds,
             renew_margin_seconds,
+            trusted_audiences,
         })
     }
 }
@@ -214,6 +220,32 @@ fn optional_string(
     }
 }
 
+/// An optional array of strings, each held to the rules of [`optional_string`]; absent or `null` is empty.
+fn string_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Vec<String>, ConfigError> {
+    let wrong_type = || ConfigError::WrongType {
+        field,
+        expected: "an array of strings",
+    };
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) if text.is_empty() => Err(ConfigError::Empty { field }),
+                Value::String(text) if text.trim() != text => {
+                    Err(ConfigError::Whitespace { field })
+                }
+                Value::String(text) => Ok(text.clone()),
+                _ => Err(wrong_type()),
+            })
+            .collect(),
+        Some(_) => Err(wrong_type()),
+    }
+}
+
 fn parse_absolute(field: &'static str, text: &str) -> Result<Url, ConfigError> {
     Url::parse(text).map_err(|source| ConfigError::NotAUrl { field, source })
 }
@@ -261,6 +293,27 @@ mod tests {
             "https://app.example/portal/"
         );
         assert_eq!(config.leeway_seconds, 60);
+        assert!(config.trusted_audiences.is_empty());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn trusted_audiences_are_read_in_order() {
+        let config = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa",
+                "trusted_audiences": ["https://api.example", "billing"]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.trusted_audiences, ["https://api.example", "billing"]);
+        for empty in ["[]", "null"] {
+            let json = format!(
+                r#"{{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": {empty}}}"#
+            );
+            assert!(
+                parse(&json).unwrap().trusted_audiences.is_empty(),
+                "{empty}"
+            );
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -351,6 +404,22 @@ mod tests {
             (
                 r#"{"issuer": "https://id.example", "client_id": "spa", "scope": ["openid"]}"#,
                 "field `scope` must be a string",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": "api"}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api", 7]}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": [""]}"#,
+                "field `trusted_audiences` must not be empty",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api "]}"#,
+                "field `trusted_audiences` has leading or trailing whitespace",
             ),
             (r#"[1]"#, "the configuration must be a JSON object"),
             (r#"{"#, "the configuration is not valid JSON"),
