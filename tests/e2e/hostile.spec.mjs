@@ -37,6 +37,7 @@ const REASON = {
   'iss-wrong': /issue[dr]|\biss\b/i,
   'aud-wrong': /\baud\b|audience/i,
   'aud-multi-no-azp': /\bazp\b|authorized party/i,
+  'aud-extra-untrusted': /not trust|untrusted/i,
   'azp-wrong': /\bazp\b|authorized party/i,
   'bad-signature': /signature/i,
   'kid-unknown': /\bkid\b|\bkeys?\b|JWKS?/i,
@@ -122,8 +123,8 @@ function watchForText(needles) {
 }
 
 /**
- * Points the app at the case's issuer and starts watching: returns the page's uncaught errors (messages only),
- * filled as they happen.
+ * Points the app at the case's issuer (with the case's own config.json fields, if any) and starts watching:
+ * returns the page's uncaught errors (messages only), filled as they happen.
  */
 async function useIssuer(page, id, { neverShown = [] } = {}) {
   const pageErrors = [];
@@ -131,7 +132,7 @@ async function useIssuer(page, id, { neverShown = [] } = {}) {
   await page.addInitScript(watchForText, neverShown);
   await page.route('**/config.json', (route) => route.fulfill({
     contentType: 'application/json',
-    body: JSON.stringify({ issuer: issuerOf(id), client_id: CLIENT_ID }),
+    body: JSON.stringify({ issuer: issuerOf(id), client_id: CLIENT_ID, ...CASES[id].config }),
   }));
   return pageErrors;
 }

@@ -253,6 +253,7 @@ const checks = {
     const good = { ...(await idTokenOf('good')).claims, iss: 'self' };
     const expectDiff = {
       'nonce-wrong': ['nonce'], 'nonce-missing': ['nonce'], 'aud-wrong': ['aud'], 'aud-multi-no-azp': ['aud'],
+      'aud-extra-untrusted': ['aud', 'azp'], 'aud-extra-trusted': ['aud', 'azp'],
       'azp-wrong': ['azp'], 'iss-wrong': ['iss'], 'iat-missing': ['iat'], 'sub-missing': ['sub'],
       'exp-expired': ['exp', 'iat', 'auth_time'], 'userinfo-sub-mismatch': ['name'], 'exp-missing': ['exp'],
       'iat-future': ['iat'],
