@@ -93,6 +93,13 @@ fn config(text: &str) {
     assert!(config.leeway_seconds <= MAX_LEEWAY_SECONDS);
     assert!(config.redirect_uri.fragment().is_none());
     assert!(config.post_logout_redirect_uri.fragment().is_none());
+    // Each trusted audience is a non-empty string without surrounding whitespace, like every other field.
+    assert!(
+        config
+            .trusted_audiences
+            .iter()
+            .all(|aud| !aud.is_empty() && aud.trim() == aud)
+    );
     // An accepted issuer must lead to a discovery document.
     discovery_url(&config.issuer).expect("accepted issuer has a discovery URL");
 }
