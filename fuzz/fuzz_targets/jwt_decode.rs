@@ -52,6 +52,7 @@ fn check(token: String) {
     let expected = Expectations {
         issuer: common::ISSUER,
         client_id: common::CLIENT_ID,
+        trusted_audiences: &[],
         nonce: &nonce,
         now: common::NOW,
         leeway: common::LEEWAY,
@@ -63,6 +64,8 @@ fn check(token: String) {
     // OIDC Core 3.1.3.7 steps 2 to 5, 9 to 11, and `sub`.
     assert_eq!(claims.iss, common::ISSUER);
     assert!(claims.aud.iter().any(|aud| aud == common::CLIENT_ID));
+    // Step 3 also refuses audiences the client does not trust, and it trusts none here.
+    assert!(claims.aud.iter().all(|aud| aud == common::CLIENT_ID));
     assert!(claims.aud.len() == 1 || claims.azp.is_some());
     assert!(
         claims

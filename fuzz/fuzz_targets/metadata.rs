@@ -9,6 +9,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use yew_oidc_spa::oidc::config::MAX_LEEWAY_SECONDS;
+use yew_oidc_spa::oidc::jwks::MIN_RSA_MODULUS_BITS;
 use yew_oidc_spa::oidc::{
     Config, JoseHeader, JwkSet, ProviderMetadata, SigningAlgorithm, discovery_url, parse_jwks,
     parse_metadata, select_key,
@@ -67,6 +68,13 @@ fn jwks(data: &[u8]) {
                     // RFC 7517 4.2-4.4: a key restricted to another use or algorithm is never chosen.
                     assert!(key.use_.as_deref().is_none_or(|use_| use_ == "sig"));
                     assert!(key.alg.as_deref().is_none_or(|key_alg| key_alg == *name));
+                    // RFC 7518 3.3, 3.5: an RSA key has at least 2048 bits.
+                    if key.kty == "RSA" {
+                        assert!(
+                            key.rsa_modulus_bits()
+                                .is_some_and(|bits| bits >= MIN_RSA_MODULUS_BITS)
+                        );
+                    }
                 }
                 Err(error) => {
                     let _ = error.may_be_rotation();
@@ -85,6 +93,13 @@ fn config(text: &str) {
     assert!(config.leeway_seconds <= MAX_LEEWAY_SECONDS);
     assert!(config.redirect_uri.fragment().is_none());
     assert!(config.post_logout_redirect_uri.fragment().is_none());
+    // Each trusted audience is a non-empty string without surrounding whitespace, like every other field.
+    assert!(
+        config
+            .trusted_audiences
+            .iter()
+            .all(|aud| !aud.is_empty() && aud.trim() == aud)
+    );
     // An accepted issuer must lead to a discovery document.
     discovery_url(&config.issuer).expect("accepted issuer has a discovery URL");
 }

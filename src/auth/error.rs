@@ -58,7 +58,7 @@ pub enum AuthError {
     IdToken(#[from] IdTokenError),
     #[error("the provider's signing keys were rejected: {0}")]
     Jwks(#[from] JwksError),
-    #[error("the ID token's signing key was not found: {0}")]
+    #[error("no usable signing key for the ID token: {0}")]
     SigningKey(#[from] KeySelectionError),
     #[error("the ID token's signature could not be checked: {0}")]
     WebCrypto(#[from] WebCryptoError),

@@ -219,6 +219,7 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         &Expectations {
             issuer: &config.issuer,
             client_id: &config.client_id,
+            trusted_audiences: &config.trusted_audiences,
             nonce: &pending.nonce,
             now,
             leeway: config.leeway_seconds,

@@ -162,7 +162,10 @@ mod tests {
 
         // The control: the tab holding the used-up token adopts its successor.
         storage::save_session(&held).unwrap();
-        assert!(matches!(receive(&message).await, Some(AuthAction::Renewed(_))));
+        assert!(matches!(
+            receive(&message).await,
+            Some(AuthAction::Renewed(_))
+        ));
         assert_eq!(storage::load_session(), storage::Stored::Found(successor));
 
         // A sign-out while the message is being decrypted: nothing may be written back afterwards.

@@ -28,6 +28,9 @@ pub struct Config {
     pub renew_margin_seconds: u64,
     /// How the provider sign-out reaches the end-session endpoint (RP-Initiated Logout 1.0, section 2).
     pub logout_method: LogoutMethod,
+    /// Audiences besides `client_id` that an ID token may list, such as an API the provider always adds. Any
+    /// other extra audience is refused (OIDC Core 3.1.3.7 step 3). Empty unless configured.
+    pub trusted_audiences: Vec<String>,
 }
 
 /// How the end-session request is sent. RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the
@@ -153,6 +156,7 @@ impl Config {
                 });
             }
         };
+        let trusted_audiences = string_list(object, "trusted_audiences")?;
 
         Ok(Config {
             issuer,
@@ -163,6 +167,7 @@ impl Config {
             leeway_seconds,
             renew_margin_seconds,
             logout_method,
+            trusted_audiences,
         })
     }
 }
@@ -238,6 +243,32 @@ fn optional_string(
     }
 }
 
+/// An optional array of strings, each held to the rules of [`optional_string`]; absent or `null` is empty.
+fn string_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Vec<String>, ConfigError> {
+    let wrong_type = || ConfigError::WrongType {
+        field,
+        expected: "an array of strings",
+    };
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) if text.is_empty() => Err(ConfigError::Empty { field }),
+                Value::String(text) if text.trim() != text => {
+                    Err(ConfigError::Whitespace { field })
+                }
+                Value::String(text) => Ok(text.clone()),
+                _ => Err(wrong_type()),
+            })
+            .collect(),
+        Some(_) => Err(wrong_type()),
+    }
+}
+
 fn parse_absolute(field: &'static str, text: &str) -> Result<Url, ConfigError> {
     Url::parse(text).map_err(|source| ConfigError::NotAUrl { field, source })
 }
@@ -285,6 +316,27 @@ mod tests {
             "https://app.example/portal/"
         );
         assert_eq!(config.leeway_seconds, 60);
+        assert!(config.trusted_audiences.is_empty());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn trusted_audiences_are_read_in_order() {
+        let config = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa",
+                "trusted_audiences": ["https://api.example", "billing"]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.trusted_audiences, ["https://api.example", "billing"]);
+        for empty in ["[]", "null"] {
+            let json = format!(
+                r#"{{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": {empty}}}"#
+            );
+            assert!(
+                parse(&json).unwrap().trusted_audiences.is_empty(),
+                "{empty}"
+            );
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -375,6 +427,22 @@ mod tests {
             (
                 r#"{"issuer": "https://id.example", "client_id": "spa", "scope": ["openid"]}"#,
                 "field `scope` must be a string",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": "api"}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api", 7]}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": [""]}"#,
+                "field `trusted_audiences` must not be empty",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api "]}"#,
+                "field `trusted_audiences` has leading or trailing whitespace",
             ),
             (r#"[1]"#, "the configuration must be a JSON object"),
             (r#"{"#, "the configuration is not valid JSON"),

@@ -158,6 +158,9 @@ pub struct Expectations<'a> {
     /// The configured issuer (also the metadata's, OIDC Discovery 4.3).
     pub issuer: &'a str,
     pub client_id: &'a str,
+    /// Audiences besides `client_id` the client trusts (the configuration's `trusted_audiences`); a token listing
+    /// any other is refused (step 3).
+    pub trusted_audiences: &'a [String],
     /// The nonce of the pending sign-in.
     pub nonce: &'a Nonce,
     /// Unix seconds.
@@ -209,6 +212,10 @@ pub enum IdTokenError {
     IssuerMismatch { expected: String, found: String },
     #[error("the ID token is not meant for this client (aud)")]
     AudienceMismatch,
+    #[error(
+        "the ID token also lists the audience `{audience}`, which this client does not trust (aud; see trusted_audiences)"
+    )]
+    UntrustedAudience { audience: String },
     #[error("the ID token has several audiences but no azp")]
     MissingAuthorizedParty,
     #[error("the ID token was issued to another party (azp)")]
@@ -344,10 +351,23 @@ fn check_claims(
     if !claims.aud.iter().any(|aud| aud == expected.client_id) {
         return Err(IdTokenError::AudienceMismatch);
     }
+    // Step 3 goes on: "The ID Token MUST be rejected if the ID Token does not list the Client as a valid audience,
+    // or if it contains additional audiences not trusted by the Client." Trusted: the configured ones only.
+    if let Some(untrusted) = claims.aud.iter().find(|aud| {
+        *aud != expected.client_id
+            && !expected
+                .trusted_audiences
+                .iter()
+                .any(|trusted| trusted == *aud)
+    }) {
+        return Err(IdTokenError::UntrustedAudience {
+            audience: untrusted.clone(),
+        });
+    }
 
     // Step 4: "If the ID Token contains multiple audiences, the Client SHOULD verify that an azp Claim is present."
-    // Read strictly (SPECS.md): required. Together with step 5 this is how we accept extra audiences at all: the
-    // token must name us as the party it was issued to.
+    // Read strictly (SPECS.md): required. Together with step 5 this is how we accept the trusted extra audiences:
+    // the token must still name us as the party it was issued to.
     if claims.aud.len() > 1 && claims.azp.is_none() {
         return Err(IdTokenError::MissingAuthorizedParty);
     }
@@ -426,6 +446,9 @@ pub fn validate_refreshed_claims(
     let expected = Expectations {
         issuer: &original.iss,
         client_id,
+        // Step 3's trust in extra audiences: those the sign-in accepted, which were checked against the
+        // configuration then. 12.2 below allows no others anyway; this keeps step 3 from refusing them.
+        trusted_audiences: &original.aud,
         nonce: &unused,
         now,
         leeway,
@@ -561,10 +584,16 @@ mod tests {
     }
 
     fn check(token: &IdToken) -> Result<IdTokenClaims, IdTokenError> {
+        check_trusting(token, &[])
+    }
+
+    fn check_trusting(token: &IdToken, trusted: &[&str]) -> Result<IdTokenClaims, IdTokenError> {
         let nonce = nonce();
+        let trusted: Vec<String> = trusted.iter().map(|aud| aud.to_string()).collect();
         let expected = Expectations {
             issuer: ISSUER,
             client_id: CLIENT_ID,
+            trusted_audiences: &trusted,
             nonce: &nonce,
             now: NOW,
             leeway: 60,
@@ -627,7 +656,7 @@ mod tests {
         claims["aud"] = json!([CLIENT_ID, "api"]);
         claims["azp"] = json!(CLIENT_ID);
         assert_eq!(
-            check(&id_token(&claims)).unwrap().aud,
+            check_trusting(&id_token(&claims), &["api"]).unwrap().aud,
             vec![CLIENT_ID, "api"]
         );
         // A one-element array without azp is fine.
@@ -777,6 +806,7 @@ mod tests {
         let careless = Expectations {
             issuer: "",
             client_id: CLIENT_ID,
+            trusted_audiences: &[],
             nonce: &nonce,
             now: NOW,
             leeway: 60,
@@ -803,13 +833,46 @@ mod tests {
         }
     }
 
+    // Step 3, second sentence.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn rejects_extra_audiences_the_client_does_not_trust() {
+        let mut claims = valid_claims();
+        claims["aud"] = json!([CLIENT_ID, "api"]);
+        claims["azp"] = json!(CLIENT_ID);
+        let token = id_token(&claims);
+        for trusted in [&[][..], &["other-api"], &["API"]] {
+            let error = check_trusting(&token, trusted).unwrap_err();
+            assert!(
+                matches!(&error, IdTokenError::UntrustedAudience { audience } if audience == "api"),
+                "{trusted:?}: {error:?}"
+            );
+        }
+        assert!(check_trusting(&token, &["api"]).is_ok());
+        // Every extra audience must be trusted, not just one; the error names the first that is not.
+        claims["aud"] = json!(["evil", CLIENT_ID, "api"]);
+        let error = check_trusting(&id_token(&claims), &["api"]).unwrap_err();
+        assert!(
+            matches!(&error, IdTokenError::UntrustedAudience { audience } if audience == "evil"),
+            "{error:?}"
+        );
+        // Trust in another audience never replaces the client's own: step 3's first check still applies.
+        assert!(matches!(
+            check_trusting(&with_claim("aud", json!(["api"])), &["api"]),
+            Err(IdTokenError::AudienceMismatch)
+        ));
+        // The client listed twice adds no untrusted audience.
+        claims["aud"] = json!([CLIENT_ID, CLIENT_ID]);
+        assert!(check(&id_token(&claims)).is_ok());
+    }
+
     // Step 4.
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn rejects_several_audiences_without_azp() {
         let token = with_claim("aud", json!([CLIENT_ID, "api"]));
         assert!(matches!(
-            check(&token),
+            check_trusting(&token, &["api"]),
             Err(IdTokenError::MissingAuthorizedParty)
         ));
     }
@@ -931,11 +994,32 @@ mod tests {
     fn a_refreshed_token_keeps_the_original_audience_and_azp() {
         assert!(matches!(
             refreshed("aud", json!([CLIENT_ID, "other"])),
-            // Several audiences without azp fail step 4 first; with azp they fail 12.2.
-            Err(IdTokenError::MissingAuthorizedParty)
+            // An audience the sign-in did not have fails step 3 first; a changed azp fails 12.2.
+            Err(IdTokenError::UntrustedAudience { .. })
         ));
         assert!(matches!(
             refreshed("azp", json!(CLIENT_ID)),
+            Err(IdTokenError::RefreshChangedAudience)
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refreshed_token_may_keep_the_trusted_extra_audience_of_the_sign_in() {
+        let mut claims = valid_claims();
+        claims["aud"] = json!([CLIENT_ID, "api"]);
+        claims["azp"] = json!(CLIENT_ID);
+        let original = check_trusting(&id_token(&claims), &["api"]).unwrap();
+        claims["aud"] = json!(["api", CLIENT_ID]);
+        claims.as_object_mut().unwrap().remove("nonce");
+        let jws = decode(&id_token(&claims)).unwrap();
+        let renewed = validate_refreshed_claims(&jws, &original, CLIENT_ID, NOW, 60).unwrap();
+        assert_eq!(renewed.aud, ["api", CLIENT_ID]);
+        // Dropping the extra audience changes the set: 12.2 refuses it.
+        claims["aud"] = json!([CLIENT_ID]);
+        let jws = decode(&id_token(&claims)).unwrap();
+        assert!(matches!(
+            validate_refreshed_claims(&jws, &original, CLIENT_ID, NOW, 60),
             Err(IdTokenError::RefreshChangedAudience)
         ));
     }

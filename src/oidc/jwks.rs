@@ -3,6 +3,8 @@
 //! This module decides *which* key and *which* WebCrypto algorithm; it never verifies anything itself (the
 //! browser does, with `SubtleCrypto.verify`), and it never fetches: the caller passes the JWKS body in.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
@@ -36,6 +38,25 @@ pub struct Jwk {
     pub y: Option<String>,
 }
 
+/// The smallest RSA modulus accepted, in bits. RFC 7518 3.3 (RS256/384/512): "A key of size 2048 bits or larger
+/// MUST be used with these algorithms"; 3.5 (PS256/384/512): "A key of size 2048 bits or larger MUST be used with
+/// this algorithm."
+pub const MIN_RSA_MODULUS_BITS: usize = 2048;
+
+impl Jwk {
+    /// The bit length of the RSA modulus `n` (RFC 7518 6.3.1.1: base64url of the unsigned big-endian integer),
+    /// leading zero octets ignored; `None` when `n` is absent or not base64url.
+    pub fn rsa_modulus_bits(&self) -> Option<usize> {
+        let modulus = URL_SAFE_NO_PAD.decode(self.n.as_deref()?).ok()?;
+        let significant = match modulus.iter().position(|byte| *byte != 0) {
+            Some(first) => &modulus[first..],
+            None => return Some(0),
+        };
+        let top_bits = 8 - significant[0].leading_zeros() as usize;
+        Some((significant.len() - 1) * 8 + top_bits)
+    }
+}
+
 /// A provider's key set. Keys this client cannot read (other key types, private members missing) are
 /// dropped when parsing rather than failing the whole set: one exotic key must not lock every user out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,13 +83,21 @@ pub enum KeySelectionError {
         "the ID token names no key (`kid`) and the provider's key set has several keys for {alg}"
     )]
     AmbiguousKey { alg: &'static str },
+    #[error(
+        "the provider's RSA key has {bits} bits; RFC 7518 3.3 requires at least {MIN_RSA_MODULUS_BITS}"
+    )]
+    RsaKeyTooSmall { bits: usize },
 }
 
 impl KeySelectionError {
     /// Whether fetching the key set again may help: the provider may have rotated its keys since the
-    /// cached copy was taken (OIDC Core 10.1.1). An ambiguous choice will not resolve itself.
+    /// cached copy was taken (OIDC Core 10.1.1). An ambiguous choice will not resolve itself, and a key that
+    /// was found but is too weak is the provider's choice, not a stale copy.
     pub fn may_be_rotation(&self) -> bool {
-        !matches!(self, KeySelectionError::AmbiguousKey { .. })
+        !matches!(
+            self,
+            KeySelectionError::AmbiguousKey { .. } | KeySelectionError::RsaKeyTooSmall { .. }
+        )
     }
 }
 
@@ -91,8 +120,27 @@ pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
 ///
 /// OIDC Core 10.1: with a `kid`, exactly that key; without one, the key only if it is the single key fit for
 /// the algorithm. A key is fit when its type and curve match the algorithm, its `use` (if any) is "sig", its
-/// `key_ops` (if any) include "verify", and its `alg` (if any) is the token's (RFC 7517 4.2–4.4).
+/// `key_ops` (if any) include "verify", and its `alg` (if any) is the token's (RFC 7517 4.2–4.4). The chosen RSA
+/// key must have at least [`MIN_RSA_MODULUS_BITS`] (RFC 7518 3.3, 3.5): a weaker one is refused, not skipped, so
+/// the error says why instead of "not found".
 pub fn select_key<'a>(
+    set: &'a JwkSet,
+    header: &JoseHeader,
+    alg: SigningAlgorithm,
+) -> Result<&'a Jwk, KeySelectionError> {
+    let key = find_key(set, header, alg)?;
+    // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used with these algorithms." (3.5 says the same
+    // for RSASSA-PSS.) `is_fit` already required a readable modulus for the RSA family.
+    if webcrypto(alg).family == KeyFamily::Rsa {
+        let bits = key.rsa_modulus_bits().unwrap_or(0);
+        if bits < MIN_RSA_MODULUS_BITS {
+            return Err(KeySelectionError::RsaKeyTooSmall { bits });
+        }
+    }
+    Ok(key)
+}
+
+fn find_key<'a>(
     set: &'a JwkSet,
     header: &JoseHeader,
     alg: SigningAlgorithm,
@@ -112,7 +160,7 @@ pub fn select_key<'a>(
 
 fn is_fit(key: &Jwk, alg: SigningAlgorithm) -> bool {
     let shape = match webcrypto(alg).family {
-        KeyFamily::Rsa => key.kty == "RSA" && key.n.is_some() && key.e.is_some(),
+        KeyFamily::Rsa => key.kty == "RSA" && key.rsa_modulus_bits().is_some() && key.e.is_some(),
         KeyFamily::Ec(curve) => {
             key.kty == "EC"
                 && key.crv.as_deref() == Some(curve)
@@ -183,12 +231,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rsa(kid: Option<&str>) -> Value {
-        let mut key = json!({"kty": "RSA", "n": "sXch", "e": "AQAB"});
+    /// A base64url modulus of exactly `bits` bits (the value is filler; only its length matters here).
+    fn modulus(bits: usize) -> String {
+        let mut bytes = vec![0xab; bits.div_ceil(8)];
+        bytes[0] = 0xff >> (bytes.len() * 8 - bits);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn rsa_of(kid: Option<&str>, bits: usize) -> Value {
+        let mut key = json!({"kty": "RSA", "n": modulus(bits), "e": "AQAB"});
         if let Some(kid) = kid {
             key["kid"] = json!(kid);
         }
         key
+    }
+
+    fn rsa(kid: Option<&str>) -> Value {
+        rsa_of(kid, 2048)
     }
 
     fn ec(kid: &str, crv: &str) -> Value {
@@ -288,6 +347,74 @@ mod tests {
         assert_eq!(
             select_key(&JwkSet::default(), &header(None), SigningAlgorithm::Es256),
             Err(KeySelectionError::NoSuitableKey { alg: "ES256" })
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_modulus_length_counts_the_bits_of_the_top_octet_after_leading_zeros() {
+        let bits_of = |n: &str| {
+            serde_json::from_value::<Jwk>(json!({"kty": "RSA", "n": n, "e": "AQAB"}))
+                .unwrap()
+                .rsa_modulus_bits()
+        };
+        for bits in [1024, 2047, 2048, 2049, 4096] {
+            assert_eq!(bits_of(&modulus(bits)), Some(bits));
+        }
+        // A leading zero octet (which RFC 7518 6.3.1.1 forbids, but providers send) adds nothing.
+        let mut padded = vec![0, 0];
+        padded.extend(URL_SAFE_NO_PAD.decode(modulus(1024)).unwrap());
+        assert_eq!(bits_of(&URL_SAFE_NO_PAD.encode(padded)), Some(1024));
+        assert_eq!(bits_of("AQAB"), Some(17));
+        assert_eq!(bits_of("AAAA"), Some(0));
+        assert_eq!(bits_of("not base64url!"), None);
+    }
+
+    // RFC 7518 3.3 and 3.5.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn rsa_keys_below_2048_bits_are_refused_without_a_refetch() {
+        for bits in [512, 1024, 2047] {
+            for alg in [SigningAlgorithm::Rs256, SigningAlgorithm::Ps512] {
+                let keys = set(vec![rsa_of(Some("weak"), bits)]);
+                let error = select_key(&keys, &header(Some("weak")), alg).unwrap_err();
+                assert_eq!(error, KeySelectionError::RsaKeyTooSmall { bits });
+                assert!(
+                    !error.may_be_rotation(),
+                    "a weak key must not trigger a refetch"
+                );
+                // Without a kid, the single fit key is refused just the same.
+                assert_eq!(
+                    select_key(&keys, &header(None), alg),
+                    Err(KeySelectionError::RsaKeyTooSmall { bits })
+                );
+            }
+        }
+        assert_eq!(
+            KeySelectionError::RsaKeyTooSmall { bits: 1024 }.to_string(),
+            "the provider's RSA key has 1024 bits; RFC 7518 3.3 requires at least 2048"
+        );
+        for bits in [2048, 3072, 4096] {
+            let keys = set(vec![rsa_of(Some("strong"), bits)]);
+            assert!(select_key(&keys, &header(Some("strong")), SigningAlgorithm::Rs256).is_ok());
+        }
+        // The size rule is about RSA: EC keys are sized by their curve.
+        let keys = set(vec![ec("ec", "P-256")]);
+        assert!(select_key(&keys, &header(Some("ec")), SigningAlgorithm::Es256).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn an_rsa_key_whose_modulus_is_not_base64url_is_not_fit() {
+        let mut broken = rsa(Some("k"));
+        broken["n"] = json!("sXch+/==");
+        assert_eq!(
+            select_key(
+                &set(vec![broken]),
+                &header(Some("k")),
+                SigningAlgorithm::Rs256
+            ),
+            Err(KeySelectionError::UnknownKid { kid: "k".into() })
         );
     }
 

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::id_token::IdTokenClaims;
 use super::secret::RefreshToken;
-use super::session::Session;
+use super::session::{Session, bounded_expiry};
 use super::token::RefreshResponse;
 
 /// What to do about a session at `now`.
@@ -124,11 +124,14 @@ impl Session {
         now: u64,
     ) -> Session {
         // RFC 6749 5.1: without `expires_in`, the new ID token's `exp`, else the previous lifetime again.
-        let expires_at = match (response.expires_in, &claims) {
+        let stated = match (response.expires_in, &claims) {
             (Some(lifetime), _) => now.saturating_add(lifetime),
             (None, Some(claims)) => claims.exp,
             (None, None) => now.saturating_add(self.expires_at.saturating_sub(self.obtained_at)),
         };
+        let id_token_exp = claims.as_ref().unwrap_or(&self.claims).exp;
+        let has_refresh_token = response.refresh_token.is_some() || self.refresh_token.is_some();
+        let expires_at = bounded_expiry(now, stated, id_token_exp, has_refresh_token);
         // A rotated refresh token is used up: remember its fingerprint, so a tab that still holds it can ask
         // for its successor instead of presenting it again.
         let mut consumed = self.consumed.clone();
@@ -354,6 +357,36 @@ mod tests {
         assert_eq!(renewed.claims, claims);
         // Without expires_in the new ID token's exp bounds the session.
         assert_eq!(renewed.expires_at, claims.exp);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_huge_lifetime_from_a_refresh_is_capped_so_the_next_renewal_comes_within_a_day() {
+        use crate::oidc::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
+        let ten_years = 10 * 365 * 24 * 60 * 60;
+        let mut huge = response(Some("rt-2"));
+        huge.expires_in = Some(ten_years);
+        let renewed = session(Some("rt-1")).renewed(huge, None, NOW + 250);
+        assert_eq!(renewed.expires_at, NOW + 250 + DAY);
+        assert_eq!(
+            plan(&renewed, NOW + 250, 60),
+            Plan::WaitUntil(NOW + 250 + DAY - 60)
+        );
+        // Also when the response keeps the old refresh token, and when only a new ID token's exp is stated.
+        let mut kept = response(None);
+        kept.expires_in = Some(ten_years);
+        let renewed = session(Some("rt-1")).renewed(kept, None, NOW);
+        assert_eq!(renewed.expires_at, NOW + DAY);
+        let mut claims = validated_claims();
+        claims.exp = NOW + ten_years;
+        let mut by_exp = response(None);
+        by_exp.expires_in = None;
+        by_exp.id_token = Some(IdToken::new("h2.c2.s2".into()));
+        let renewed = session(Some("rt-1")).renewed(by_exp, Some(claims), NOW);
+        assert_eq!(renewed.expires_at, NOW + DAY);
+        // An ordinary lifetime is untouched.
+        let renewed = session(Some("rt-1")).renewed(response(Some("rt-2")), None, NOW);
+        assert_eq!(renewed.expires_at, NOW + 600);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

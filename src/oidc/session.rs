@@ -10,6 +10,13 @@ use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::TokenResponse;
 use super::userinfo::UserInfo;
 
+/// The longest the app relies on one access token before renewing it, whatever the provider's `expires_in` (or,
+/// without one, the ID token's `exp`) says: a day, the longest default lifetime of the common providers (Auth0's
+/// 86,400 s). RFC 6749 5.1 makes `expires_in` the provider's word, but a provider sending milliseconds, or a
+/// hostile one, would otherwise postpone the next renewal, and with it every re-check of the grant, for years
+/// (RFC 6819 5.1.5.3: "Use Short Expiration Time"). With a refresh token an early renewal costs one request.
+pub const MAX_ACCESS_TOKEN_LIFETIME_SECONDS: u64 = 24 * 60 * 60;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub access_token: AccessToken,
@@ -47,10 +54,11 @@ impl Session {
     ) -> Session {
         // RFC 6749 5.1: expires_in is "the lifetime in seconds of the access token", relative to the response. When
         // it is absent we fall back on the ID token's exp rather than guessing a lifetime.
-        let expires_at = match tokens.expires_in {
+        let stated = match tokens.expires_in {
             Some(lifetime) => now.saturating_add(lifetime),
             None => claims.exp,
         };
+        let expires_at = bounded_expiry(now, stated, claims.exp, tokens.refresh_token.is_some());
         // RFC 6749 5.1: scope is "OPTIONAL, if identical to the scope requested by the client".
         let scopes = match tokens.scopes {
             Some(scopes) if !scopes.is_empty() => scopes,
@@ -86,6 +94,23 @@ impl Session {
     }
 }
 
+/// When tokens that arrived at `now` stop being usable, from the expiry the response `stated` (RFC 6749 5.1), bounded
+/// so that no lifetime keeps a session alive, or its renewal away, for ever: without a refresh token the session
+/// ends by the ID token's `exp` (nothing can renew it, and the identity it shows is not asserted beyond that); with
+/// one it renews within [`MAX_ACCESS_TOKEN_LIFETIME_SECONDS`]. The one rule for sign-in and renewal alike.
+pub(crate) fn bounded_expiry(
+    now: u64,
+    stated: u64,
+    id_token_exp: u64,
+    has_refresh_token: bool,
+) -> u64 {
+    if has_refresh_token {
+        stated.min(now.saturating_add(MAX_ACCESS_TOKEN_LIFETIME_SECONDS))
+    } else {
+        stated.min(id_token_exp)
+    }
+}
+
 /// `name` (ID token, then UserInfo), then `preferred_username` (same order), then `sub`.
 fn display_name(claims: &IdTokenClaims, userinfo: Option<&UserInfo>) -> String {
     let from_userinfo = |field: fn(&UserInfo) -> Option<&str>| userinfo.and_then(field);
@@ -104,7 +129,10 @@ fn non_empty(text: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oidc::renewal::{Plan, plan};
     use crate::oidc::testing::{NOW, config, validated_claims};
+
+    const TEN_YEARS: u64 = 10 * 365 * 24 * 60 * 60;
 
     fn tokens(expires_in: Option<u64>, scopes: Option<Vec<&str>>) -> TokenResponse {
         TokenResponse {
@@ -144,6 +172,73 @@ mod tests {
         let exp = claims.exp;
         let session = Session::new(tokens(None, None), claims, None, &config(), NOW);
         assert_eq!(session.expires_at, exp);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn without_a_refresh_token_a_huge_expires_in_ends_at_the_id_token_exp() {
+        let claims = validated_claims();
+        let exp = claims.exp;
+        let mut response = tokens(Some(TEN_YEARS), None);
+        response.refresh_token = None;
+        let session = Session::new(response, claims, None, &config(), NOW);
+        assert_eq!(session.expires_at, exp);
+        assert_eq!(plan(&session, NOW, 60), Plan::EndAt(exp));
+        assert!(session.is_expired(exp));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn with_a_refresh_token_a_huge_lifetime_is_capped_so_renewal_comes_within_a_day() {
+        let session = Session::new(
+            tokens(Some(TEN_YEARS), None),
+            validated_claims(),
+            None,
+            &config(),
+            NOW,
+        );
+        assert_eq!(session.expires_at, NOW + MAX_ACCESS_TOKEN_LIFETIME_SECONDS);
+        assert_eq!(
+            plan(&session, NOW, 60),
+            Plan::WaitUntil(NOW + MAX_ACCESS_TOKEN_LIFETIME_SECONDS - 60)
+        );
+        // Without expires_in the ID token's exp stands in, and is capped the same way.
+        let mut claims = validated_claims();
+        claims.exp = NOW + TEN_YEARS;
+        let session = Session::new(tokens(None, None), claims, None, &config(), NOW);
+        assert_eq!(session.expires_at, NOW + MAX_ACCESS_TOKEN_LIFETIME_SECONDS);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn ordinary_lifetimes_are_untouched_by_the_bounds() {
+        // The bounds themselves, at their edges.
+        let day = MAX_ACCESS_TOKEN_LIFETIME_SECONDS;
+        assert_eq!(bounded_expiry(NOW, NOW + day, NOW + 300, true), NOW + day);
+        assert_eq!(
+            bounded_expiry(NOW, NOW + day + 1, NOW + 300, true),
+            NOW + day
+        );
+        assert_eq!(bounded_expiry(NOW, NOW + 300, NOW + 300, false), NOW + 300);
+        assert_eq!(bounded_expiry(NOW, NOW + 301, NOW + 300, false), NOW + 300);
+        assert_eq!(bounded_expiry(NOW, u64::MAX, NOW + 300, true), NOW + day);
+        // A normal sign-in, with and without a refresh token (the fixture's ID token lives 300 s).
+        for refresh in [true, false] {
+            let mut response = tokens(Some(300), None);
+            if !refresh {
+                response.refresh_token = None;
+            }
+            let session = Session::new(response, validated_claims(), None, &config(), NOW);
+            assert_eq!(session.expires_at, NOW + 300, "refresh token: {refresh}");
+        }
+        let session = Session::new(
+            tokens(Some(3_600), None),
+            validated_claims(),
+            None,
+            &config(),
+            NOW,
+        );
+        assert_eq!(session.expires_at, NOW + 3_600);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

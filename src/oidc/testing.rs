@@ -122,6 +122,7 @@ pub fn validated_claims() -> IdTokenClaims {
     let expected = Expectations {
         issuer: ISSUER,
         client_id: CLIENT_ID,
+        trusted_audiences: &[],
         nonce: &nonce,
         now: NOW,
         leeway: 60,

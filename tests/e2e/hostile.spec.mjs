@@ -37,6 +37,7 @@ const REASON = {
   'iss-wrong': /issue[dr]|\biss\b/i,
   'aud-wrong': /\baud\b|audience/i,
   'aud-multi-no-azp': /\bazp\b|authorized party/i,
+  'aud-extra-untrusted': /not trust|untrusted/i,
   'azp-wrong': /\bazp\b|authorized party/i,
   'bad-signature': /signature/i,
   'kid-unknown': /\bkid\b|\bkeys?\b|JWKS?/i,
@@ -44,6 +45,7 @@ const REASON = {
   'alg-hs256': /HS256|symmetric|HMAC/i,
   'jwk-use-enc': /\bkid\b|\bkeys?\b|JWKS?/i,
   'no-kid-two-keys': /\bkid\b|\bkeys?\b|JWKS?|ambiguous/i,
+  'rsa-1024': /\b1024 bits\b.*\b2048\b/,
   'exp-expired': /expired|\bexp\b/i,
   'exp-missing': /\bexp\b|expir/i,
   'iat-future': /\biat\b|issued|future/i,
@@ -72,6 +74,8 @@ const JWKS_FETCHES = {
   'kid-unknown': { max: 2 },
   'jwk-use-enc': { max: 2 },
   'no-kid-two-keys': { max: 2 },
+  // Found but too weak: refused, and not mistaken for a rotation (no refetch).
+  'rsa-1024': { min: 1, max: 1 },
 };
 
 /** Checks a single case needs beyond the common ones. */
@@ -119,8 +123,8 @@ function watchForText(needles) {
 }
 
 /**
- * Points the app at the case's issuer and starts watching: returns the page's uncaught errors (messages only),
- * filled as they happen.
+ * Points the app at the case's issuer (with the case's own config.json fields, if any) and starts watching:
+ * returns the page's uncaught errors (messages only), filled as they happen.
  */
 async function useIssuer(page, id, { neverShown = [] } = {}) {
   const pageErrors = [];
@@ -128,7 +132,7 @@ async function useIssuer(page, id, { neverShown = [] } = {}) {
   await page.addInitScript(watchForText, neverShown);
   await page.route('**/config.json', (route) => route.fulfill({
     contentType: 'application/json',
-    body: JSON.stringify({ issuer: issuerOf(id), client_id: CLIENT_ID }),
+    body: JSON.stringify({ issuer: issuerOf(id), client_id: CLIENT_ID, ...CASES[id].config }),
   }));
   return pageErrors;
 }

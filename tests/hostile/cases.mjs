@@ -8,6 +8,8 @@
 //              (not) have seen: 'discovery' (no authorization request), 'callback' (the code is never redeemed),
 //              'token', 'id-token' (no UserInfo call with the tokens), 'userinfo'.
 //   rule       the clause the client follows (see /work/shared/SPECS.md).
+//   config     optional fields added to the app's config.json for this case (e.g. trusted_audiences): what the
+//              app's operator declared, not something the provider controls.
 // and overrides of what a correct provider would do. Each is an object or a function of the request context
 // `{ origin, issuer, now }`; a field set to `undefined` is removed:
 //   metadata   discovery document fields            redirect   authorization response parameters (code, state, iss)
@@ -29,6 +31,8 @@ export const HTML_DESCRIPTION = '<img src=x onerror="window.__xss=1"> and <scrip
 export const LEAK_MARKER = 'HOSTILE-BODY-d41d8cd9';
 
 const OTHER_CLIENT = 'another-client';
+/** An API audience a provider may add to every ID token, which the app may be configured to trust. */
+const API_AUDIENCE = 'https://api.example';
 /** A real issuer on the same server, so mix-ups look plausible. */
 const otherIssuer = ({ origin }) => `${origin}/good`;
 
@@ -117,9 +121,20 @@ export const CASES = {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (3)',
     claims: { aud: OTHER_CLIENT },
   },
+  // The extra audience is trusted, so that the one thing wrong is the missing azp.
   'aud-multi-no-azp': {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (4)',
-    claims: { aud: [CLIENT_ID, OTHER_CLIENT] },
+    claims: { aud: [CLIENT_ID, OTHER_CLIENT] }, config: { trusted_audiences: [OTHER_CLIENT] },
+  },
+  // azp names the client, but the extra audience is one the app was never told to trust.
+  'aud-extra-untrusted': {
+    outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (3): no untrusted audiences',
+    claims: { aud: [CLIENT_ID, API_AUDIENCE], azp: CLIENT_ID },
+  },
+  // Its control: the same token, with the audience in the app's trusted_audiences.
+  'aud-extra-trusted': {
+    outcome: 'accept', rule: 'control: OIDC Core 3.1.3.7 (3) with a trusted extra audience',
+    claims: { aud: [CLIENT_ID, API_AUDIENCE], azp: CLIENT_ID }, config: { trusted_audiences: [API_AUDIENCE] },
   },
   'azp-wrong': {
     outcome: 'reject', stage: 'id-token', rule: 'OIDC Core 3.1.3.7 (5)',
@@ -145,6 +160,11 @@ export const CASES = {
   'jwk-use-enc': {
     outcome: 'reject', stage: 'id-token', rule: 'RFC 7517 4.2; OIDC Core 10.1',
     jwks: () => ['rs256-enc', 'es256'],
+  },
+  // The provider's only RSA key has 1024 bits, and the token is signed with it (and verifies with it).
+  'rsa-1024': {
+    outcome: 'reject', stage: 'id-token', rule: 'RFC 7518 3.3: RSA keys of 2048 bits or more',
+    signWith: 'rs1024', jwks: () => ['rs1024', 'es256'],
   },
   // No kid, and two RS256 keys: the client must not guess (or try each).
   'no-kid-two-keys': {

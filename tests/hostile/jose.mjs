@@ -6,10 +6,10 @@ import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
 const encode = (json) => Buffer.from(JSON.stringify(json)).toString('base64url');
 
-function keyPair(kid, alg) {
+function keyPair(kid, alg, modulusLength = 2048) {
   const { privateKey, publicKey } = alg === 'ES256'
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    : generateKeyPairSync('rsa', { modulusLength });
   return {
     kid, alg, privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }),
     jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg },
@@ -19,7 +19,8 @@ function keyPair(kid, alg) {
 /**
  * The keys, by the names the case table uses. `rs256` and `es256` are published in every JWKS unless a case says
  * otherwise; `rogue` is never published; `next` appears only once `key-rotation` has rotated; `rs256-enc` is the
- * rs256 key, same kid, published for encryption only.
+ * rs256 key, same kid, published for encryption only; `rs1024` is an RS256 key of 1024 bits, below the 2048 that
+ * RFC 7518 3.3 requires.
  */
 export function makeKeys() {
   const rs256 = keyPair('hostile-rs256', 'RS256');
@@ -29,6 +30,7 @@ export function makeKeys() {
     es256: keyPair('hostile-es256', 'ES256'),
     rogue: keyPair('rogue-rs256', 'RS256'),
     next: keyPair('rotated-rs256', 'RS256'),
+    rs1024: keyPair('hostile-rs1024', 'RS256', 1024),
   };
 }
 

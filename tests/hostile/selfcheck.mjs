@@ -221,6 +221,15 @@ const checks = {
     assert.deepEqual(await Promise.all(keys.map((k) => verifies(twoKeys.idToken, k))), [true, false]);
   },
 
+  async 'rsa-1024: signed with a published 1024-bit RSA key, and it verifies'() {
+    const { idToken, header } = await idTokenOf('rsa-1024');
+    assert.equal(header.alg, 'RS256');
+    const jwk = (await jwksOf('rsa-1024')).find((k) => k.kid === header.kid);
+    assert.ok(jwk, 'the signing key is published');
+    assert.equal(createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails.modulusLength, 1024);
+    assert.equal(await verifies(idToken, jwk), true);
+  },
+
   async 'iss-param-missing and its control'() {
     assert.equal((await authorize('iss-param-missing')).back.has('iss'), false);
     assert.equal((await authorize('iss-param-unsupported')).back.has('iss'), false);
@@ -244,6 +253,7 @@ const checks = {
     const good = { ...(await idTokenOf('good')).claims, iss: 'self' };
     const expectDiff = {
       'nonce-wrong': ['nonce'], 'nonce-missing': ['nonce'], 'aud-wrong': ['aud'], 'aud-multi-no-azp': ['aud'],
+      'aud-extra-untrusted': ['aud', 'azp'], 'aud-extra-trusted': ['aud', 'azp'],
       'azp-wrong': ['azp'], 'iss-wrong': ['iss'], 'iat-missing': ['iat'], 'sub-missing': ['sub'],
       'exp-expired': ['exp', 'iat', 'auth_time'], 'userinfo-sub-mismatch': ['name'], 'exp-missing': ['exp'],
       'iat-future': ['iat'],
