@@ -97,17 +97,19 @@ impl Session {
 /// When tokens that arrived at `now` stop being usable, from the expiry the response `stated` (RFC 6749 5.1), bounded
 /// so that no lifetime keeps a session alive, or its renewal away, for ever: without a refresh token the session
 /// ends by the ID token's `exp` (nothing can renew it, and the identity it shows is not asserted beyond that); with
-/// one it renews within [`MAX_ACCESS_TOKEN_LIFETIME_SECONDS`]. The one rule for sign-in and renewal alike.
+/// one it renews within [`MAX_ACCESS_TOKEN_LIFETIME_SECONDS`]. Neither outlives that maximum, whatever `exp` says.
+/// The one rule for sign-in and renewal alike.
 pub(crate) fn bounded_expiry(
     now: u64,
     stated: u64,
     id_token_exp: u64,
     has_refresh_token: bool,
 ) -> u64 {
+    let capped = stated.min(now.saturating_add(MAX_ACCESS_TOKEN_LIFETIME_SECONDS));
     if has_refresh_token {
-        stated.min(now.saturating_add(MAX_ACCESS_TOKEN_LIFETIME_SECONDS))
+        capped
     } else {
-        stated.min(id_token_exp)
+        capped.min(id_token_exp)
     }
 }
 
@@ -222,6 +224,9 @@ mod tests {
         assert_eq!(bounded_expiry(NOW, NOW + 300, NOW + 300, false), NOW + 300);
         assert_eq!(bounded_expiry(NOW, NOW + 301, NOW + 300, false), NOW + 300);
         assert_eq!(bounded_expiry(NOW, u64::MAX, NOW + 300, true), NOW + day);
+        // An ID token that claims to live for years does not lift the bound either.
+        let years = NOW + 10 * 365 * day;
+        assert_eq!(bounded_expiry(NOW, years, years, false), NOW + day);
         // A normal sign-in, with and without a refresh token (the fixture's ID token lives 300 s).
         for refresh in [true, false] {
             let mut response = tokens(Some(300), None);
