@@ -1,23 +1,26 @@
 // Trunk post-build hook: makes dist/index.html work under a strict Content-Security-Policy and, in release
-// builds, writes precompressed copies of every asset for CDNs.
+// builds, writes the policy and the other security headers, and precompressed copies of every asset for CDNs.
 //
 // Trunk inlines a small module script that boots the wasm. A strict policy allows no inline script, so the
 // script moves into its own file (named by its hash, so CDNs may cache it forever), and the policy goes into a
-// <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. Release builds only get the policy, because
-// `trunk serve` injects its own inline live-reload script in development.
+// <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. A <meta> cannot carry `frame-ancestors`, so
+// release builds also write dist/_headers (Netlify, Cloudflare Pages) with the policy as a header. Release builds
+// only get the policy, because `trunk serve` injects its own inline live-reload script in development.
 //
-// CSP_CONNECT_SRC overrides where fetch may go (default: same origin, any https origin, and the loopback
-// providers used in development and tests). Tighten it to your provider's origin in production.
+// The policy is scripts/csp.mjs's, from CSP_LOOPBACK (1: allow the loopback providers of the tests and of
+// scripts/dev; never in production) and CSP_CONNECT_SRC (narrow fetch to your provider's origins).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { transformSync } from 'esbuild';
 
+import { headersFile, metaPolicy, optionsFromEnv } from './csp.mjs';
+
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
 const release = process.env.TRUNK_PROFILE === 'release';
-const connectSrc = process.env.CSP_CONNECT_SRC || "'self' https: http://127.0.0.1:* http://localhost:*";
+const options = optionsFromEnv();
 
 const htmlPath = join(staging, 'index.html');
 let html = readFileSync(htmlPath, 'utf8');
@@ -32,17 +35,11 @@ writeFileSync(join(staging, name), boot);
 html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"></script>`);
 
 if (release) {
-  const policy = [
-    "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src ${connectSrc}`,
-    "base-uri 'self'",
-    "form-action 'none'",
-  ].join('; ');
-  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
+  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${metaPolicy(options)}" />`);
   if (!html.includes('Content-Security-Policy')) throw new Error('could not insert the Content-Security-Policy');
+  // Not precompressed below, and not referenced by index.html, so neither a download nor in the budget.
+  writeFileSync(join(staging, '_headers'), headersFile(options));
+  console.log(`finish-dist: Content-Security-Policy: ${metaPolicy(options)}`);
 }
 
 // Release builds: minify the wasm-bindgen glue and the stylesheet with esbuild (Trunk's own JS minifier
