@@ -1,6 +1,8 @@
 // The app's security policy, in one place: the Content-Security-Policy and the other response headers. The
 // release build puts the policy in index.html's <meta> (finish-dist.mjs) and, with `frame-ancestors`, which
-// browsers ignore in a <meta>, in dist/_headers. The functions are pure; run as a command, the file prints them.
+// browsers ignore in a <meta>, in dist/_headers; `trunk serve` sends the development variant from Trunk.toml,
+// which scripts/csp.test.mjs checks against devPolicy() here. The functions are pure; run as a command, the file
+// prints their output.
 //
 // Environment, read at build time (optionsFromEnv):
 //   CSP_LOOPBACK=1   also allow http://127.0.0.1:* and http://localhost:* in connect-src and form-action: a build
@@ -60,6 +62,16 @@ export function metaPolicy(options) {
 /** For the Content-Security-Policy header: the <meta> policy plus frame-ancestors, which only a header sets. */
 export function headerPolicy(options) {
   return [...directives(options), "frame-ancestors 'none'"].join('; ');
+}
+
+/**
+ * For `trunk serve` (Trunk.toml `[serve] csp`, one entry per directive): the header policy with the loopback
+ * providers, plus the nonce Trunk puts on its inline live-reload script (`[build] create_nonce`) and replaces
+ * by a fresh one in every HTML response. The live-reload WebSocket is same-origin, allowed by 'self'.
+ */
+export function devPolicy() {
+  return [...directives({ loopback: true }), "frame-ancestors 'none'"]
+    .map((d) => (d.startsWith('script-src ') ? `${d} 'nonce-{{NONCE}}'` : d));
 }
 
 /** Every security header of a response, by name. */

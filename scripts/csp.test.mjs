@@ -1,12 +1,13 @@
 // Unit tests of the security policy (scripts/csp.mjs): what a production build allows, what CSP_LOOPBACK adds,
-// and that frame-ancestors is in the header and not in the <meta>.
+// that frame-ancestors is in the header and not in the <meta>, and that Trunk.toml gives `trunk serve` the same.
 //
 //   node --test scripts/csp.test.mjs
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import {
-  HEADERS, LOOPBACK, headerPolicy, headersFile, metaPolicy, nginxLines, optionsFromEnv,
+  HEADERS, LOOPBACK, devPolicy, headerPolicy, headersFile, metaPolicy, nginxLines, optionsFromEnv,
 } from './csp.mjs';
 
 /** A policy string as a map from directive name to its source list. */
@@ -94,4 +95,28 @@ test('nginx: the same headers, sent on errors too', () => {
   assert.equal(lines[0], `add_header Content-Security-Policy "${headerPolicy({})}" always;`);
   assert.equal(lines.length, 1 + Object.keys(HEADERS).length);
   for (const line of lines) assert.match(line, /^add_header [A-Za-z-]+ "[^"]+" always;$/);
+});
+
+/** Trunk.toml's `[serve]` `csp` list and `headers` table (the plain TOML this repository writes, no escapes). */
+function trunkServe() {
+  const toml = readFileSync(new URL('../Trunk.toml', import.meta.url), 'utf8');
+  const serve = toml.split(/^\[/m).find((section) => section.startsWith('serve]'));
+  assert.ok(serve, 'Trunk.toml has a [serve] section');
+  const csp = serve.match(/^csp = \[([\s\S]*?)\]$/m);
+  const headers = serve.match(/^headers = \{(.*)\}$/m);
+  assert.ok(csp && headers, 'Trunk.toml [serve] sets csp and headers');
+  return {
+    csp: [...csp[1].matchAll(/"([^"\\]*)"/g)].map(([, d]) => d),
+    headers: Object.fromEntries([...headers[1].matchAll(/"([^"\\]*)"\s*=\s*"([^"\\]*)"/g)].map(([, k, v]) => [k, v])),
+  };
+}
+
+test('trunk serve runs under the same policy, with the loopback providers and its live-reload nonce', () => {
+  const dev = devPolicy();
+  assert.equal(dev.join('; '), headerPolicy({ loopback: true })
+    .replace("script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' 'nonce-{{NONCE}}'"));
+  const serve = trunkServe();
+  assert.deepEqual(serve.csp, dev, 'Trunk.toml [serve] csp is devPolicy()');
+  assert.deepEqual(serve.headers, HEADERS, 'Trunk.toml [serve] headers are HEADERS');
+  assert.match(readFileSync(new URL('../Trunk.toml', import.meta.url), 'utf8'), /^create_nonce = true$/m);
 });

@@ -5,7 +5,8 @@
 // script moves into its own file (named by its hash, so CDNs may cache it forever), and the policy goes into a
 // <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. A <meta> cannot carry `frame-ancestors`, so
 // release builds also write dist/_headers (Netlify, Cloudflare Pages) with the policy as a header. Release builds
-// only get the policy, because `trunk serve` injects its own inline live-reload script in development.
+// only get the policy, because `trunk serve` injects its own inline live-reload script in development; it sends
+// the development policy of Trunk.toml as headers instead, with a nonce for that script.
 //
 // The policy is scripts/csp.mjs's, from CSP_LOOPBACK (1: allow the loopback providers of the tests and of
 // scripts/dev; never in production) and CSP_CONNECT_SRC (narrow fetch to your provider's origins).
@@ -25,16 +26,19 @@ const options = optionsFromEnv();
 const htmlPath = join(staging, 'index.html');
 let html = readFileSync(htmlPath, 'utf8');
 
-const inline = /<script type="module">([\s\S]*?)<\/script>/;
+// With `[build] create_nonce`, Trunk's tags carry a nonce placeholder that `trunk serve` fills in.
+const inline = /<script type="module"((?: nonce="[^"]*")?)>([\s\S]*?)<\/script>/;
 const match = html.match(inline);
 if (!match) throw new Error('no inline module script found in index.html: has Trunk changed its output?');
-const boot = match[1].trim() + '\n';
+const boot = match[2].trim() + '\n';
 const digest = createHash('sha384').update(boot).digest();
 const name = `boot-${digest.toString('hex').slice(0, 16)}.js`;
 writeFileSync(join(staging, name), boot);
-html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"></script>`);
+html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"${match[1]}></script>`);
 
 if (release) {
+  // The release policy names no nonce, and no server fills in the placeholder.
+  html = html.replace(/ nonce="[^"]*"/g, '');
   html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${metaPolicy(options)}" />`);
   if (!html.includes('Content-Security-Policy')) throw new Error('could not insert the Content-Security-Policy');
   // Not precompressed below, and not referenced by index.html, so neither a download nor in the budget.

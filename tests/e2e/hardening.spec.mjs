@@ -16,6 +16,7 @@ test('index.html carries a strict CSP and no inline script', async ({ request })
   expect(csp).not.toContain('unsafe-inline');
   expect(csp, 'browsers ignore frame-ancestors in a <meta>, and warn').not.toContain('frame-ancestors');
   expect(html).toContain('<meta name="referrer" content="no-referrer" />');
+  expect(html, "no nonce placeholder left from Trunk's create_nonce").not.toContain('nonce=');
   for (const [, attrs, body] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
     expect(attrs, 'every script is loaded from a file').toContain('src=');
     expect(body.trim(), 'no inline script body').toBe('');
