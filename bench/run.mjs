@@ -1,7 +1,7 @@
 // The benchmark (issue 6): our release build (dist/) against a reference app built on oidc-client-ts
 // (bench/reference/), on the same machine in the same run. Prints figures, never a verdict.
 //
-//   node bench/run.mjs [--runs N]      (bench/run first runs scripts/setup and `trunk build --release`)
+//   node bench/run.mjs [--runs N]   (bench/run first runs scripts/setup and `CSP_LOOPBACK=1 trunk build --release`)
 //
 // 1. Bytes each app's browser downloads on first load (HTML, JS, wasm, CSS, config.json): raw, gzip -9 and
 //    brotli quality 11, per file and in total, and the ratio ours / reference.
@@ -33,7 +33,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 
 import { chromium } from '@playwright/test';
 
-import { CHROMIUM, CHROMIUM_ARGS, USER } from '../tests/e2e/support.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
 import { buildReference } from './reference/build.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -103,13 +103,14 @@ function median(values) {
 
 const KIND = { '.html': 'HTML', '.js': 'JS', '.mjs': 'JS', '.wasm': 'wasm', '.css': 'CSS', '.json': 'JSON' };
 
-// Every file of a build except precompressed siblings (.gz, .br) and source maps: all of it loads on first visit.
+// Every file of a build except precompressed siblings (.gz, .br), source maps and the host's _headers file: all of
+// it loads on first visit.
 async function loadedFiles(dir) {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath ?? entry.path, entry.name);
-    if (/\.(gz|br|map)$/i.test(entry.name)) continue;
+    if (/\.(gz|br|map)$/i.test(entry.name) || entry.name === '_headers') continue;
     out.push(path);
   }
   return out.sort();
@@ -431,8 +432,10 @@ function describePaths(entries) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (!existsSync(join(OUR_DIST, 'index.html'))) {
-    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (trunk build --release), or use bench/run`);
+    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (CSP_LOOPBACK=1 trunk build --release), `
+      + 'or use bench/run');
   }
+  requireLoopbackBuild(OUR_DIST);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: set CHROMIUM_PATH`);
 
   const referenceDist = await buildReference();

@@ -1,48 +1,49 @@
 // Trunk post-build hook: makes dist/index.html work under a strict Content-Security-Policy and, in release
-// builds, writes precompressed copies of every asset for CDNs.
+// builds, writes the policy and the other security headers, and precompressed copies of every asset for CDNs.
 //
 // Trunk inlines a small module script that boots the wasm. A strict policy allows no inline script, so the
 // script moves into its own file (named by its hash, so CDNs may cache it forever), and the policy goes into a
-// <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. Release builds only get the policy, because
-// `trunk serve` injects its own inline live-reload script in development.
+// <meta http-equiv> tag: `script-src 'self' 'wasm-unsafe-eval'`. A <meta> cannot carry `frame-ancestors`, so
+// release builds also write dist/_headers (Netlify, Cloudflare Pages) with the policy as a header. Release builds
+// only get the policy, because `trunk serve` injects its own inline live-reload script in development; it sends
+// the development policy of Trunk.toml as headers instead, with a nonce for that script.
 //
-// CSP_CONNECT_SRC overrides where fetch may go (default: same origin, any https origin, and the loopback
-// providers used in development and tests). Tighten it to your provider's origin in production.
+// The policy is scripts/csp.mjs's, from CSP_LOOPBACK (1: allow the loopback providers of the tests and of
+// scripts/dev; never in production) and CSP_CONNECT_SRC (narrow fetch to your provider's origins).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { transformSync } from 'esbuild';
 
+import { headersFile, metaPolicy, optionsFromEnv } from './csp.mjs';
+
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
 const release = process.env.TRUNK_PROFILE === 'release';
-const connectSrc = process.env.CSP_CONNECT_SRC || "'self' https: http://127.0.0.1:* http://localhost:*";
+const options = optionsFromEnv();
 
 const htmlPath = join(staging, 'index.html');
 let html = readFileSync(htmlPath, 'utf8');
 
-const inline = /<script type="module">([\s\S]*?)<\/script>/;
+// With `[build] create_nonce`, Trunk's tags carry a nonce placeholder that `trunk serve` fills in.
+const inline = /<script type="module"((?: nonce="[^"]*")?)>([\s\S]*?)<\/script>/;
 const match = html.match(inline);
 if (!match) throw new Error('no inline module script found in index.html: has Trunk changed its output?');
-const boot = match[1].trim() + '\n';
+const boot = match[2].trim() + '\n';
 const digest = createHash('sha384').update(boot).digest();
 const name = `boot-${digest.toString('hex').slice(0, 16)}.js`;
 writeFileSync(join(staging, name), boot);
-html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"></script>`);
+html = html.replace(inline, `<script type="module" src="${name}" integrity="sha384-${digest.toString('base64')}"${match[1]}></script>`);
 
 if (release) {
-  const policy = [
-    "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src ${connectSrc}`,
-    "base-uri 'self'",
-    "form-action 'none'",
-  ].join('; ');
-  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
+  // The release policy names no nonce, and no server fills in the placeholder.
+  html = html.replace(/ nonce="[^"]*"/g, '');
+  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${metaPolicy(options)}" />`);
   if (!html.includes('Content-Security-Policy')) throw new Error('could not insert the Content-Security-Policy');
+  // Not precompressed below, and not referenced by index.html, so neither a download nor in the budget.
+  writeFileSync(join(staging, '_headers'), headersFile(options));
+  console.log(`finish-dist: Content-Security-Policy: ${metaPolicy(options)}`);
 }
 
 // Release builds: minify the wasm-bindgen glue and the stylesheet with esbuild (Trunk's own JS minifier

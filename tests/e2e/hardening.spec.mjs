@@ -1,5 +1,7 @@
 // The release build's page hardening: a strict Content-Security-Policy with no inline script, no Referer, and
-// a full sign-in that trips no policy and loads nothing from a third party (RFC 9700 4.2.4).
+// a full sign-in that trips no policy and loads nothing from a third party (RFC 9700 4.2.4). The same policy,
+// with frame-ancestors, comes as headers from dist/_headers (the static server sends them as Netlify or
+// Cloudflare Pages would), so no other site can frame the app and clickjack "Sign out everywhere".
 
 import { expect, test } from '@playwright/test';
 
@@ -12,7 +14,9 @@ test('index.html carries a strict CSP and no inline script', async ({ request })
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).toContain("default-src 'none'");
   expect(csp).not.toContain('unsafe-inline');
+  expect(csp, 'browsers ignore frame-ancestors in a <meta>, and warn').not.toContain('frame-ancestors');
   expect(html).toContain('<meta name="referrer" content="no-referrer" />');
+  expect(html, "no nonce placeholder left from Trunk's create_nonce").not.toContain('nonce=');
   for (const [, attrs, body] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
     expect(attrs, 'every script is loaded from a file').toContain('src=');
     expect(body.trim(), 'no inline script body').toBe('');
@@ -37,4 +41,38 @@ test('a full sign-in violates no policy and talks only to the app and the provid
   expect(violations).toEqual([]);
   expect(pageErrors).toEqual([]);
   expect([...origins].sort()).toEqual([APP, PROVIDER].sort());
+});
+
+const metaPolicy = (html) => html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
+
+test('every response carries the security headers: the CSP with frame-ancestors, no Referer, nosniff', async ({
+  request,
+}) => {
+  const html = await (await request.get(`${APP}/`)).text();
+  const assets = [...html.matchAll(/<(?:link|script)\b[^>]*?\b(?:href|src)="\/?([^"]+)"/g)].map(([, file]) => file);
+  expect(assets.some((file) => /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(file)), 'a hashed asset').toBe(true);
+  for (const path of ['/', '/callback', '/profile', ...assets.map((file) => `/${file}`), '/config.json']) {
+    const res = await request.get(`${APP}${path}`);
+    expect(res.status(), path).toBe(200);
+    const headers = res.headers();
+    expect(headers['content-security-policy'], path).toBe(`${metaPolicy(html)}; frame-ancestors 'none'`);
+    expect(headers['referrer-policy'], path).toBe('no-referrer');
+    expect(headers['x-content-type-options'], path).toBe('nosniff');
+    expect(headers['x-frame-options'], path).toBe('DENY');
+  }
+});
+
+test('another page cannot show the app in a frame', async ({ page }) => {
+  // The framing page is the tab's own about:blank document. A page fulfilled by page.route would not do: in
+  // Chromium its frame onto 127.0.0.1 shows an error page even when the app sends no header at all, which would
+  // hide a missing header. From about:blank, without frame-ancestors, the frame shows the app's sign-in button.
+  const refused = page.waitForEvent('console', {
+    predicate: (msg) => msg.text().includes(`Framing '${APP}/' violates`) && msg.text().includes("frame-ancestors 'none'"),
+    timeout: 15_000,
+  });
+  await page.setContent(`<!doctype html><iframe src="${APP}/" width="800" height="600"></iframe>`);
+  await refused;
+  const frame = page.frames().find((f) => f !== page.mainFrame());
+  expect(frame.url(), 'the frame holds an error page, not the app').not.toContain(APP);
+  await expect(page.frameLocator('iframe').getByTestId('sign-in')).toHaveCount(0);
 });

@@ -3,7 +3,7 @@
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
 // short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002.
 //
-//   trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
+//   CSP_LOOPBACK=1 trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,15 +14,17 @@ import { defineConfig } from '@playwright/test';
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
   APP, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+  requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
 
 if (!existsSync(join(DIST_DIR, 'index.html'))) {
-  throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with \`trunk build --release\` `
-    + '(scripts/test does this before the end-to-end tests).');
+  throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with `
+    + '`CSP_LOOPBACK=1 trunk build --release` (scripts/test does this before the end-to-end tests).');
 }
+requireLoopbackBuild(DIST_DIR);
 if (!existsSync(CHROMIUM)) {
   throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) `
     + 'or set CHROMIUM_PATH. These tests never download a browser.');

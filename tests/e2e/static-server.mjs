@@ -1,10 +1,12 @@
 // Serves the release build (dist/) for the end-to-end tests, the way a static host with SPA fallback would:
 // a path whose last segment has no file extension and names no file gets index.html, so /callback and /profile
-// load the app. Nothing is cached, and no Referer leaks the callback's code to anyone.
+// load the app. Nothing is cached. The security headers are the build's own: dist/_headers (the file Netlify and
+// Cloudflare Pages read, written by scripts/finish-dist.mjs), so the tests see what production sees; a build
+// without one (a debug build, the benchmark's reference app) gets no-Referer and nosniff headers only.
 //
 //   DIST_DIR=dist APP_PORT=8081 node tests/e2e/static-server.mjs
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -30,11 +32,35 @@ const TYPES = {
   '.woff2': 'font/woff2',
 };
 
-const COMMON_HEADERS = {
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-};
+const HEADERS_FILE = join(ROOT, '_headers');
+
+// The _headers format: a line with a path pattern (`*` matches anything), then indented `Name: value` lines;
+// `#` starts a comment. Every rule whose pattern matches the request path adds its headers.
+function parseHeadersFile(text) {
+  const rules = [];
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (!line.trim() || line.trim().startsWith('#')) continue;
+    if (!/^\s/.test(line)) {
+      const pattern = line.trim().split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+      rules.push({ pattern: new RegExp(`^${pattern}$`), headers: {} });
+      continue;
+    }
+    const header = line.trim().match(/^([A-Za-z0-9-]+):\s*(.+)$/);
+    if (!header || rules.length === 0) throw new Error(`${HEADERS_FILE}:${i + 1}: cannot read ${JSON.stringify(line)}`);
+    rules.at(-1).headers[header[1]] = header[2];
+  }
+  return rules;
+}
+
+const RULES = existsSync(HEADERS_FILE)
+  ? parseHeadersFile(readFileSync(HEADERS_FILE, 'utf8'))
+  : [{ pattern: /^/, headers: { 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' } }];
+
+function headersFor(urlPath) {
+  const headers = { 'Cache-Control': 'no-store' };
+  for (const rule of RULES) if (rule.pattern.test(urlPath)) Object.assign(headers, rule.headers);
+  return headers;
+}
 
 async function fileAt(path) {
   try {
@@ -67,7 +93,8 @@ async function route(urlPath) {
   const wantsDirectory = candidate === ROOT || urlPath.endsWith('/');
   const path = wantsDirectory ? join(candidate, 'index.html') : candidate;
   const info = await fileAt(path);
-  if (info) return { status: 200, path, info };
+  // The host reads _headers; it is not a page (Netlify and Cloudflare Pages do not serve it either).
+  if (info && path !== HEADERS_FILE) return { status: 200, path, info };
   if (!extname(lastSegment)) {
     // SPA fallback: client-side routes such as /callback, /profile or /no-such-page.
     const index = join(ROOT, 'index.html');
@@ -79,22 +106,23 @@ async function route(urlPath) {
 
 const server = createServer(async (req, res) => {
   const urlPath = new URL(req.url, 'http://static.invalid').pathname;
+  const headers = headersFor(urlPath);
   let status;
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       status = 405;
-      res.writeHead(status, { ...COMMON_HEADERS, Allow: 'GET, HEAD' }).end();
+      res.writeHead(status, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
     }
     const found = await route(urlPath);
     status = found.status;
     if (status !== 200) {
-      res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(status === 404 ? 'not found\n' : 'bad request\n');
       return;
     }
     res.writeHead(200, {
-      ...COMMON_HEADERS,
+      ...headers,
       'Content-Type': TYPES[extname(found.path).toLowerCase()] || 'application/octet-stream',
       'Content-Length': found.info.size,
     });
@@ -106,7 +134,7 @@ const server = createServer(async (req, res) => {
   } catch (err) {
     status = 500;
     console.error(err);
-    if (!res.headersSent) res.writeHead(status, COMMON_HEADERS);
+    if (!res.headersSent) res.writeHead(status, headers);
     res.end();
   } finally {
     // Path only: the query of /callback carries the authorization code.
@@ -115,7 +143,7 @@ const server = createServer(async (req, res) => {
 });
 
 if (!(await fileAt(join(ROOT, 'index.html')))) {
-  console.error(`static-server: ${join(ROOT, 'index.html')} is missing; build the app first (trunk build --release).`);
+  console.error(`static-server: ${join(ROOT, 'index.html')} is missing; build the app first (CSP_LOOPBACK=1 trunk build --release).`);
   process.exit(1);
 }
 

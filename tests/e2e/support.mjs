@@ -3,6 +3,8 @@
 // Recorders keep origins and paths only: a failing assertion must never print a token or a code.
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { expect } from '@playwright/test';
 
@@ -25,6 +27,19 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * Throws unless the release build in `distDir` lets the app reach the providers on 127.0.0.1: its policy allows
+ * them only when built with CSP_LOOPBACK=1, and without them every sign-in fails on the CSP.
+ */
+export function requireLoopbackBuild(distDir) {
+  const html = readFileSync(join(distDir, 'index.html'), 'utf8');
+  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
+  if (csp && !/connect-src [^;]*http:\/\/127\.0\.0\.1:\*/.test(csp)) {
+    throw new Error(`${distDir} is a production build: its connect-src does not allow the providers on 127.0.0.1. `
+      + 'Build it with `CSP_LOOPBACK=1 trunk build --release` for the tests and the benchmark.');
+  }
+}
 
 let metadata;
 /** The provider's discovery document, fetched once per worker. */
