@@ -30,6 +30,7 @@ fn pending(state: &str) -> PendingSignIn {
         redirect_uri: "https://app.example/callback".to_owned(),
         return_to: "/profile".to_owned(),
         created_at: 1_700_000_000,
+        max_age: None,
     }
 }
 

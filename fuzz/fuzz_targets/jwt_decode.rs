@@ -56,6 +56,7 @@ fn check(token: String) {
         nonce: &nonce,
         now: common::NOW,
         leeway: common::LEEWAY,
+        max_age: None,
     };
     let Ok(claims) = validate_claims(&jws, &expected) else {
         return;

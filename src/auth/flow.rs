@@ -223,6 +223,7 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
             nonce: &pending.nonce,
             now,
             leeway: config.leeway_seconds,
+            max_age: pending.max_age,
         },
     )?;
     // UserInfo only supplies a display name: if it cannot be had, the name falls back to other claims. A

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::config::Config;
+use super::config::{AuthorizationParams, Config};
 use super::discovery::ProviderMetadata;
 use super::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
 use super::secret::{Nonce, PkceVerifier, State};
@@ -41,6 +41,9 @@ pub struct PendingSignIn {
     pub return_to: String,
     /// Unix seconds; the callback refuses records older than ten minutes.
     pub created_at: u64,
+    /// The `max_age` sent, if any: the ID token's `auth_time` is then required and checked (OIDC Core 3.1.3.7 (13)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,10 +52,24 @@ pub struct AuthorizationRequest {
     pub pending: PendingSignIn,
 }
 
-/// Builds the authorization URL for the code flow with PKCE. `random` is called three times, for the state, the
-/// nonce and the verifier, in that order, 32 octets each.
+/// Builds the authorization URL for the code flow with PKCE, with the configuration's extra parameters
+/// ([`Config::params`]). `random` is called three times, for the state, the nonce and the verifier, in that order,
+/// 32 octets each.
 pub fn authorization_request(
     config: &Config,
+    metadata: &ProviderMetadata,
+    return_to: &str,
+    now: u64,
+    random: &mut dyn FnMut(&mut [u8]),
+) -> AuthorizationRequest {
+    authorization_request_with(config, &config.params, metadata, return_to, now, random)
+}
+
+/// [`authorization_request`] with `params` (for example the configuration's, overridden for one sign-in) instead of
+/// the configuration's.
+pub fn authorization_request_with(
+    config: &Config,
+    params: &AuthorizationParams,
     metadata: &ProviderMetadata,
     return_to: &str,
     now: u64,
@@ -67,9 +84,12 @@ pub fn authorization_request(
     let mut url = metadata.authorization_endpoint.clone();
     // OIDC Core 3.1.2.1 / RFC 6749 3.1: the endpoint "MAY include an application/x-www-form-urlencoded formatted
     // query component, which MUST be retained when adding additional query parameters".
+    let extra = params.pairs();
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(name, _)| !REQUEST_PARAMS.contains(&name.as_ref()))
+        .filter(|(name, _)| {
+            !REQUEST_PARAMS.contains(&name.as_ref()) && !extra.iter().any(|(ours, _)| ours == name)
+        })
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
     url.set_query(None);
@@ -86,7 +106,9 @@ pub fn authorization_request(
             .append_pair("nonce", nonce.secret())
             // RFC 7636 4.3: the challenge and its method go with the authorization request.
             .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD);
+            .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD)
+            // RFC 8707 2, OIDC Core 3.1.2.1 and Auth0's `audience`: only what is configured.
+            .extend_pairs(extra);
     }
 
     AuthorizationRequest {
@@ -100,6 +122,7 @@ pub fn authorization_request(
             redirect_uri: config.redirect_uri.as_str().to_owned(),
             return_to: safe_return_path(return_to),
             created_at: now,
+            max_age: params.max_age,
         },
     }
 }
@@ -214,6 +237,79 @@ mod tests {
             ]
         );
         assert!(pairs.contains(&("client_id".into(), "spa".into())));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn extra_parameters_are_sent_once_each_and_max_age_is_remembered() {
+        let mut metadata = metadata();
+        metadata.authorization_endpoint =
+            Url::parse("https://id.example/authorize?audience=old&keep=1").unwrap();
+        let mut config = config();
+        config.params = AuthorizationParams {
+            audience: Some("https://api.example".into()),
+            resource: vec![
+                "https://api.example/".into(),
+                "https://other.example/".into(),
+            ],
+            prompt: Some("login".into()),
+            max_age: Some(300),
+            ..AuthorizationParams::default()
+        };
+        let request = authorization_request(&config, &metadata, "/", NOW, &mut counting_random());
+        let pairs: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let values = |name: &str| -> Vec<&str> {
+            pairs
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        assert_eq!(values("audience"), ["https://api.example"]);
+        assert_eq!(
+            values("resource"),
+            ["https://api.example/", "https://other.example/"]
+        );
+        assert_eq!(values("prompt"), ["login"]);
+        assert_eq!(values("max_age"), ["300"]);
+        assert_eq!(values("keep"), ["1"]);
+        assert!(values("login_hint").is_empty() && values("ui_locales").is_empty());
+        assert_eq!(request.pending.max_age, Some(300));
+
+        // One sign-in may override: its fields win, the rest stay.
+        let overrides = AuthorizationParams {
+            login_hint: Some("alice".into()),
+            max_age: Some(0),
+            ..AuthorizationParams::default()
+        };
+        let merged = config.params.overridden_by(&overrides);
+        let request = authorization_request_with(
+            &config,
+            &merged,
+            &metadata,
+            "/",
+            NOW,
+            &mut counting_random(),
+        );
+        let pairs: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        assert!(pairs.contains(&("login_hint".into(), "alice".into())));
+        assert!(pairs.contains(&("audience".into(), "https://api.example".into())));
+        assert!(pairs.contains(&("max_age".into(), "0".into())));
+        assert_eq!(request.pending.max_age, Some(0));
+
+        // Nothing configured: nothing extra.
+        let (config, metadata) = (
+            crate::oidc::testing::config(),
+            crate::oidc::testing::metadata(),
+        );
+        let plain = authorization_request(&config, &metadata, "/", NOW, &mut counting_random());
+        assert_eq!(plain.pending.max_age, None);
+        assert!(
+            !plain
+                .url
+                .query_pairs()
+                .any(|(name, _)| name == "max_age" || name == "audience")
+        );
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

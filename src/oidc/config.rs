@@ -31,6 +31,75 @@ pub struct Config {
     /// Audiences besides `client_id` that an ID token may list, such as an API the provider always adds. Any
     /// other extra audience is refused (OIDC Core 3.1.3.7 step 3). Empty unless configured.
     pub trusted_audiences: Vec<String>,
+    /// Extra authorization request parameters, sent with every sign-in unless a sign-in overrides them.
+    pub params: AuthorizationParams,
+    /// The origins (`https://api.example.com`) the access token may be sent to by the authorized-request helper.
+    /// Absent from config.json: only the app's own origin.
+    pub api_origins: Vec<String>,
+    /// The app's name, for page titles and headings.
+    pub title: String,
+    /// The URL the demo's API page calls; not used by the auth layer.
+    pub api_url: Option<Url>,
+}
+
+/// Extra parameters of the authorization request that providers need to issue tokens for an API or to steer the
+/// sign-in. Each is sent only when set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizationParams {
+    /// Auth0's name for the API the access token is for.
+    pub audience: Option<String>,
+    /// RFC 8707 2: absolute URIs without a fragment, one `resource` parameter each.
+    pub resource: Vec<String>,
+    /// OIDC Core 3.1.2.1: `none`, `login`, `consent`, `select_account`, space-separated.
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub ui_locales: Option<String>,
+    /// Voluntary ACR values (OIDC Core 3.1.2.1), space-separated.
+    pub acr_values: Option<String>,
+    /// Seconds since the user last authenticated actively; the ID token must then carry `auth_time` and it is
+    /// checked (OIDC Core 3.1.2.1, 3.1.3.7 step 13).
+    pub max_age: Option<u64>,
+}
+
+impl AuthorizationParams {
+    /// These parameters with every field `overrides` sets taken from it (a sign-in's own choices).
+    pub fn overridden_by(&self, overrides: &AuthorizationParams) -> AuthorizationParams {
+        let pick =
+            |own: &Option<String>, other: &Option<String>| other.clone().or_else(|| own.clone());
+        AuthorizationParams {
+            audience: pick(&self.audience, &overrides.audience),
+            resource: if overrides.resource.is_empty() {
+                self.resource.clone()
+            } else {
+                overrides.resource.clone()
+            },
+            prompt: pick(&self.prompt, &overrides.prompt),
+            login_hint: pick(&self.login_hint, &overrides.login_hint),
+            ui_locales: pick(&self.ui_locales, &overrides.ui_locales),
+            acr_values: pick(&self.acr_values, &overrides.acr_values),
+            max_age: overrides.max_age.or(self.max_age),
+        }
+    }
+
+    /// The parameters as name/value pairs, in a fixed order, each only when set.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        let mut single = |name, value: &Option<String>| {
+            if let Some(value) = value {
+                pairs.push((name, value.clone()));
+            }
+        };
+        single("audience", &self.audience);
+        single("prompt", &self.prompt);
+        single("login_hint", &self.login_hint);
+        single("ui_locales", &self.ui_locales);
+        single("acr_values", &self.acr_values);
+        pairs.extend(self.resource.iter().map(|uri| ("resource", uri.clone())));
+        if let Some(max_age) = self.max_age {
+            pairs.push(("max_age", max_age.to_string()));
+        }
+        pairs
+    }
 }
 
 /// How the end-session request is sent. RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the
@@ -74,6 +143,8 @@ pub enum ConfigError {
     IssuerQueryOrFragment,
     #[error("field `{field}` must not have a fragment (RFC 6749 3.1.2)")]
     Fragment { field: &'static str },
+    #[error("field `{field}` must list origins only (scheme, host and port, no path)")]
+    NotAnOrigin { field: &'static str },
     #[error("field `leeway_seconds` must be at most {max}")]
     LeewayTooLarge { max: u64 },
 }
@@ -119,6 +190,7 @@ impl Config {
         let mut base = base.clone();
         base.set_query(None);
         base.set_fragment(None);
+        let app_origin = base.origin().ascii_serialization();
 
         let redirect_uri = match optional_string(object, "redirect_uri")? {
             Some(uri) => parse_absolute("redirect_uri", &uri)?,
@@ -157,6 +229,29 @@ impl Config {
             }
         };
         let trusted_audiences = string_list(object, "trusted_audiences")?;
+        let params = AuthorizationParams {
+            audience: optional_string(object, "audience")?,
+            resource: resources(object)?,
+            prompt: optional_string(object, "prompt")?,
+            login_hint: optional_string(object, "login_hint")?,
+            ui_locales: optional_string(object, "ui_locales")?,
+            acr_values: optional_string(object, "acr_values")?,
+            max_age: match object.get("max_age") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(seconds(object, "max_age", 0)?),
+            },
+        };
+        let api_origins = match object.get("api_origins") {
+            None | Some(Value::Null) => vec![app_origin],
+            Some(_) => string_list(object, "api_origins")?
+                .iter()
+                .map(|text| origin_of(text))
+                .collect::<Result<_, _>>()?,
+        };
+        let title = optional_string(object, "title")?.unwrap_or_else(|| DEFAULT_TITLE.to_owned());
+        let api_url = optional_string(object, "api_url")?
+            .map(|text| parse_absolute("api_url", &text))
+            .transpose()?;
 
         Ok(Config {
             issuer,
@@ -168,8 +263,43 @@ impl Config {
             renew_margin_seconds,
             logout_method,
             trusted_audiences,
+            params,
+            api_origins,
+            title,
+            api_url,
         })
     }
+}
+
+/// The name shown when `title` is not configured.
+pub const DEFAULT_TITLE: &str = env!("CARGO_PKG_NAME");
+
+/// `resource`: one absolute URI or an array of them, none with a fragment (RFC 8707 2).
+fn resources(object: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
+    let field = "resource";
+    let list = match object.get(field) {
+        Some(Value::String(_)) => vec![optional_string(object, field)?.unwrap_or_default()],
+        _ => string_list(object, field)?,
+    };
+    for uri in &list {
+        if parse_absolute(field, uri)?.fragment().is_some() {
+            return Err(ConfigError::Fragment { field });
+        }
+    }
+    Ok(list)
+}
+
+/// The origin an `api_origins` entry names: scheme, host and port only, https (or http on loopback).
+fn origin_of(text: &str) -> Result<String, ConfigError> {
+    let field = "api_origins";
+    let url = parse_absolute(field, text)?;
+    if !is_secure_url(&url) {
+        return Err(ConfigError::Insecure { field });
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::NotAnOrigin { field });
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// An optional non-negative number of seconds.
@@ -568,6 +698,79 @@ mod tests {
         for wrong in [r#""POST""#, r#""delete""#, "true"] {
             let error = parse(&format!(r#", "logout_method": {wrong}"#)).unwrap_err();
             assert!(error.to_string().contains("logout_method"), "{error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn authorization_parameters_api_origins_and_title() {
+        let base = Url::parse("https://app.example/some/app/").unwrap();
+        let parse = |extra: &str| {
+            Config::from_json(
+                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
+                &base,
+            )
+        };
+        let minimal = parse("").unwrap();
+        assert_eq!(minimal.params, AuthorizationParams::default());
+        assert_eq!(
+            minimal.api_origins,
+            ["https://app.example"],
+            "the app's own origin only"
+        );
+        assert_eq!(minimal.title, DEFAULT_TITLE);
+        assert_eq!(minimal.api_url, None);
+
+        let full = parse(
+            r#", "audience": "https://api.example", "resource": "https://api.example/", "prompt": "login",
+               "login_hint": "alice", "ui_locales": "fr en", "acr_values": "urn:mace:incommon:iap:silver",
+               "max_age": 300, "api_origins": ["https://api.example/", "http://127.0.0.1:9200"],
+               "title": "Demo", "api_url": "https://api.example/me""#,
+        )
+        .unwrap();
+        assert_eq!(full.params.audience.as_deref(), Some("https://api.example"));
+        assert_eq!(full.params.resource, ["https://api.example/"]);
+        assert_eq!(full.params.prompt.as_deref(), Some("login"));
+        assert_eq!(full.params.login_hint.as_deref(), Some("alice"));
+        assert_eq!(full.params.ui_locales.as_deref(), Some("fr en"));
+        assert_eq!(
+            full.params.acr_values.as_deref(),
+            Some("urn:mace:incommon:iap:silver")
+        );
+        assert_eq!(full.params.max_age, Some(300));
+        assert_eq!(
+            full.api_origins,
+            ["https://api.example", "http://127.0.0.1:9200"]
+        );
+        assert_eq!(full.title, "Demo");
+        assert_eq!(
+            full.api_url.as_ref().map(Url::as_str),
+            Some("https://api.example/me")
+        );
+        let two = parse(r#", "resource": ["https://a.example/", "urn:example:b"]"#).unwrap();
+        assert_eq!(two.params.resource, ["https://a.example/", "urn:example:b"]);
+        assert!(
+            parse(r#", "api_origins": []"#)
+                .unwrap()
+                .api_origins
+                .is_empty()
+        );
+
+        for (extra, field) in [
+            (
+                r#", "api_origins": ["https://api.example/v1"]"#,
+                "api_origins",
+            ),
+            (r#", "api_origins": ["http://api.example"]"#, "api_origins"),
+            (r#", "api_origins": "https://api.example""#, "api_origins"),
+            (r#", "resource": "https://api.example/#frag""#, "resource"),
+            (r#", "resource": "not a uri""#, "resource"),
+            (r#", "max_age": -1"#, "max_age"),
+            (r#", "prompt": 1"#, "prompt"),
+            (r#", "api_url": "/relative""#, "api_url"),
+        ] {
+            let error = parse(extra).unwrap_err();
+            assert!(error.to_string().contains(field), "{extra}: {error}");
         }
     }
 }

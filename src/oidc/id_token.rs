@@ -167,6 +167,8 @@ pub struct Expectations<'a> {
     pub now: u64,
     /// Seconds of clock skew allowed on `exp` and `iat`.
     pub leeway: u64,
+    /// The `max_age` of the authorization request, if one was sent (step 13).
+    pub max_age: Option<u64>,
 }
 
 /// One variant per failed check. Display never includes the token or the nonce.
@@ -238,6 +240,12 @@ pub enum IdTokenError {
     RefreshChangedIdentity,
     #[error("the refreshed ID token has other audiences than the sign-in (OIDC Core 12.2)")]
     RefreshChangedAudience,
+    #[error("the ID token has no auth_time, which max_age requires (OIDC Core 3.1.2.1)")]
+    MissingAuthTime,
+    #[error(
+        "the user authenticated at {auth_time}, longer ago than max_age ({max_age} s) allows (OIDC Core 3.1.3.7 step 13)"
+    )]
+    AuthenticationTooOld { auth_time: u64, max_age: u64 },
     #[error("the refreshed ID token has another auth_time than the sign-in (OIDC Core 12.2)")]
     RefreshChangedAuthTime,
 }
@@ -422,6 +430,20 @@ fn check_claims(
         _ => {}
     }
 
+    // Step 13: "If the auth_time Claim was requested, either through a specific request for this Claim or by using
+    // the max_age parameter, the Client SHOULD check the auth_time Claim value and request re-authentication if it
+    // determines too much time has elapsed since the last End-User authentication." And 3.1.2.1: with max_age "the
+    // ID Token returned MUST include an auth_time Claim Value".
+    if let Some(max_age) = expected.max_age {
+        let auth_time = claims.auth_time.ok_or(IdTokenError::MissingAuthTime)?;
+        let limit = auth_time
+            .saturating_add(max_age)
+            .saturating_add(expected.leeway);
+        if expected.now > limit {
+            return Err(IdTokenError::AuthenticationTooOld { auth_time, max_age });
+        }
+    }
+
     // OIDC Core 2: sub is REQUIRED, "A locally unique and never reassigned identifier within the Issuer for the
     // End-User".
     if claims.sub.is_empty() {
@@ -452,6 +474,7 @@ pub fn validate_refreshed_claims(
         nonce: &unused,
         now,
         leeway,
+        max_age: None,
     };
     let rule = NonceRule::AbsentOrEquals(original.nonce.as_deref());
     let claims = check_claims(jws, &expected, rule)?;
@@ -597,8 +620,48 @@ mod tests {
             nonce: &nonce,
             now: NOW,
             leeway: 60,
+            max_age: None,
         };
         validate_claims(&decode(token)?, &expected)
+    }
+
+    fn check_max_age(token: &IdToken, max_age: u64) -> Result<IdTokenClaims, IdTokenError> {
+        let nonce = nonce();
+        let expected = Expectations {
+            issuer: ISSUER,
+            client_id: CLIENT_ID,
+            trusted_audiences: &[],
+            nonce: &nonce,
+            now: NOW,
+            leeway: 60,
+            max_age: Some(max_age),
+        };
+        validate_claims(&decode(token)?, &expected)
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn with_max_age_auth_time_is_required_and_must_be_recent_enough() {
+        // The fixture authenticated 10 s before NOW; leeway 60 s.
+        assert!(check_max_age(&id_token(&valid_claims()), 0).is_ok());
+        assert!(check_max_age(&id_token(&valid_claims()), 300).is_ok());
+        let old = with_claim("auth_time", json!(NOW - 1_000));
+        assert!(matches!(
+            check_max_age(&old, 300),
+            Err(IdTokenError::AuthenticationTooOld { max_age: 300, .. })
+        ));
+        assert!(
+            check_max_age(&old, 940).is_ok(),
+            "within max_age plus the leeway"
+        );
+        let missing = with_claim("auth_time", Value::Null);
+        assert!(matches!(
+            check_max_age(&missing, 300),
+            Err(IdTokenError::MissingAuthTime)
+        ));
+        // Without max_age, auth_time is neither required nor bounded.
+        assert!(check(&missing).is_ok());
+        assert!(check(&old).is_ok());
     }
 
     /// The valid fixture with one claim changed (`Value::Null` removes it).
@@ -810,6 +873,7 @@ mod tests {
             nonce: &nonce,
             now: NOW,
             leeway: 60,
+            max_age: None,
         };
         let jws = decode(&with_claim("iss", Value::Null)).unwrap();
         assert!(matches!(

@@ -78,6 +78,7 @@ pub fn pending() -> PendingSignIn {
         redirect_uri: "https://app.example/callback".into(),
         return_to: "/".into(),
         created_at: NOW,
+        max_age: None,
     }
 }
 
@@ -126,6 +127,7 @@ pub fn validated_claims() -> IdTokenClaims {
         nonce: &nonce,
         now: NOW,
         leeway: 60,
+        max_age: None,
     };
     validate_claims(&decode(&id_token(&valid_claims())).unwrap(), &expected).unwrap()
 }

@@ -66,5 +66,6 @@ pub fn pending() -> PendingSignIn {
         redirect_uri: REDIRECT_URI.into(),
         return_to: "/".into(),
         created_at: NOW,
+        max_age: None,
     }
 }
