@@ -119,6 +119,23 @@ const provider = new Provider(ISSUER, {
 });
 provider.proxy = false;
 
+// RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the HTTP GET and POST methods" at the
+// end-session endpoint. oidc-provider serves POST there only with `enableHttpPostMethods`, which it allows only
+// with SameSite=None session cookies (a cross-site form POST carries no Lax cookie), and those need Secure, which
+// loopback http cannot give. Here app and provider share the site 127.0.0.1, so the Lax cookie does come along:
+// a form POST to the end-session endpoint is handed to the same handler as the GET, parameters and all. The
+// browser's request stays a POST with the parameters in its body.
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'POST' && ctx.path === new URL(provider.urlFor('end_session')).pathname
+    && ctx.is('application/x-www-form-urlencoded')) {
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    ctx.method = 'GET';
+    ctx.querystring = Buffer.concat(chunks).toString('utf8');
+  }
+  await next();
+});
+
 // One log line per request: method, path (never the query, which may carry codes or tokens), status.
 provider.use(async (ctx, next) => {
   try {
