@@ -7,7 +7,9 @@ use yew_router::prelude::*;
 
 use crate::auth::AuthProvider;
 use crate::components::header::Header;
-use crate::pages::{callback::Callback, home::Home, not_found::NotFound, profile::Profile};
+use crate::pages::{
+    api::Api, callback::Callback, home::Home, not_found::NotFound, profile::Profile,
+};
 
 /// The app's routes. `Routable` is written out rather than derived: the derive matches paths with
 /// `route-recognizer`'s NFA (about 10 KB of wasm), which four fixed paths do not need. Same rules as the
@@ -20,15 +22,18 @@ pub enum Route {
     Callback,
     /// `/profile`
     Profile,
+    /// `/api`: calls the demo API with the access token.
+    Api,
     /// `/404`, and every path not listed above.
     NotFound,
 }
 
 impl Route {
-    const ALL: [(Route, &'static str); 4] = [
+    const ALL: [(Route, &'static str); 5] = [
         (Route::Home, "/"),
         (Route::Callback, "/callback"),
         (Route::Profile, "/profile"),
+        (Route::Api, "/api"),
         (Route::NotFound, "/404"),
     ];
 
@@ -37,6 +42,7 @@ impl Route {
             Route::Home => "/",
             Route::Callback => "/callback",
             Route::Profile => "/profile",
+            Route::Api => "/api",
             Route::NotFound => "/404",
         }
     }
@@ -73,6 +79,7 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <Home /> },
         Route::Callback => html! { <Callback /> },
         Route::Profile => html! { <Profile /> },
+        Route::Api => html! { <Api /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -110,6 +117,8 @@ mod tests {
             ("/Profile", Route::NotFound),
             ("/profile//", Route::NotFound),
             ("/profile/x", Route::NotFound),
+            ("/api", Route::Api),
+            ("/api/", Route::Api),
             ("/nowhere", Route::NotFound),
         ];
         for (path, route) in cases {
@@ -119,6 +128,9 @@ mod tests {
             assert_eq!(route.to_path(), at);
             assert_eq!(Route::recognize(&route.to_path()), Some(route));
         }
-        assert_eq!(Route::routes(), vec!["/", "/callback", "/profile", "/404"]);
+        assert_eq!(
+            Route::routes(),
+            vec!["/", "/callback", "/profile", "/api", "/404"]
+        );
     }
 }

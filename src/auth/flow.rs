@@ -13,11 +13,11 @@ use super::{AuthAction, AuthError, SignedOutReason};
 use crate::browser::http::{self, HttpError};
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, location, webcrypto};
-use crate::oidc::authorize::{authorization_request, safe_return_path};
+use crate::oidc::authorize::{authorization_request_with, safe_return_path};
 use crate::oidc::callback::{
     CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
 };
-use crate::oidc::config::Config;
+use crate::oidc::config::{AuthorizationParams, Config};
 use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
@@ -130,7 +130,11 @@ pub(super) async fn verify_signature(
 }
 
 /// Starts a sign-in: stores a single-use pending record and leaves for the provider.
-pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> {
+pub async fn sign_in(
+    config: &Config,
+    params: &AuthorizationParams,
+    return_to: &str,
+) -> Result<(), AuthError> {
     // A provider sign-out this tab never came back from is over: its return must not end the new session.
     let _ = storage::take_logout_state();
     let metadata = metadata(config).await?;
@@ -140,8 +144,9 @@ pub async fn sign_in(config: &Config, return_to: &str) -> Result<(), AuthError> 
     if let Ok(keys) = keys(&metadata, false).await {
         storage::save_jwks(&metadata.jwks_uri, &keys)?;
     }
-    let request = authorization_request(
+    let request = authorization_request_with(
         config,
+        params,
         &metadata,
         &safe_return_path(return_to),
         clock::now(),

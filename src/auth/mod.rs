@@ -4,6 +4,7 @@
 //!
 //! The UI depends on this module only; protocol rules stay in `oidc`, browser calls in `browser`.
 
+mod api;
 mod error;
 mod flow;
 mod provider;
@@ -12,6 +13,7 @@ mod sign_out;
 mod state;
 mod tabs;
 
+pub use api::{ApiError, ApiRequest};
 pub use error::AuthError;
 pub use provider::{AuthHandle, AuthProvider, use_auth};
 pub use state::{AuthAction, AuthState, SignedOutReason};

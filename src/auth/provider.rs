@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::{AuthAction, AuthState, SignedOutReason, flow, renew, sign_out, tabs};
 use crate::browser::{channel::Channel, location};
-use crate::oidc::config::Config;
+use crate::oidc::config::{AuthorizationParams, Config};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
 #[derive(Clone)]
@@ -34,6 +34,15 @@ impl AuthHandle {
         &self.state
     }
 
+    /// The configuration in use, once loaded.
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_deref()
+    }
+
+    pub(super) fn dispatch(&self, action: AuthAction) {
+        self.state.dispatch(action);
+    }
+
     /// Starts a sign-in that comes back to the current page.
     pub fn sign_in_here(&self) {
         self.sign_in(&location::here());
@@ -41,14 +50,21 @@ impl AuthHandle {
 
     /// Starts a sign-in that comes back to `return_to` (a same-origin path; anything else becomes `/`).
     pub fn sign_in(&self, return_to: &str) {
+        self.sign_in_with(return_to, &AuthorizationParams::default());
+    }
+
+    /// [`sign_in`](Self::sign_in) with extra authorization parameters for this sign-in only (`prompt`,
+    /// `login_hint`, `max_age`, `resource`, …); those it sets replace the configuration's.
+    pub fn sign_in_with(&self, return_to: &str, overrides: &AuthorizationParams) {
         let Some(config) = self.config.clone() else {
             return;
         };
         let state = self.state.clone();
         let return_to = return_to.to_owned();
+        let params = config.params.overridden_by(overrides);
         state.dispatch(AuthAction::Redirecting);
         spawn_local(async move {
-            if let Err(error) = flow::sign_in(&config, &return_to).await {
+            if let Err(error) = flow::sign_in(&config, &params, &return_to).await {
                 state.dispatch(AuthAction::Failed(error));
             }
         });

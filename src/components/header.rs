@@ -13,11 +13,20 @@ pub fn header() -> Html {
         AuthState::SignedIn(session) => html! { <span>{ &session.display_name }</span> },
         _ => html! {},
     };
+    let title = auth.config().map(|config| config.title.clone());
+    use_effect_with(title.clone(), |title| {
+        if let (Some(title), Some(document)) = (title, web_sys::window().and_then(|w| w.document()))
+        {
+            document.set_title(title);
+        }
+    });
     html! {
         <header>
+            <strong class="brand" data-testid="app-title">{ title.unwrap_or_default() }</strong>
             <nav>
                 <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
                 <Link<Route> to={Route::Profile}>{ "Profile" }</Link<Route>>
+                <Link<Route> to={Route::Api}>{ "API" }</Link<Route>>
             </nav>
             { who }
         </header>

@@ -6,3 +6,4 @@ pub mod loading;
 pub mod session_status;
 pub mod sign_in_button;
 pub mod signed_out_notice;
+pub mod time;

@@ -7,6 +7,7 @@ use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::auth::{self, use_auth};
+use crate::components::time::Moment;
 use crate::oidc::session::Session;
 
 #[derive(Properties)]
@@ -37,6 +38,7 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
         Some(at) => format!("{} s ago", now.saturating_sub(at)),
         None => "never".to_owned(),
     };
+    let expires_at = html! { <Moment at={session.expires_at} now={*now} /> };
     let held = session.refresh_token.is_some();
     let refresh = Callback::from(move |_| auth.refresh());
     html! {
@@ -44,7 +46,7 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
             <h2>{ "Session" }</h2>
             <dl>
                 <dt>{ "Access token expires in" }</dt>
-                <dd><span data-testid="token-expiry">{ expires_in }</span>{ " s" }</dd>
+                <dd><span data-testid="token-expiry">{ expires_in }</span>{ " s, at " }{ expires_at }</dd>
                 <dt>{ "Refresh token" }</dt>
                 <dd data-testid="refresh-token-held">{ if held { "held" } else { "none" } }</dd>
                 <dt>{ "Last renewal" }</dt>

@@ -24,6 +24,7 @@ pub mod jwks;
 pub mod logout;
 pub mod pkce;
 pub mod renewal;
+pub mod resource;
 pub mod revocation;
 pub mod secret;
 pub mod session;

@@ -51,6 +51,18 @@ pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     }
 }
 
+/// The least time an access token handed to a caller has left, whatever the margin, so a request does not leave
+/// with a token that expires on the way.
+pub const MIN_TOKEN_VALIDITY_SECONDS: u64 = 5;
+
+/// Whether the session's access token may be handed out at `now` without renewing first: it stays valid for the
+/// renewal margin (at most half its lifetime, as in [`plan`]), and never less than [`MIN_TOKEN_VALIDITY_SECONDS`].
+pub fn fresh_enough(session: &Session, now: u64, margin: u64) -> bool {
+    let lifetime = session.expires_at.saturating_sub(session.obtained_at);
+    let needed = margin.min(lifetime / 2).max(MIN_TOKEN_VALIDITY_SECONDS);
+    session.expires_at.saturating_sub(now) >= needed && now < session.expires_at
+}
+
 /// A name for a refresh token that tabs can share without sharing the token: SHA-256, base64url.
 pub fn fingerprint(token: &RefreshToken) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.secret().as_bytes()))
@@ -309,6 +321,23 @@ mod tests {
         assert!(
             !printed.contains("rt-1") && !printed.contains("rt-2") && !printed.contains("at-2")
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_token_is_handed_out_only_with_the_margin_left() {
+        // 300 s lifetime, 60 s margin: fresh until 60 s before expiry.
+        let held = session(Some("rt"));
+        assert!(fresh_enough(&held, NOW, 60));
+        assert!(fresh_enough(&held, NOW + 240, 60));
+        assert!(!fresh_enough(&held, NOW + 241, 60));
+        assert!(!fresh_enough(&held, NOW + 300, 60));
+        assert!(!fresh_enough(&held, NOW + 10_000, 60));
+        // A margin longer than the lifetime asks for half of it; no margin still keeps a few seconds.
+        assert!(fresh_enough(&held, NOW + 150, 1_000));
+        assert!(!fresh_enough(&held, NOW + 151, 1_000));
+        assert!(fresh_enough(&held, NOW + 295, 0));
+        assert!(!fresh_enough(&held, NOW + 296, 0));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

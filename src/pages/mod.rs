@@ -1,5 +1,6 @@
 //! One page per route.
 
+pub mod api;
 pub mod callback;
 pub mod home;
 pub mod not_found;

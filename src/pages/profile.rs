@@ -6,7 +6,7 @@ use yew::prelude::*;
 use crate::auth::{AuthState, SignedOutReason, use_auth};
 use crate::components::{
     auth_error::AuthErrorView, loading::Loading, sign_in_button::SignInButton,
-    signed_out_notice::SignedOutNotice,
+    signed_out_notice::SignedOutNotice, time::Moment,
 };
 
 #[function_component(Profile)]
@@ -29,6 +29,7 @@ pub fn profile() -> Html {
     match auth.state() {
         AuthState::SignedIn(session) => {
             let claims = &session.claims;
+            let now = crate::auth::now();
             let row = |name: &str, value: Option<String>| match value {
                 Some(value) => html! { <><dt>{ name.to_owned() }</dt><dd>{ value }</dd></> },
                 None => html! {},
@@ -43,9 +44,9 @@ pub fn profile() -> Html {
                         { row("Preferred username", claims.preferred_username.clone()) }
                         { row("Issuer", Some(claims.iss.clone())) }
                         { row("Audience", Some(claims.aud.join(" "))) }
-                        { row("Issued at (Unix time)", Some(claims.iat.to_string())) }
-                        { row("ID token expires (Unix time)", Some(claims.exp.to_string())) }
-                        { row("Access token expires (Unix time)", Some(session.expires_at.to_string())) }
+                        <dt>{ "Issued" }</dt><dd><Moment at={claims.iat} {now} /></dd>
+                        <dt>{ "ID token expires" }</dt><dd><Moment at={claims.exp} {now} /></dd>
+                        <dt>{ "Access token expires" }</dt><dd><Moment at={session.expires_at} {now} /></dd>
                         { row("Scopes", Some(session.scopes.join(" "))) }
                         { row("Refresh token held", Some(if session.refresh_token.is_some() { "yes" } else { "no" }.to_owned())) }
                     </dl>

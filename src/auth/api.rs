@@ -1,0 +1,190 @@
+//! Calling APIs with the session's access token: a token that stays valid long enough (renewed first when it would
+//! not be), and requests that carry it in the `Authorization` header (RFC 6750 2.1) to the configured origins only,
+//! renewing and retrying once when the API says the token is invalid (RFC 6750 3.1).
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use url::Url;
+use web_sys::{AbortSignal, RequestCache, RequestRedirect};
+
+use super::provider::AuthHandle;
+use super::{AuthAction, AuthError, renew};
+use crate::browser::{clock, storage};
+use crate::oidc::config::Config;
+use crate::oidc::renewal::fresh_enough;
+use crate::oidc::resource::{ResourceError, check_origin, is_invalid_token};
+use crate::oidc::secret::AccessToken;
+use crate::oidc::session::Session;
+
+/// How long an API request may take, in milliseconds.
+const TIMEOUT_MILLIS: u32 = 30_000;
+
+/// Why no access token, or no API response, could be had. Never carries a token.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The URL's origin is not in `api_origins`; nothing was sent.
+    #[error("{0}")]
+    Origin(#[from] ResourceError),
+    #[error("nobody is signed in")]
+    NotSignedIn,
+    /// The session ended while getting a token (the provider refused the refresh token, or it expired without
+    /// one); the auth state says why.
+    #[error("the session has ended; sign in again")]
+    SessionEnded,
+    /// The token needed renewing and the renewal failed for a reason that may pass (the network, say).
+    #[error("the access token could not be renewed: {0}")]
+    Renewal(#[source] AuthError),
+    #[error("the request could not be sent ({0})")]
+    Network(String),
+}
+
+/// A request to an API. The access token is added when it is sent, and again, renewed, if the API refuses it.
+///
+/// ```ignore
+/// let request = ApiRequest::get(Url::parse("https://api.example.com/orders")?).header("Accept", "application/json");
+/// let response = auth.fetch(&request).await?;
+/// ```
+#[derive(Clone)]
+pub struct ApiRequest {
+    method: Method,
+    url: Url,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+}
+
+impl ApiRequest {
+    pub fn new(method: Method, url: Url) -> ApiRequest {
+        ApiRequest {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn get(url: Url) -> ApiRequest {
+        ApiRequest::new(Method::GET, url)
+    }
+
+    /// Adds a header. An `Authorization` header set here is replaced by the access token's.
+    pub fn header(mut self, name: &str, value: &str) -> ApiRequest {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A text body, sent with whatever `Content-Type` header was added.
+    pub fn body(mut self, body: String) -> ApiRequest {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+impl AuthHandle {
+    /// An access token that stays valid for at least the renewal margin: renewed first when it would not (one
+    /// renewal at a time across tabs, and never two refresh requests in one tab). Fails with
+    /// [`ApiError::SessionEnded`] when the session ended on the way, and the auth state then says why.
+    ///
+    /// ```ignore
+    /// let token = auth.access_token().await?;
+    /// ```
+    pub async fn access_token(&self) -> Result<AccessToken, ApiError> {
+        let config = self.config().ok_or(ApiError::NotSignedIn)?;
+        let session = stored(config)?;
+        if fresh_enough(&session, clock::now(), config.renew_margin_seconds) {
+            return Ok(session.access_token);
+        }
+        Ok(self.renewed(config, &session).await?.access_token)
+    }
+
+    /// Sends `request` with `Authorization: Bearer <access token>` (RFC 6750 2.1), only to an origin listed in
+    /// `api_origins` (checked before anything is sent). A 401 whose challenge says `error="invalid_token"`
+    /// (RFC 6750 3.1) renews the token once and sends the request once more. Redirects are refused, so the token
+    /// cannot follow one elsewhere; nothing is cached.
+    ///
+    /// ```ignore
+    /// let response = auth.fetch(&ApiRequest::get(url)).await?;
+    /// if response.ok() { let orders: Vec<Order> = response.json().await?; }
+    /// ```
+    pub async fn fetch(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+        let config = self.config().ok_or(ApiError::NotSignedIn)?;
+        check_origin(&request.url, &config.api_origins)?;
+        let token = self.access_token().await?;
+        let response = send(request, &token).await?;
+        let refused = response.status() == 401
+            && response
+                .headers()
+                .get("www-authenticate")
+                .is_some_and(|challenge| is_invalid_token(&challenge));
+        if !refused {
+            return Ok(response);
+        }
+        // Another request of this tab may have renewed it meanwhile; else renew now.
+        let session = stored(config)?;
+        let session = if session.access_token == token {
+            self.renewed(config, &session).await?
+        } else {
+            session
+        };
+        if session.access_token == token {
+            // Nothing to renew with: the API's answer stands.
+            return Ok(response);
+        }
+        send(request, &session.access_token).await
+    }
+
+    /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it.
+    async fn renewed(&self, config: &Config, seen: &Session) -> Result<Session, ApiError> {
+        if seen.refresh_token.is_none() {
+            return if seen.is_expired(clock::now()) {
+                Err(ApiError::SessionEnded)
+            } else {
+                Ok(seen.clone())
+            };
+        }
+        match renew::settle(renew::renew(config, seen).await) {
+            Ok(Some(AuthAction::Renewed(session))) => {
+                let renewed = (*session).clone();
+                self.dispatch(AuthAction::Renewed(session));
+                Ok(renewed)
+            }
+            Ok(Some(ended)) => {
+                self.dispatch(ended);
+                Err(ApiError::SessionEnded)
+            }
+            Ok(None) => Err(ApiError::SessionEnded),
+            Err(error) => Err(ApiError::Renewal(error)),
+        }
+    }
+}
+
+/// The session this tab holds for `config`'s issuer and client.
+fn stored(config: &Config) -> Result<Session, ApiError> {
+    storage::load_session()
+        .found()
+        .filter(|session| session.issuer == config.issuer && session.client_id == config.client_id)
+        .ok_or(ApiError::NotSignedIn)
+}
+
+async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, ApiError> {
+    let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
+    let mut builder = RequestBuilder::new(request.url.as_str())
+        .method(request.method.clone())
+        .redirect(RequestRedirect::Error)
+        .cache(RequestCache::NoStore)
+        .abort_signal(Some(&timeout));
+    for (name, value) in &request.headers {
+        if !name.eq_ignore_ascii_case("authorization") {
+            builder = builder.header(name, value);
+        }
+    }
+    let builder = builder.header("Authorization", &format!("Bearer {}", token.secret()));
+    let network = |error: gloo_net::Error| ApiError::Network(error.to_string());
+    match &request.body {
+        Some(body) => builder.body(body.as_str()).map_err(network)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(network)
+}

@@ -1,0 +1,162 @@
+//! Calling a resource server with the access token (RFC 6750): which origins may receive it, and what a
+//! `WWW-Authenticate` challenge says. Pure: takes URLs and header values, returns decisions.
+
+use thiserror::Error;
+use url::Url;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ResourceError {
+    /// The token would leave for an origin the configuration does not list (`api_origins`).
+    #[error("the access token is not sent to {origin}: it is not listed in api_origins")]
+    OriginNotAllowed { origin: String },
+}
+
+/// Whether the access token may go to `url`: its origin (scheme, host, port) must be one of `allowed`, which
+/// [`Config`](super::config::Config) keeps as ASCII-serialized origins. The check runs before any request is made.
+pub fn check_origin(url: &Url, allowed: &[String]) -> Result<(), ResourceError> {
+    let origin = url.origin().ascii_serialization();
+    if url.origin().is_tuple() && allowed.contains(&origin) {
+        Ok(())
+    } else {
+        Err(ResourceError::OriginNotAllowed { origin })
+    }
+}
+
+/// RFC 6750 3.1: a 401 whose Bearer challenge says `error="invalid_token"` ("The access token provided is expired,
+/// revoked, malformed, or invalid for other reasons") means a renewed token may succeed. `header` is the
+/// `WWW-Authenticate` value; other schemes' challenges in it are skipped, and unreadable text is not an
+/// `invalid_token`.
+pub fn is_invalid_token(header: &str) -> bool {
+    bearer_param(header, "error").as_deref() == Some("invalid_token")
+}
+
+/// The value of `name` in the header's Bearer challenge (RFC 7235 4.1, RFC 9110 11.6.1 syntax), if any.
+fn bearer_param(header: &str, name: &str) -> Option<String> {
+    let mut scheme: Option<String> = None;
+    let mut rest = header;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.find(['=', ',', ' ', '\t']).unwrap_or(rest.len());
+        let token = &rest[..end];
+        let after = rest[end..].trim_start_matches([' ', '\t']);
+        if let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start_matches([' ', '\t']);
+            let (parsed, remaining) = match value.strip_prefix('"') {
+                Some(quoted) => quoted_string(quoted)?,
+                None => {
+                    let end = value.find([',', ' ', '\t']).unwrap_or(value.len());
+                    (value[..end].to_owned(), &value[end..])
+                }
+            };
+            if scheme
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+                && token.eq_ignore_ascii_case(name)
+            {
+                return Some(parsed);
+            }
+            rest = remaining;
+        } else {
+            // A token not followed by `=` starts a new challenge.
+            scheme = Some(token.to_owned());
+            rest = after;
+        }
+    }
+}
+
+/// The content of a quoted-string whose opening quote is already consumed, and what follows its closing quote.
+fn quoted_string(text: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &text[i + 1..])),
+            '\\' => value.push(chars.next()?.1),
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn only_listed_origins_receive_the_token() {
+        let allowed = vec![
+            "https://api.example".to_owned(),
+            "http://127.0.0.1:9200".to_owned(),
+        ];
+        let check = |url: &str| check_origin(&Url::parse(url).unwrap(), &allowed);
+        assert_eq!(check("https://api.example/v1/me?x=1"), Ok(()));
+        assert_eq!(check("https://api.example:443/me"), Ok(()));
+        assert_eq!(check("http://127.0.0.1:9200/me"), Ok(()));
+        for (url, origin) in [
+            ("https://evil.example/me", "https://evil.example"),
+            ("http://api.example/me", "http://api.example"),
+            ("https://api.example:8443/me", "https://api.example:8443"),
+            (
+                "https://api.example.evil.example/",
+                "https://api.example.evil.example",
+            ),
+            ("http://127.0.0.1:9201/me", "http://127.0.0.1:9201"),
+        ] {
+            let error = check(url).unwrap_err();
+            assert_eq!(
+                error,
+                ResourceError::OriginNotAllowed {
+                    origin: origin.into()
+                }
+            );
+            assert!(error.to_string().contains(origin), "{error}");
+        }
+        // Opaque origins (data:, blob:, file:) never match, even an allow-list naming "null".
+        let null = vec!["null".to_owned()];
+        assert!(check_origin(&Url::parse("data:text/plain,x").unwrap(), &null).is_err());
+        assert!(check_origin(&Url::parse("https://api.example/").unwrap(), &[]).is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn reads_invalid_token_from_bearer_challenges_only() {
+        assert!(is_invalid_token(r#"Bearer error="invalid_token""#));
+        assert!(is_invalid_token(
+            r#"Bearer realm="example", error="invalid_token", error_description="The access token expired""#
+        ));
+        assert!(is_invalid_token(r#"bearer realm=api,error=invalid_token"#));
+        assert!(is_invalid_token(
+            r#"Basic realm="x", Bearer realm="a, b", error="invalid_token""#
+        ));
+        assert!(is_invalid_token(
+            r#"DPoP algs="ES256", Bearer error="invalid_token""#
+        ));
+        // RFC 6750 3.1: no error when no token was sent; other errors do not call for a new token.
+        assert!(!is_invalid_token(r#"Bearer realm="example""#));
+        assert!(!is_invalid_token(
+            r#"Bearer error="insufficient_scope", scope="read""#
+        ));
+        assert!(!is_invalid_token(r#"Bearer error="invalid_request""#));
+        // The error of another scheme's challenge is not the Bearer one.
+        assert!(!is_invalid_token(r#"DPoP error="invalid_token""#));
+        assert!(!is_invalid_token(
+            r#"DPoP error="invalid_token", Bearer realm="x""#
+        ));
+        // Garbage is not an invalid_token.
+        for garbage in [
+            "",
+            "Bearer",
+            "Bearer error=",
+            r#"Bearer error="invalid_token"#,
+            "=",
+            ",,,",
+        ] {
+            assert!(!is_invalid_token(garbage), "{garbage:?}");
+        }
+        assert!(is_invalid_token(r#"Bearer error="invalid\_token""#));
+    }
+}
