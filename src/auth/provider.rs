@@ -12,6 +12,12 @@ use crate::browser::{channel::Channel, location};
 use crate::oidc::config::{AuthorizationParams, Config};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
+///
+/// ```ignore
+/// let auth = use_auth();
+/// if let AuthState::SignedIn(session) = auth.state() { /* session.display_name, session.claims */ }
+/// let sign_out = { let auth = auth.clone(); Callback::from(move |_| auth.sign_out()) };
+/// ```
 #[derive(Clone)]
 pub struct AuthHandle {
     state: UseReducerHandle<AuthState>,
@@ -72,6 +78,10 @@ impl AuthHandle {
 
     /// Local sign-out: forgets the session in this tab at once, then revokes its tokens (RFC 7009). The
     /// provider's session stays alive, and other tabs keep their own sessions.
+    ///
+    /// ```ignore
+    /// html! { <button onclick={move |_| auth.sign_out()}>{ "Sign out here" }</button> }
+    /// ```
     pub fn sign_out(&self) {
         let Some(config) = self.config.clone() else {
             return;
@@ -90,6 +100,10 @@ impl AuthHandle {
     }
 
     /// Provider sign-out: forgets the session, revokes its tokens, then ends the provider's session too.
+    ///
+    /// ```ignore
+    /// html! { <button onclick={move |_| auth.sign_out_at_provider()}>{ "Sign out everywhere" }</button> }
+    /// ```
     pub fn sign_out_at_provider(&self) {
         let Some(config) = self.config.clone() else {
             return;
@@ -135,11 +149,22 @@ impl AuthHandle {
 pub struct AuthProviderProps {
     #[prop_or_default]
     pub children: Html,
+    /// The configuration to use; when absent, `config.json` is fetched from the app's base URL (one build, many
+    /// deployments). Build one with [`Config::from_json`].
+    #[prop_or_default]
+    pub config: Option<Rc<Config>>,
 }
 
-/// Loads `config.json`, then completes a callback, checks a provider sign-out's return, or restores
-/// the session, in that order; then keeps the session alive and listens to the app's other tabs. Place it
-/// inside the router.
+/// Loads the configuration (the `config` prop, else `config.json`), then completes a callback, checks a provider
+/// sign-out's return, or restores the session, in that order; then keeps the session alive and listens to the
+/// app's other tabs.
+///
+/// ```ignore
+/// html! { <AuthProvider><App /></AuthProvider> }
+/// // or with a configuration built in code:
+/// let config = Rc::new(Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base)?);
+/// html! { <AuthProvider {config}><App /></AuthProvider> }
+/// ```
 #[function_component(AuthProvider)]
 pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let state = use_reducer(|| AuthState::Loading);
@@ -148,11 +173,15 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
     {
         let state = state.clone();
         let config = config.clone();
+        let given = props.config.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
-                let loaded = match flow::load_config().await {
-                    Ok(loaded) => Rc::new(loaded),
-                    Err(error) => return state.dispatch(AuthAction::Failed(error)),
+                let loaded = match given {
+                    Some(given) => given,
+                    None => match flow::load_config().await {
+                        Ok(loaded) => Rc::new(loaded),
+                        Err(error) => return state.dispatch(AuthAction::Failed(error)),
+                    },
                 };
                 config.set(Some(loaded.clone()));
                 state.dispatch(start(&loaded).await);
@@ -242,6 +271,17 @@ async fn start(config: &Config) -> AuthAction {
 }
 
 /// The auth handle of the nearest `AuthProvider`.
+///
+/// ```ignore
+/// #[function_component(Who)]
+/// fn who() -> Html {
+///     let auth = use_auth();
+///     match auth.state() {
+///         AuthState::SignedIn(session) => html! { { &session.display_name } },
+///         _ => html! { <button onclick={move |_| auth.sign_in_here()}>{ "Sign in" }</button> },
+///     }
+/// }
+/// ```
 #[hook]
 pub fn use_auth() -> AuthHandle {
     // Outside a provider there is nothing to sign in with; that is a programming error in the app's

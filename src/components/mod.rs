@@ -3,6 +3,7 @@
 pub mod auth_error;
 pub mod header;
 pub mod loading;
+pub mod require_auth;
 pub mod session_status;
 pub mod sign_in_button;
 pub mod signed_out_notice;
