@@ -303,7 +303,8 @@ test('a token in the query string is refused, even a valid one (RFC 6750 2.3 is 
   assert.equal(answer.body.error, 'invalid_request');
   assert.match(answer.challenge, /error="invalid_request"/);
   const last = (await calls()).at(-1);
-  assert.deepEqual([last.path, last.bearer, last.token, last.tokenInQuery], ['/me', false, null, true]);
+  assert.deepEqual([last.path, last.bearer, last.token, last.tokenInQuery, last.status, last.error],
+    ['/me', false, null, true, 400, 'invalid_request']);
 });
 
 test('a refresh token is no access token: 401 invalid_token', async () => {
@@ -373,7 +374,8 @@ test('provider B: the token is refused once it expired', async () => {
 test('the calls log and the API\'s output name tokens by fingerprint only', async () => {
   const log = await calls();
   const text = JSON.stringify(log);
-  assert.ok(log.some((c) => c.token === fingerprint(tokens.access_token) && c.status === 200));
+  assert.ok(log.some((c) => c.token === fingerprint(tokens.access_token) && c.status === 200 && c.error === null));
+  assert.ok(log.some((c) => c.token === fingerprint(tokens.access_token) && c.error === 'invalid_token'));
   assert.ok(log.some((c) => c.method === 'OPTIONS' && c.status === 204));
   for (const token of issued) {
     assert.equal(text.includes(token), false, 'a token in the calls log');

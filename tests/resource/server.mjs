@@ -11,7 +11,8 @@
 // issuers whose tokens are accepted, default http://127.0.0.1:9000,http://127.0.0.1:9001: opaque tokens name no
 // issuer, so each provider's introspection endpoint is asked in turn until one says active); API_CLIENT_SECRET (see
 // demo-api.mjs); APP_PORTS (as the provider's: the app origins CORS allows, default "8080,8081"); TEST_HOOKS=1
-// (serve GET /__test/calls: what reached the API, tokens as SHA-256 fingerprints, for tests/e2e).
+// (serve GET /__test/calls: every request that reached the API, in order, as { method, path, origin, bearer,
+// token (SHA-256 base64url fingerprint, or null), tokenInQuery, status, error (of the challenge, or null) }).
 //
 // Routes: GET /me answers 200 with { sub, client_id, scope, aud, iss, api: "demo" } for a valid token. Refusals
 // (RFC 6750 3, 3.1), realm "demo-api":
@@ -219,10 +220,11 @@ async function handle(req, res) {
   }
   const call = {
     method: req.method, path: url.pathname, origin: req.headers.origin ?? null,
-    bearer: false, token: null, tokenInQuery: false, status: undefined,
+    bearer: false, token: null, tokenInQuery: false, status: undefined, error: null,
   };
   res.on('finish', () => {
     call.status = res.statusCode;
+    call.error = /error="([^"]*)"/.exec(res.getHeader('www-authenticate') ?? '')?.[1] ?? null;
     if (TEST_HOOKS) calls.push(call);
   });
 
