@@ -1,7 +1,8 @@
 // End-to-end tests: Debian's Chromium (never a downloaded browser) drives the release build of the app, served
 // by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000 and, in hostile.spec.mjs,
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
-// short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002.
+// short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002,
+// and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three.
 //
 //   CSP_LOOPBACK=1 trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
 
@@ -13,8 +14,8 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  APP, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
-  requireLoopbackBuild,
+  API, APP, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL,
+  SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,6 +90,17 @@ export default defineConfig({
         PROVIDER_PORT: new URL(ECHO_PROVIDER).port,
         ACCESS_TOKEN_TTL: String(ECHO_ACCESS_TOKEN_TTL),
         ROTATE_REFRESH_TOKENS: '0',
+        TEST_HOOKS: '1',
+      },
+    },
+    {
+      ...serverDefaults,
+      name: 'api',
+      command: 'node tests/resource/server.mjs',
+      url: `${API}/__test/calls`,
+      env: {
+        RESOURCE_PORT: new URL(API).port,
+        PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER].join(','),
         TEST_HOOKS: '1',
       },
     },

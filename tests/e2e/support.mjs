@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 import { expect } from '@playwright/test';
 
+import { API_SCOPE, resourceIdentifier } from '../resource/demo-api.mjs';
+
 export const APP = 'http://127.0.0.1:8081';
 export const APP_LOCALHOST = 'http://localhost:8081';
 export const PROVIDER = 'http://127.0.0.1:9000';
@@ -359,4 +361,30 @@ export async function revocationsAt(issuer) {
   const res = await fetch(`${issuer}/__test/revocations`);
   expect(res.ok, `${issuer} runs with TEST_HOOKS=1`).toBe(true);
   return res.json();
+}
+
+// --- Calling an API (api.spec.mjs) ----------------------------------------------------------------------------
+
+/**
+ * The demo API of tests/resource (RESOURCE_PORT 9200, TEST_HOOKS=1): a resource server of the bundled providers
+ * that checks access tokens by introspection and reports what reached it.
+ */
+export const API = 'http://127.0.0.1:9200';
+/** Its resource identifier (RFC 8707), which the bundled providers know (their API_RESOURCES default). */
+export const API_RESOURCE = resourceIdentifier(Number(new URL(API).port));
+export { API_SCOPE };
+
+/**
+ * What reached the API so far, in order: { method, path, origin, bearer, token (SHA-256 fingerprint or null),
+ * tokenInQuery, status, error (the challenge's error code, or null) }. Preflights (OPTIONS) included.
+ */
+export async function apiCalls() {
+  const res = await fetch(`${API}/__test/calls`);
+  expect(res.ok, `${API} runs with TEST_HOOKS=1`).toBe(true);
+  return res.json();
+}
+
+/** The API's calls from index `mark` on (a length of apiCalls()), preflights left out. */
+export async function apiRequestsSince(mark) {
+  return (await apiCalls()).slice(mark).filter((call) => call.method !== 'OPTIONS');
 }

@@ -11,15 +11,26 @@
 // TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not).
+//
+// The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
+// name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
+// `demo-api`. API_RESOURCES (comma-separated resource identifiers, default "http://127.0.0.1:9200/") lists the APIs
+// an authorization request may name in `resource`; API_CLIENT_SECRET (default: the fixed test secret of
+// tests/resource/demo-api.mjs) is the `demo-api` client's secret, shared with the resource server. An authorization
+// request without `resource` is served exactly as before: its access token has no audience and is good at the
+// UserInfo endpoint only.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 import {
   logoutSource, postLogoutSuccessSource, renderError,
 } from './pages.mjs';
 import { handleInteraction } from './interactions.mjs';
+import {
+  API_CLIENT_ID, API_CLIENT_SECRET, API_SCOPE, resourceIdentifier,
+} from '../resource/demo-api.mjs';
 
 const PORT = Number(process.env.PROVIDER_PORT || 9000);
 const ISSUER = `http://127.0.0.1:${PORT}`;
@@ -27,6 +38,8 @@ const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p
 const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
 const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
+const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
+  .map((r) => r.trim()).filter(Boolean));
 
 const seconds = (name, fallback) => {
   const raw = process.env[name];
@@ -55,6 +68,7 @@ const ACCOUNTS = new Map([
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
+const ACCESS_TOKEN_TTL = seconds('ACCESS_TOKEN_TTL', 3600);
 
 const provider = new Provider(ISSUER, {
   clients: [{
@@ -66,6 +80,15 @@ const provider = new Provider(ISSUER, {
     response_types: ['code'],
     redirect_uris: APP_ORIGINS.map((o) => `${o}/callback`),
     post_logout_redirect_uris: APP_ORIGINS.map((o) => `${o}/`),
+  }, {
+    // The demo API: it only introspects (RFC 7662 2.1 requires the caller to authenticate), it never signs anyone in.
+    client_id: API_CLIENT_ID,
+    client_name: 'Demo API',
+    client_secret: API_CLIENT_SECRET,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [],
+    response_types: [],
+    redirect_uris: [],
   }],
   jwks: { keys: [signingKey] },
   cookies: {
@@ -95,6 +118,28 @@ const provider = new Provider(ISSUER, {
     devInteractions: { enabled: false },
     // A client may revoke only its own tokens (RFC 7009 2.1).
     revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    // RFC 7662: the demo API may introspect any token (it checks the audience itself); any other client only its
+    // own, as oidc-provider's default allows public clients.
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client, token) => client.clientId === API_CLIENT_ID
+        || token.clientId === client.clientId,
+    },
+    // RFC 8707. `resource` names one of API_RESOURCES; the access token is then for that API only (its `aud`), which
+    // oidc-provider's UserInfo endpoint refuses. The refresh token remembers the resource, so neither the code
+    // exchange nor a refresh has to repeat it (useGrantedResource). Without `resource`, nothing changes.
+    resourceIndicators: {
+      enabled: true,
+      // The code and the refresh token hold their resources as a list; with one, that one is meant.
+      defaultResource: async (_ctx, _client, oneOf) => (oneOf?.length === 1 ? oneOf[0] : oneOf),
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (_ctx, resource, client) => {
+        if (client.clientId !== CLIENT_ID || !API_RESOURCES.has(resource)) throw new errors.InvalidTarget();
+        // Opaque, so the API must introspect: a revoked token stops working at once. Same lifetime as every
+        // other access token of this instance (the short-lived one's tests rely on it).
+        return { scope: API_SCOPE, accessTokenFormat: 'opaque', accessTokenTTL: ACCESS_TOKEN_TTL };
+      },
+    },
     userinfo: { enabled: true },
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
   },
@@ -107,7 +152,7 @@ const provider = new Provider(ISSUER, {
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   ...(!ROTATE && { rotateRefreshToken: false }),
   ttl: {
-    AccessToken: seconds('ACCESS_TOKEN_TTL', 3600),
+    AccessToken: ACCESS_TOKEN_TTL,
     IdToken: seconds('ID_TOKEN_TTL', 3600),
     AuthorizationCode: 60,
     RefreshToken: 24 * 60 * 60,
@@ -174,7 +219,8 @@ if (process.env.TEST_HOOKS === '1') {
 provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]) }));
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
-  console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}`);
+  console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `
+    + `APIs ${[...API_RESOURCES].join(' ')}`);
 });
 server.on('error', (err) => {
   console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
