@@ -11,7 +11,7 @@ use super::{AuthAction, AuthError, renew};
 use crate::browser::{clock, storage};
 use crate::oidc::config::Config;
 use crate::oidc::renewal::fresh_enough;
-use crate::oidc::resource::{ResourceError, check_origin, is_invalid_token};
+use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
 
@@ -35,6 +35,11 @@ pub enum ApiError {
     Renewal(#[source] AuthError),
     #[error("the request could not be sent ({0})")]
     Network(String),
+    /// The provider's access token is not a valid RFC 6750 b64token, so it cannot go in a header.
+    #[error("the access token cannot be sent: it is not a valid bearer token (RFC 6750 2.1)")]
+    UnusableToken,
+    #[error("the request header `{name}` is not valid")]
+    BadHeader { name: String },
 }
 
 /// A request to an API. The access token is added when it is sent, and again, renewed, if the API refuses it.
@@ -169,6 +174,16 @@ fn stored(config: &Config) -> Result<Session, ApiError> {
 }
 
 async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, ApiError> {
+    // The fetch wrapper throws on a header the browser refuses; each one is tried on a scratch set first.
+    if !is_b64token(token.secret()) {
+        return Err(ApiError::UnusableToken);
+    }
+    let probe = web_sys::Headers::new().map_err(|_| ApiError::Network("no Headers".to_owned()))?;
+    for (name, value) in &request.headers {
+        if probe.append(name, value).is_err() {
+            return Err(ApiError::BadHeader { name: name.clone() });
+        }
+    }
     let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
     let mut builder = RequestBuilder::new(request.url.as_str())
         .method(request.method.clone())

@@ -94,7 +94,7 @@ async fn keys(metadata: &ProviderMetadata, refetch: bool) -> Result<JwkSet, Auth
     }
     // A refetch looks for a key the cached set lacks: past the HTTP cache, which may still hold the old set.
     let body = if refetch {
-        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch).await?
+        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_revalidated).await?
     } else {
         fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_public).await?
     };
@@ -193,6 +193,10 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         Some(_) => storage::take_metadata(&config.issuer),
         None => None,
     };
+    // Both saved copies are single use, whatever happens next.
+    let saved_keys = saved.as_ref().and_then(|saved| {
+        storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
+    });
     let metadata = match saved {
         Some(saved) => saved,
         None => metadata(config).await?,
@@ -214,8 +218,8 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         revoke_tokens(config, &published, refresh, &tokens.access_token).await;
         return Err(AuthError::MetadataChanged);
     }
-    if let Some(keys) = storage::take_jwks(&metadata.jwks_uri) {
-        KEYS.set(Some((metadata.jwks_uri.clone(), keys)));
+    if let Some(keys) = saved_keys {
+        KEYS.set(Some(keys));
     }
     let jws = decode(&tokens.id_token)?;
     verify_signature(&metadata, &jws).await?;

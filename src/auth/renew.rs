@@ -58,7 +58,16 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             return adopt_successor(used, &refresh_token).await;
         }
         let metadata = metadata(config).await?;
-        let response = refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await?;
+        // Signed out while discovery was awaited: the token is not this tab's to use any more.
+        if !holds(&refresh_token) {
+            return Ok(None);
+        }
+        let response = match refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await {
+            Ok(response) => response,
+            // Signed out while the request was out (its revocation may have won): the failure ends nothing.
+            Err(_) if !holds(&refresh_token) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
         // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live.
         if rotates(&refresh_token, &response) {
             // Used up from now on, whatever the checks below decide.
@@ -79,25 +88,38 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // A sign-out may have happened while anything above was awaited (the request, a key refetch, the
         // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
         // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
-        let still_ours = storage::load_session()
-            .found()
-            .is_some_and(|stored| stored.refresh_token.as_ref() == Some(&refresh_token));
-        if !still_ours {
-            // An echoed refresh token is the one the sign-out revoked already.
-            let rotated = response
-                .refresh_token
-                .as_ref()
-                .filter(|new| **new != refresh_token);
+        // An echoed refresh token is not the renewal's to revoke: the sign-out revoked it, or it is still in use.
+        let rotated = response
+            .refresh_token
+            .as_ref()
+            .filter(|new| **new != refresh_token);
+        if !holds(&refresh_token) {
             revoke_tokens(config, &metadata, rotated, &response.access_token).await;
             return Ok(None);
         }
-        let claims = claims?;
+        let claims = match claims {
+            Ok(claims) => claims,
+            // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
+            // live at the provider with nobody holding it (RFC 9700 2.2.2).
+            Err(error) => {
+                revoke_tokens(config, &metadata, rotated, &response.access_token).await;
+                return Err(error);
+            }
+        };
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
         tabs::post_successor(used, &channel_key(&refresh_token), &renewed).await;
         Ok(Some(renewed))
     })
     .await
+}
+
+/// Whether this tab's stored session still holds `refresh_token`: checked after every await, with nothing awaited
+/// between the check and what depends on it.
+fn holds(refresh_token: &RefreshToken) -> bool {
+    storage::load_session()
+        .found()
+        .is_some_and(|stored| stored.refresh_token.as_ref() == Some(refresh_token))
 }
 
 /// What a finished renewal means for the auth state: the renewed session, nothing (the session is gone), or

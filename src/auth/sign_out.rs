@@ -74,11 +74,11 @@ pub async fn revoke_forgotten(config: &Config, forgotten: Forgotten) -> bool {
 /// `post_logout_redirect_uri`, `client_id` and `state`. Without an endpoint, the sign-out is local only and
 /// the reason says so.
 pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, AuthError> {
-    let metadata = metadata(config).await;
+    // The session goes first, before anything is awaited: nothing may use it once the user asked to sign out.
     let Some(Forgotten { session }) = forget() else {
         return Ok(SignedOutReason::Local);
     };
-    let metadata = metadata?;
+    let metadata = metadata(config).await?;
     let state = State::generate(&mut clock::random);
     let form = match end_session_form(config, &metadata, &session.id_token, &state) {
         Ok(form) => form,
@@ -127,4 +127,28 @@ pub fn finish_provider_sign_out(
         Err(LogoutError::MissingState) => Ok(SignedOutReason::Local),
         Err(error) => Err(error.into()),
     })
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::browser::storage::Stored;
+    use crate::oidc::testing::{config, stored_session};
+
+    #[wasm_bindgen_test]
+    fn the_return_from_a_provider_sign_out_leaves_nothing_of_the_session() {
+        storage::clear_all();
+        let config = config();
+        // Whatever wrote a session back while the browser was at the provider, it must not survive the return.
+        storage::save_session(&stored_session("rt", "at")).unwrap();
+        storage::save_logout_state(&State::new("st".into())).unwrap();
+        let mut back = config.post_logout_redirect_uri.clone();
+        back.set_query(Some("state=st"));
+        let outcome = finish_provider_sign_out(&config, &back);
+        assert!(matches!(outcome, Some(Ok(SignedOutReason::Provider))));
+        assert_eq!(storage::load_session(), Stored::Missing);
+        assert!(storage::own_keys().is_empty(), "{:?}", storage::own_keys());
+    }
 }

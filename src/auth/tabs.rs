@@ -118,25 +118,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::oidc::secret::{AccessToken, IdToken, RefreshToken};
-    use crate::oidc::testing::{CLIENT_ID, ISSUER, NOW, validated_claims};
-
-    fn session(refresh: &str, access: &str) -> Session {
-        Session {
-            access_token: AccessToken::new(access.into()),
-            refresh_token: Some(RefreshToken::new(refresh.into())),
-            id_token: IdToken::new("h.c.s".into()),
-            claims: validated_claims(),
-            expires_at: NOW + 300,
-            scopes: vec!["openid".into()],
-            display_name: "Alice".into(),
-            issuer: ISSUER.into(),
-            client_id: CLIENT_ID.into(),
-            renewed_at: None,
-            obtained_at: NOW,
-            consumed: Vec::new(),
-        }
-    }
+    use crate::oidc::testing::stored_session as session;
 
     /// What another tab posts after renewing `held`'s refresh token into `successor`.
     async fn successor_message(held: &Session, successor: &Session) -> String {

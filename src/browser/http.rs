@@ -34,6 +34,12 @@ pub async fn fetch_public(request: HttpRequest) -> Result<HttpResponse, HttpErro
     send(request, RequestCache::Default).await
 }
 
+/// [`fetch_public`] that asks the server again whatever the HTTP cache holds, and updates the cache: for a
+/// document known to have changed (a key set without the key a token names).
+pub async fn fetch_revalidated(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    send(request, RequestCache::NoCache).await
+}
+
 async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpResponse, HttpError> {
     let method = match *request.method() {
         http::Method::GET => Method::GET,

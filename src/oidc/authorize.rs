@@ -21,6 +21,8 @@ const REQUEST_PARAMS: &[&str] = &[
     "nonce",
     "code_challenge",
     "code_challenge_method",
+    // Only ever the configured value: the callback's auth_time check (OIDC Core 3.1.3.7 step 13) relies on it.
+    "max_age",
 ];
 
 /// Longest return-to path kept; anything longer falls back to "/" rather than bloating storage.

@@ -22,6 +22,17 @@ pub fn check_origin(url: &Url, allowed: &[String]) -> Result<(), ResourceError> 
     }
 }
 
+/// RFC 6750 2.1: whether `token` can go in an `Authorization: Bearer` header as it is:
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. A provider's token outside that
+/// grammar (a line break, say) is refused rather than sent.
+pub fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
 /// RFC 6750 3.1: a 401 whose Bearer challenge says `error="invalid_token"` ("The access token provided is expired,
 /// revoked, malformed, or invalid for other reasons") means a renewed token may succeed. `header` is the
 /// `WWW-Authenticate` value; other schemes' challenges in it are skipped, and unreadable text is not an
@@ -119,6 +130,26 @@ mod tests {
         let null = vec!["null".to_owned()];
         assert!(check_origin(&Url::parse("data:text/plain,x").unwrap(), &null).is_err());
         assert!(check_origin(&Url::parse("https://api.example/").unwrap(), &[]).is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn only_b64tokens_go_in_the_header() {
+        for good in ["abc", "eyJh.eyJz.c2ln", "a-b_c~d+e/f==", "Zm9v="] {
+            assert!(is_b64token(good), "{good}");
+        }
+        for bad in [
+            "",
+            "=",
+            "a b",
+            "a\r\nX-Evil: 1",
+            "tok\u{e9}n",
+            "a,b",
+            "a\"b",
+            "a=b",
+        ] {
+            assert!(!is_b64token(bad), "{bad:?}");
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

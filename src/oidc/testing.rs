@@ -155,3 +155,22 @@ pub fn respond(
     }
     std::future::ready(Ok(builder.body(body.as_bytes().to_vec()).unwrap()))
 }
+
+/// A signed-in session of the fixture issuer and client, holding refresh token `refresh` and access token `access`.
+pub fn stored_session(refresh: &str, access: &str) -> crate::oidc::session::Session {
+    use crate::oidc::secret::{AccessToken, IdToken, RefreshToken};
+    crate::oidc::session::Session {
+        access_token: AccessToken::new(access.into()),
+        refresh_token: Some(RefreshToken::new(refresh.into())),
+        id_token: IdToken::new("h.c.s".into()),
+        claims: validated_claims(),
+        expires_at: NOW + 300,
+        scopes: vec!["openid".into()],
+        display_name: "Alice".into(),
+        issuer: ISSUER.into(),
+        client_id: CLIENT_ID.into(),
+        renewed_at: None,
+        obtained_at: NOW,
+        consumed: Vec::new(),
+    }
+}

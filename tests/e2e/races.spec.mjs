@@ -8,7 +8,7 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  SHORT_PROVIDER, USER,
+  ECHO_PROVIDER, SHORT_PROVIDER, USER,
   discover, expectNoTokens, fingerprint, recordIssuedTokens, revocationsAt, revocationsSince, sessionEntries,
   sessionOf, signInAt, storedSession, useConfig,
 } from './support.mjs';
@@ -37,11 +37,11 @@ async function gate(context, url, { when = () => true } = {}) {
 }
 
 /** Signed in, then reloaded: a new page load holds no provider keys in memory, so a renewal must fetch them. */
-async function signedInWithoutKeysInMemory(page, context) {
-  await useConfig(context, { issuer: ISSUER, renew_margin_seconds: 0 });
-  const metadata = await discover(ISSUER);
+async function signedInWithoutKeysInMemory(page, context, issuer = ISSUER) {
+  await useConfig(context, { issuer, renew_margin_seconds: 0 });
+  const metadata = await discover(issuer);
   const issued = recordIssuedTokens(context, metadata.token_endpoint);
-  await signInAt(page, ISSUER);
+  await signInAt(page, issuer);
   const session = await sessionOf(page);
   await page.reload();
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
@@ -126,4 +126,34 @@ test('a provider sign-out while a renewal checks its new ID token: nothing of th
   await expect(notice(page)).toHaveAttribute('data-kind', 'provider');
   expect(await storedSession(page) === null, 'no session after the return').toBe(true);
   await expectNothingSurvivesAReload(page, issued);
+});
+
+test('against a provider that echoes the refresh token, the losing renewal revokes only its new access token', async ({
+  page, context,
+}) => {
+  // The echoed refresh token is the one the sign-out revokes; the renewal must not send it to the revocation
+  // endpoint again, let alone count it as its own.
+  const { metadata, issued, session } = await signedInWithoutKeysInMemory(page, context, ECHO_PROVIDER);
+  const keys = await gate(context, metadata.jwks_uri);
+  const mark = (await revocationsAt(ECHO_PROVIDER)).length;
+
+  await page.getByTestId('refresh').click();
+  await keys.reached;
+  await page.getByTestId('sign-out-local').click();
+  await expect(notice(page)).toHaveAttribute('data-kind', 'local');
+  const renewed = await renewedTokens(issued);
+  expect(renewed.refresh && fingerprint(renewed.refresh), 'the provider echoed the refresh token')
+    .toBe(fingerprint(session.refresh_token));
+  keys.open();
+
+  const seen = await revocationsSince(ECHO_PROVIDER, mark, 3);
+  const sorted = (pairs) => pairs.map((pair) => pair.join(' ')).sort();
+  expect(sorted(seen.map((r) => [r.token_type_hint, r.token])), 'the sign-out\'s two revocations and the renewal\'s one')
+    .toEqual(sorted([
+      ['refresh_token', fingerprint(session.refresh_token)],
+      ['access_token', fingerprint(session.access_token)],
+      ['access_token', fingerprint(renewed.access)],
+    ]));
+  await expectNothingSurvivesAReload(page, issued);
+  expect((await revocationsAt(ECHO_PROVIDER)).slice(mark).length, 'no further revocation').toBe(3);
 });
