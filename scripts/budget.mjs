@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const CEILING = 280_000;
+// Raised from 280,000 for the API client, pages and library surface of issue 11 (measured: 275,026 before,
+// 293,885 with them, 287,865 after reading all JSON with one parser). Lower it as the cuts of issue 15 land.
+const CEILING = 290_000;
 const dist = process.argv[2] || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 

@@ -60,7 +60,7 @@ pub async fn post_successor(consumed: String, key: &[u8; 32], session: &Session)
 
 /// What a message from another tab means for this one, if anything. Unreadable messages are ignored.
 pub async fn receive(text: &str) -> Option<AuthAction> {
-    let message: TabMessage = serde_json::from_str(text).ok()?;
+    let message: TabMessage = serde_json::from_slice(text.as_bytes()).ok()?;
     let held = storage::load_session().found()?;
     match message {
         TabMessage::Renewed {

@@ -71,7 +71,7 @@ fn read_from<T: DeserializeOwned>(storage: Option<web_sys::Storage>, key: &str) 
     let Ok(Some(raw)) = storage.get_item(key) else {
         return Stored::Missing;
     };
-    match serde_json::from_str(&raw) {
+    match serde_json::from_slice(raw.as_bytes()) {
         Ok(value) => Stored::Found(value),
         Err(_) => {
             let _ = storage.remove_item(key);

@@ -154,7 +154,8 @@ impl Config {
     /// `https://app.example/` or `https://example.com/app/`); the default redirect URIs are derived from it, with
     /// any query or fragment it carries removed. Unknown fields are ignored so later issues can add settings.
     pub fn from_json(json: &str, base: &Url) -> Result<Config, ConfigError> {
-        let value: Value = serde_json::from_str(json).map_err(ConfigError::InvalidJson)?;
+        let value: Value =
+            serde_json::from_slice(json.as_bytes()).map_err(ConfigError::InvalidJson)?;
         let object = value.as_object().ok_or(ConfigError::NotAnObject)?;
 
         let issuer = required_string(object, "issuer")?;
