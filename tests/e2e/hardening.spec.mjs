@@ -76,3 +76,22 @@ test('another page cannot show the app in a frame', async ({ page }) => {
   expect(frame.url(), 'the frame holds an error page, not the app').not.toContain(APP);
   await expect(page.frameLocator('iframe').getByTestId('sign-in')).toHaveCount(0);
 });
+
+test('caching as a CDN should do it: hashed files forever, the rest revalidated', async ({ request }) => {
+  const html = await (await request.get(`${APP}/`)).text();
+  const hashed = [...html.matchAll(/(?:src|href)="\/?([^"]+-[0-9a-f]{16}(?:_bg)?\.(?:js|wasm|css))"/g)]
+    .map(([, file]) => file);
+  expect(hashed.length, 'index.html names its hashed files').toBeGreaterThanOrEqual(2);
+  for (const file of hashed) {
+    const res = await request.get(`${APP}/${file}`);
+    expect(res.headers()['cache-control'], file).toBe('public, max-age=31536000, immutable');
+  }
+  for (const path of ['/', '/callback', '/profile', '/config.json']) {
+    const res = await request.get(`${APP}${path}`);
+    expect(res.headers()['cache-control'], path).toBe('no-cache');
+    const etag = res.headers().etag;
+    expect(etag, `${path} has an ETag`).toBeTruthy();
+    const again = await request.get(`${APP}${path}`, { headers: { 'if-none-match': etag } });
+    expect(again.status(), `${path} revalidates`).toBe(304);
+  }
+});

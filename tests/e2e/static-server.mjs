@@ -1,6 +1,9 @@
 // Serves the release build (dist/) for the end-to-end tests, the way a static host with SPA fallback would:
 // a path whose last segment has no file extension and names no file gets index.html, so /callback and /profile
-// load the app. Nothing is cached. The security headers are the build's own: dist/_headers (the file Netlify and
+// load the app. Caching is what a CDN should do with a Trunk build: files whose names carry their content hash
+// (`app-<16 hex>.css`, `yew-oidc-spa-<16 hex>_bg.wasm`, ...) are `public, max-age=31536000, immutable`; everything
+// else (index.html, the SPA fallback, config.json) is `no-cache` with an ETag, so a repeat load asks and gets a 304.
+// The security headers are the build's own: dist/_headers (the file Netlify and
 // Cloudflare Pages read, written by scripts/finish-dist.mjs), so the tests see what production sees; a build
 // without one (a debug build, the benchmark's reference app) gets no-Referer and nosniff headers only.
 //
@@ -55,6 +58,10 @@ function parseHeadersFile(text) {
 const RULES = existsSync(HEADERS_FILE)
   ? parseHeadersFile(readFileSync(HEADERS_FILE, 'utf8'))
   : [{ pattern: /^/, headers: { 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' } }];
+
+/** A file name Trunk or finish-dist.mjs made from the content's hash: it never changes under that name. */
+const HASHED = /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/;
+const cacheControl = (path) => (HASHED.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
 
 function headersFor(urlPath) {
   const headers = { 'Cache-Control': 'no-store' };
@@ -121,8 +128,16 @@ const server = createServer(async (req, res) => {
       res.end(status === 404 ? 'not found\n' : 'bad request\n');
       return;
     }
+    const etag = `"${found.info.size.toString(16)}-${Math.floor(found.info.mtimeMs).toString(16)}"`;
+    const cached = { 'Cache-Control': cacheControl(found.path), ETag: etag };
+    if (req.headers['if-none-match'] === etag) {
+      status = 304;
+      res.writeHead(status, { ...headers, ...cached }).end();
+      return;
+    }
     res.writeHead(200, {
       ...headers,
+      ...cached,
       'Content-Type': TYPES[extname(found.path).toLowerCase()] || 'application/octet-stream',
       'Content-Length': found.info.size,
     });
