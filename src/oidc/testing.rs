@@ -157,6 +157,8 @@ pub fn respond(
 }
 
 /// A signed-in session of the fixture issuer and client, holding refresh token `refresh` and access token `access`.
+/// For the browser tests of the auth layer, which put it in sessionStorage.
+#[cfg(target_arch = "wasm32")]
 pub fn stored_session(refresh: &str, access: &str) -> crate::oidc::session::Session {
     use crate::oidc::secret::{AccessToken, IdToken, RefreshToken};
     crate::oidc::session::Session {
