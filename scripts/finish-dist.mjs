@@ -63,6 +63,13 @@ if (release) {
 
 writeFileSync(htmlPath, html);
 
+// SPA fallback for static hosts, so /callback and deep links load the app: GitHub Pages serves 404.html for any
+// unknown path (with status 404, which the app does not mind), Netlify and Cloudflare Pages read `_redirects`.
+if (release) {
+  writeFileSync(join(staging, '404.html'), html);
+  writeFileSync(join(staging, '_redirects'), '/*    /index.html    200\n');
+}
+
 // Precompressed siblings (`app_bg.wasm.gz`, `app_bg.wasm.br`) for CDNs and servers that serve them as-is
 // (nginx `gzip_static`/`brotli_static`, most static hosts). Maximum compression: it is paid once, at build time.
 if (release) {

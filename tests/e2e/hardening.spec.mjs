@@ -3,6 +3,10 @@
 // with frame-ancestors, comes as headers from dist/_headers (the static server sends them as Netlify or
 // Cloudflare Pages would), so no other site can frame the app and clickjack "Sign out everywhere".
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { expect, test } from '@playwright/test';
 
 import { APP, PROVIDER, USER, logInAtProvider } from './support.mjs';
@@ -94,4 +98,12 @@ test('caching as a CDN should do it: hashed files forever, the rest revalidated'
     const again = await request.get(`${APP}${path}`, { headers: { 'if-none-match': etag } });
     expect(again.status(), `${path} revalidates`).toBe(304);
   }
+});
+
+test('static hosts find their SPA fallback: 404.html for GitHub Pages, _redirects for Netlify', async () => {
+  const dist = process.env.DIST_DIR || fileURLToPath(new URL('../../dist', import.meta.url));
+  const index = readFileSync(join(dist, 'index.html'), 'utf8');
+  expect(readFileSync(join(dist, '404.html'), 'utf8'), '404.html is index.html').toBe(index);
+  expect(readFileSync(join(dist, '_redirects'), 'utf8').split('\n').filter(Boolean), 'one rewrite, status 200')
+    .toEqual(['/*    /index.html    200']);
 });

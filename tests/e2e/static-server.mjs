@@ -36,6 +36,7 @@ const TYPES = {
 };
 
 const HEADERS_FILE = join(ROOT, '_headers');
+const REDIRECTS_FILE = join(ROOT, '_redirects');
 
 // The _headers format: a line with a path pattern (`*` matches anything), then indented `Name: value` lines;
 // `#` starts a comment. Every rule whose pattern matches the request path adds its headers.
@@ -100,8 +101,8 @@ async function route(urlPath) {
   const wantsDirectory = candidate === ROOT || urlPath.endsWith('/');
   const path = wantsDirectory ? join(candidate, 'index.html') : candidate;
   const info = await fileAt(path);
-  // The host reads _headers; it is not a page (Netlify and Cloudflare Pages do not serve it either).
-  if (info && path !== HEADERS_FILE) return { status: 200, path, info };
+  // The host reads _headers and _redirects; they are not pages (Netlify and Cloudflare Pages do not serve them).
+  if (info && path !== HEADERS_FILE && path !== REDIRECTS_FILE) return { status: 200, path, info };
   if (!extname(lastSegment)) {
     // SPA fallback: client-side routes such as /callback, /profile or /no-such-page.
     const index = join(ROOT, 'index.html');
