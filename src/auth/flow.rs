@@ -76,9 +76,17 @@ pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthEr
     if let Some(metadata) = known {
         return Ok(metadata);
     }
-    let url = discovery_url(&config.issuer)?;
-    let body = fetch_document(&url, Document::Discovery, http::fetch_public).await?;
-    let metadata = parse_metadata(&body, &config.issuer)?;
+    // Endpoints pinned in config.json: no discovery at all when they suffice, else they override it.
+    let metadata = match config.endpoints.metadata(&config.issuer) {
+        Some(pinned) => pinned?,
+        None => {
+            let url = discovery_url(&config.issuer)?;
+            let body = fetch_document(&url, Document::Discovery, http::fetch_public).await?;
+            config
+                .endpoints
+                .apply(parse_metadata(&body, &config.issuer)?)?
+        }
+    };
     METADATA.set(Some(metadata.clone()));
     Ok(metadata)
 }

@@ -40,6 +40,22 @@ pub struct Config {
     pub title: String,
     /// The URL the demo's API page calls; not used by the auth layer.
     pub api_url: Option<Url>,
+    /// Provider endpoints given in config.json, for providers without (usable) discovery.
+    pub endpoints: Endpoints,
+}
+
+/// Provider metadata given in config.json instead of, or on top of, the discovery document. With
+/// `authorization_endpoint`, `token_endpoint` and `jwks_uri` all given, discovery is skipped; otherwise what is
+/// given overrides what discovery says. Either way the result passes the checks a discovered document does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub jwks_uri: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub end_session_endpoint: Option<Url>,
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// Extra parameters of the authorization request that providers need to issue tokens for an API or to steer the
@@ -253,6 +269,33 @@ impl Config {
         let api_url = optional_string(object, "api_url")?
             .map(|text| parse_absolute("api_url", &text))
             .transpose()?;
+        let endpoint = |field| -> Result<Option<Url>, ConfigError> {
+            let Some(text) = optional_string(object, field)? else {
+                return Ok(None);
+            };
+            let url = parse_absolute(field, &text)?;
+            if !is_secure_url(&url) {
+                return Err(ConfigError::Insecure { field });
+            }
+            Ok(Some(url))
+        };
+        let endpoints = Endpoints {
+            authorization_endpoint: endpoint("authorization_endpoint")?,
+            token_endpoint: endpoint("token_endpoint")?,
+            jwks_uri: endpoint("jwks_uri")?,
+            userinfo_endpoint: endpoint("userinfo_endpoint")?,
+            revocation_endpoint: endpoint("revocation_endpoint")?,
+            end_session_endpoint: endpoint("end_session_endpoint")?,
+            id_token_signing_alg_values_supported: match object
+                .get("id_token_signing_alg_values_supported")
+            {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(string_list(
+                    object,
+                    "id_token_signing_alg_values_supported",
+                )?),
+            },
+        };
 
         Ok(Config {
             issuer,
@@ -268,6 +311,7 @@ impl Config {
             api_origins,
             title,
             api_url,
+            endpoints,
         })
     }
 }
@@ -769,6 +813,51 @@ mod tests {
             (r#", "max_age": -1"#, "max_age"),
             (r#", "prompt": 1"#, "prompt"),
             (r#", "api_url": "/relative""#, "api_url"),
+        ] {
+            let error = parse(extra).unwrap_err();
+            assert!(error.to_string().contains(field), "{extra}: {error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn endpoints_parse_with_the_url_rules() {
+        let base = Url::parse("https://app.example/").unwrap();
+        let parse = |extra: &str| {
+            Config::from_json(
+                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
+                &base,
+            )
+        };
+        assert_eq!(parse("").unwrap().endpoints, Endpoints::default());
+        let given = parse(
+            r#", "token_endpoint": "https://id.example/token", "end_session_endpoint": "http://127.0.0.1:9/logout",
+               "id_token_signing_alg_values_supported": ["RS256", "ES256"]"#,
+        )
+        .unwrap()
+        .endpoints;
+        assert_eq!(
+            given.token_endpoint.unwrap().as_str(),
+            "https://id.example/token"
+        );
+        assert_eq!(
+            given.end_session_endpoint.unwrap().as_str(),
+            "http://127.0.0.1:9/logout"
+        );
+        assert_eq!(
+            given.id_token_signing_alg_values_supported.unwrap(),
+            ["RS256", "ES256"]
+        );
+        for (extra, field) in [
+            (
+                r#", "token_endpoint": "http://id.example/token""#,
+                "token_endpoint",
+            ),
+            (r#", "jwks_uri": "keys""#, "jwks_uri"),
+            (
+                r#", "id_token_signing_alg_values_supported": "RS256""#,
+                "id_token_signing_alg_values_supported",
+            ),
         ] {
             let error = parse(extra).unwrap_err();
             assert!(error.to_string().contains(field), "{extra}: {error}");

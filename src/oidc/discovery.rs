@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
-use super::config::is_secure_url;
+use super::config::{Endpoints, is_secure_url};
 use super::id_token::SigningAlgorithm;
 use super::pkce::CODE_CHALLENGE_METHOD;
 
@@ -121,6 +121,57 @@ pub fn parse_metadata(
     Ok(metadata)
 }
 
+impl Endpoints {
+    /// Enough to sign in without discovery: where to send the user, where to redeem the code, where the keys are.
+    pub fn is_complete(&self) -> bool {
+        self.authorization_endpoint.is_some()
+            && self.token_endpoint.is_some()
+            && self.jwks_uri.is_some()
+    }
+
+    /// The metadata for `issuer` from these endpoints alone, when complete, checked like a discovered document.
+    /// Nothing else is known: no `iss` response parameter is promised (RFC 9207), S256 is assumed (RFC 9700 2.1.1).
+    pub fn metadata(&self, issuer: &str) -> Option<Result<ProviderMetadata, DiscoveryError>> {
+        let metadata = ProviderMetadata {
+            issuer: issuer.to_owned(),
+            authorization_endpoint: self.authorization_endpoint.clone()?,
+            token_endpoint: self.token_endpoint.clone()?,
+            jwks_uri: self.jwks_uri.clone()?,
+            userinfo_endpoint: self.userinfo_endpoint.clone(),
+            end_session_endpoint: self.end_session_endpoint.clone(),
+            revocation_endpoint: self.revocation_endpoint.clone(),
+            authorization_response_iss_parameter_supported: false,
+            code_challenge_methods_supported: None,
+            id_token_signing_alg_values_supported: self
+                .id_token_signing_alg_values_supported
+                .clone(),
+        };
+        Some(metadata.validate(issuer).map(|()| metadata))
+    }
+
+    /// `discovered` with every endpoint given here in place of the provider's, checked again.
+    pub fn apply(&self, discovered: ProviderMetadata) -> Result<ProviderMetadata, DiscoveryError> {
+        let metadata = ProviderMetadata {
+            authorization_endpoint: (self.authorization_endpoint.clone())
+                .unwrap_or(discovered.authorization_endpoint),
+            token_endpoint: (self.token_endpoint.clone()).unwrap_or(discovered.token_endpoint),
+            jwks_uri: (self.jwks_uri.clone()).unwrap_or(discovered.jwks_uri),
+            userinfo_endpoint: (self.userinfo_endpoint.clone()).or(discovered.userinfo_endpoint),
+            end_session_endpoint: (self.end_session_endpoint.clone())
+                .or(discovered.end_session_endpoint),
+            revocation_endpoint: (self.revocation_endpoint.clone())
+                .or(discovered.revocation_endpoint),
+            id_token_signing_alg_values_supported: self
+                .id_token_signing_alg_values_supported
+                .clone()
+                .or(discovered.id_token_signing_alg_values_supported),
+            ..discovered
+        };
+        metadata.validate(&metadata.issuer)?;
+        Ok(metadata)
+    }
+}
+
 impl ProviderMetadata {
     /// OIDC Core 3.1.3.7 step 7: the `alg` must be the expected one. Without a registered
     /// `id_token_signed_response_alg`, that is one the provider lists in `id_token_signing_alg_values_supported`
@@ -221,7 +272,7 @@ fn strings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oidc::testing::{ISSUER, metadata_json};
+    use crate::oidc::testing::{ISSUER, metadata, metadata_json};
 
     fn with(field: &str, value: Value) -> Vec<u8> {
         let mut json: Value = serde_json::from_str(&metadata_json()).unwrap();
@@ -438,5 +489,70 @@ mod tests {
         metadata.id_token_signing_alg_values_supported = None;
         assert!(metadata.check_signing_alg(SigningAlgorithm::Rs256).is_ok());
         assert!(metadata.check_signing_alg(SigningAlgorithm::Es256).is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn endpoints_from_the_configuration_replace_or_override_discovery() {
+        use crate::oidc::config::Endpoints;
+        let url = |text: &str| Some(Url::parse(text).unwrap());
+        let issuer = "https://id.example/realms/demo";
+
+        // Nothing given: discovery decides alone.
+        assert!(Endpoints::default().metadata(issuer).is_none());
+        assert_eq!(Endpoints::default().apply(metadata()).unwrap(), metadata());
+
+        // The three that a sign-in needs: no discovery, the rest unknown, checked like a discovered document.
+        let complete = Endpoints {
+            authorization_endpoint: url("https://id.example/authorize"),
+            token_endpoint: url("https://id.example/token"),
+            jwks_uri: url("https://id.example/keys"),
+            end_session_endpoint: url("https://id.example/logout"),
+            ..Endpoints::default()
+        };
+        let pinned = complete.metadata(issuer).unwrap().unwrap();
+        assert_eq!(pinned.issuer, issuer);
+        assert_eq!(pinned.token_endpoint.as_str(), "https://id.example/token");
+        assert_eq!(
+            pinned.end_session_endpoint,
+            url("https://id.example/logout")
+        );
+        assert_eq!(pinned.revocation_endpoint, None);
+        assert!(!pinned.authorization_response_iss_parameter_supported);
+
+        // Some given: they win over discovery, the rest stays.
+        let partial = Endpoints {
+            end_session_endpoint: url("https://id.example/v2/logout"),
+            id_token_signing_alg_values_supported: Some(vec!["ES256".into()]),
+            ..Endpoints::default()
+        };
+        assert!(partial.metadata(issuer).is_none());
+        let merged = partial.apply(metadata()).unwrap();
+        assert_eq!(
+            merged.end_session_endpoint,
+            url("https://id.example/v2/logout")
+        );
+        assert_eq!(merged.token_endpoint, metadata().token_endpoint);
+        assert_eq!(
+            merged.id_token_signing_alg_values_supported,
+            Some(vec!["ES256".into()])
+        );
+
+        // The same URL rules as discovery: plain http only on loopback.
+        let insecure = Endpoints {
+            token_endpoint: url("http://id.example/token"),
+            ..complete.clone()
+        };
+        assert!(matches!(
+            insecure.metadata(issuer),
+            Some(Err(DiscoveryError::Insecure {
+                field: "token_endpoint"
+            }))
+        ));
+        let insecure = Endpoints {
+            revocation_endpoint: url("http://id.example/revoke"),
+            ..Endpoints::default()
+        };
+        assert!(insecure.apply(metadata()).is_err());
     }
 }

@@ -196,3 +196,31 @@ test('provider sign-out as a form POST: the ID token stays out of every URL, and
   await logInAtProvider(page);
   await expectSignedIn(page);
 });
+
+test('a provider without usable discovery: endpoints from config.json, and no discovery request at all', async ({
+  page, context,
+}) => {
+  const published = await providerMetadata();
+  const pinned = Object.fromEntries([
+    'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint',
+    'end_session_endpoint', 'id_token_signing_alg_values_supported',
+  ].map((field) => [field, published[field]]));
+  await useConfig(context, { issuer: PROVIDER, ...pinned });
+  const asked = [];
+  await context.route(`${PROVIDER}/.well-known/openid-configuration`, async (route) => {
+    asked.push(route.request().url());
+    await route.fulfill({ status: 404, body: 'no discovery here' });
+  });
+
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
+  await page.reload();
+  await expectSignedIn(page);
+  await page.getByTestId('sign-out-provider').click();
+  await expect(page.getByTestId('logout-confirm')).toBeVisible();
+  await page.getByTestId('logout-confirm').click();
+  await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
+  expect(asked.length, 'discovery requests').toBe(0);
+});
