@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 // Raised from 280,000 for the API client, pages and library surface of issue 11 (measured: 275,026 before,
-// 293,885 with them, 287,865 after reading all JSON with one parser). Lower it as the cuts of issue 15 land.
-const CEILING = 290_000;
+// 293,885 with them, 287,865 after reading all JSON with one parser), then for issue 12's endpoints in config.json
+// (289,434) and described provider sign-outs (290,449). Lower it as the cuts of issue 15 land.
+const CEILING = 292_000;
 const dist = process.argv[2] || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 

@@ -122,8 +122,14 @@ pub fn finish_provider_sign_out(
         return None;
     }
     location::strip_params(LOGOUT_RETURN_PARAMS);
+    // A provider described as taking no `state` sends none back: its return is taken at its word.
+    let sent_state = config
+        .logout
+        .as_ref()
+        .is_none_or(|described| described.state);
     Some(match verify_logout_return(url, &expected) {
         Ok(()) => Ok(SignedOutReason::Provider),
+        Err(LogoutError::MissingState) if !sent_state => Ok(SignedOutReason::Provider),
         Err(LogoutError::MissingState) => Ok(SignedOutReason::Local),
         Err(error) => Err(error.into()),
     })

@@ -56,7 +56,7 @@ pub fn navigate(url: &Url) -> bool {
 
 /// Leaves the app by submitting a form POST to `action` with `fields` as hidden inputs (the provider's
 /// end-session endpoint, when the ID token must stay out of URLs). Returns whether the form was submitted.
-pub fn post_form(action: &Url, fields: &[(&str, String)]) -> bool {
+pub fn post_form(action: &Url, fields: &[(String, String)]) -> bool {
     use wasm_bindgen::JsCast;
     let build = || -> Option<()> {
         let document = web_sys::window()?.document()?;

@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::{Host, Url};
 
+use super::logout::LogoutDescription;
+
 /// Scope requested when the configuration names none (OIDC Core 5.4 standard scopes).
 pub const DEFAULT_SCOPE: &str = "openid profile email";
 /// Clock-skew allowance for `exp`/`iat` (OIDC Core 3.1.3.7 steps 9 and 10: "some small leeway").
@@ -42,6 +44,9 @@ pub struct Config {
     pub api_url: Option<Url>,
     /// Provider endpoints given in config.json, for providers without (usable) discovery.
     pub endpoints: Endpoints,
+    /// How to call a provider sign-out that is not RP-Initiated Logout; `None`: the standard, at the discovered
+    /// `end_session_endpoint`.
+    pub logout: Option<LogoutDescription>,
 }
 
 /// Provider metadata given in config.json instead of, or on top of, the discovery document. With
@@ -297,6 +302,17 @@ impl Config {
             },
         };
 
+        let logout = match object.get("logout") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(described)) => Some(logout_description(described)?),
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "logout",
+                    expected: "an object with endpoint, return_param and params",
+                });
+            }
+        };
+
         Ok(Config {
             issuer,
             client_id,
@@ -312,8 +328,49 @@ impl Config {
             title,
             api_url,
             endpoints,
+            logout,
         })
     }
+}
+
+/// `logout`: `{"endpoint": url, "return_param": name, "params": [...]}`, where `params` lists which of
+/// `id_token_hint`, `client_id` and `state` the provider takes (default: none).
+fn logout_description(object: &Map<String, Value>) -> Result<LogoutDescription, ConfigError> {
+    let field = "logout";
+    let wrong = |expected| ConfigError::WrongType { field, expected };
+    let endpoint = match object.get("endpoint") {
+        Some(Value::String(text)) => parse_absolute(field, text)?,
+        _ => return Err(wrong("an object whose `endpoint` is a URL")),
+    };
+    if !is_secure_url(&endpoint) {
+        return Err(ConfigError::Insecure { field });
+    }
+    let return_param = match object.get("return_param") {
+        Some(Value::String(name)) if !name.is_empty() && name.trim() == name => name.clone(),
+        _ => return Err(wrong("an object whose `return_param` names a parameter")),
+    };
+    let params =
+        string_list(object, "params").map_err(|_| wrong("an object whose `params` is a list"))?;
+    let mut described = LogoutDescription {
+        endpoint,
+        return_param,
+        id_token_hint: false,
+        client_id: false,
+        state: false,
+    };
+    for param in &params {
+        match param.as_str() {
+            "id_token_hint" => described.id_token_hint = true,
+            "client_id" => described.client_id = true,
+            "state" => described.state = true,
+            _ => {
+                return Err(wrong(
+                    "an object whose `params` lists id_token_hint, client_id or state",
+                ));
+            }
+        }
+    }
+    Ok(described)
 }
 
 /// The name shown when `title` is not configured.

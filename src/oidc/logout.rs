@@ -52,35 +52,73 @@ pub fn end_session_url(
 /// The same request as a form POST (RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the HTTP
 /// GET and POST methods"), whose parameters travel in the body, "serialized using Form Serialization", so the ID
 /// token stays out of URLs. Parameters already on the endpoint stay in `action`, minus the ones set here.
+///
+/// A provider whose sign-out is not RP-Initiated Logout is described by [`Config::logout`]: its endpoint, the name
+/// of its return parameter, and which of `id_token_hint`, `client_id` and `state` it takes.
 pub fn end_session_form(
     config: &Config,
     metadata: &ProviderMetadata,
     id_token: &IdToken,
     state: &State,
 ) -> Result<EndSessionForm, LogoutError> {
-    let mut action = metadata
-        .end_session_endpoint
-        .clone()
-        .ok_or(LogoutError::NotSupported)?;
+    let standard = LogoutDescription::rp_initiated;
+    let (mut action, description) = match &config.logout {
+        Some(described) => (described.endpoint.clone(), described.clone()),
+        None => match &metadata.end_session_endpoint {
+            Some(endpoint) => (endpoint.clone(), standard(endpoint.clone())),
+            None => return Err(LogoutError::NotSupported),
+        },
+    };
+    let ours = |name: &str| LOGOUT_PARAMS.contains(&name) || name == description.return_param;
     let kept: Vec<(String, String)> = action
         .query_pairs()
-        .filter(|(name, _)| !LOGOUT_PARAMS.contains(&name.as_ref()))
+        .filter(|(name, _)| !ours(name))
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
     action.set_query(None);
     if !kept.is_empty() {
         action.query_pairs_mut().extend_pairs(kept);
     }
-    let fields = vec![
-        ("id_token_hint", id_token.secret().to_owned()),
-        (
-            "post_logout_redirect_uri",
-            config.post_logout_redirect_uri.to_string(),
-        ),
-        ("client_id", config.client_id.clone()),
-        ("state", state.secret().to_owned()),
-    ];
+    let mut fields = Vec::new();
+    if description.id_token_hint {
+        fields.push(("id_token_hint".to_owned(), id_token.secret().to_owned()));
+    }
+    let back = config.post_logout_redirect_uri.to_string();
+    fields.push((description.return_param.clone(), back));
+    if description.client_id {
+        fields.push(("client_id".to_owned(), config.client_id.clone()));
+    }
+    if description.state {
+        fields.push(("state".to_owned(), state.secret().to_owned()));
+    }
     Ok(EndSessionForm { action, fields })
+}
+
+/// How a provider's sign-out endpoint is called: RP-Initiated Logout 1.0 by default, or what config.json's `logout`
+/// says for providers that do it their own way (Auth0's `/v2/logout?client_id&returnTo`, Cognito's
+/// `/logout?client_id&logout_uri`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutDescription {
+    pub endpoint: Url,
+    /// The parameter that carries `post_logout_redirect_uri`.
+    pub return_param: String,
+    pub id_token_hint: bool,
+    pub client_id: bool,
+    /// Without it, the return cannot be told from a forged one, and is taken as the provider sign-out it claims.
+    pub state: bool,
+}
+
+impl LogoutDescription {
+    /// RP-Initiated Logout 1.0 section 2 at `endpoint`: every parameter.
+    pub fn rp_initiated(endpoint: Url) -> LogoutDescription {
+        LogoutDescription {
+            endpoint,
+            return_param: "post_logout_redirect_uri".to_owned(),
+            id_token_hint: true,
+            client_id: true,
+            state: true,
+        }
+    }
 }
 
 /// An end-session request to send as a form POST: where, and the form fields in order. `fields` holds the ID
@@ -88,7 +126,7 @@ pub fn end_session_form(
 #[derive(Clone, PartialEq, Eq)]
 pub struct EndSessionForm {
     pub action: Url,
-    pub fields: Vec<(&'static str, String)>,
+    pub fields: Vec<(String, String)>,
 }
 
 impl EndSessionForm {
@@ -102,7 +140,7 @@ impl EndSessionForm {
 
 impl std::fmt::Debug for EndSessionForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.fields.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("EndSessionForm")
             .field("action", &self.action.as_str())
             .field("fields", &names)
@@ -197,16 +235,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(form.action.as_str(), "https://id.example/logout?tenant=t");
+        let fields: Vec<(&str, &str)> = form
+            .fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
         assert_eq!(
-            form.fields,
+            fields,
             [
-                ("id_token_hint", "h.c.s".to_owned()),
-                (
-                    "post_logout_redirect_uri",
-                    "https://app.example/".to_owned()
-                ),
-                ("client_id", "spa".to_owned()),
-                ("state", "st".to_owned()),
+                ("id_token_hint", "h.c.s"),
+                ("post_logout_redirect_uri", "https://app.example/"),
+                ("client_id", "spa"),
+                ("state", "st"),
             ]
         );
         let printed = format!("{form:?}");
@@ -259,5 +299,74 @@ mod tests {
             verify_logout_return(&url("state=st%2B%2F%3D&state=st%2B%2F%3D"), &expected),
             Err(LogoutError::DuplicateState)
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn providers_that_sign_out_their_own_way_are_described_not_coded() {
+        let base = Url::parse("https://app.example/").unwrap();
+        let configured = |logout: &str| {
+            Config::from_json(
+                &format!(
+                    r#"{{"issuer": "https://id.example", "client_id": "spa", "logout": {logout}}}"#
+                ),
+                &base,
+            )
+        };
+        let mut no_end_session = metadata();
+        no_end_session.end_session_endpoint = None;
+        let (hint, state) = (IdToken::new("h.c.s".into()), State::new("st".into()));
+
+        // Auth0 without RP-Initiated Logout: /v2/logout?client_id&returnTo, no state, no hint.
+        let auth0 = configured(
+            r#"{"endpoint": "https://tenant.auth0.com/v2/logout", "return_param": "returnTo", "params": ["client_id"]}"#,
+        )
+        .unwrap();
+        let url = end_session_url(&auth0, &no_end_session, &hint, &state).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://tenant.auth0.com/v2/logout?returnTo=https%3A%2F%2Fapp.example%2F&client_id=spa"
+        );
+
+        // Cognito: /logout?client_id&logout_uri.
+        let cognito = configured(
+            r#"{"endpoint": "https://d.auth.eu-west-1.amazoncognito.com/logout", "return_param": "logout_uri",
+                "params": ["client_id"]}"#,
+        )
+        .unwrap();
+        let url = end_session_url(&cognito, &metadata(), &hint, &state).unwrap();
+        let names: Vec<String> = url
+            .query_pairs()
+            .map(|(name, _)| name.into_owned())
+            .collect();
+        assert_eq!(names, ["logout_uri", "client_id"]);
+        assert!(
+            url.as_str()
+                .starts_with("https://d.auth.eu-west-1.amazoncognito.com/logout?")
+        );
+
+        // Everything asked for, under another return name.
+        let all = configured(
+            r#"{"endpoint": "https://id.example/bye", "return_param": "back", "params": ["id_token_hint", "client_id", "state"]}"#,
+        )
+        .unwrap();
+        let names: Vec<String> = end_session_url(&all, &metadata(), &hint, &state)
+            .unwrap()
+            .query_pairs()
+            .map(|(name, _)| name.into_owned())
+            .collect();
+        assert_eq!(names, ["id_token_hint", "back", "client_id", "state"]);
+
+        // Described wrongly: an error naming the field.
+        for wrong in [
+            r#"{"return_param": "returnTo"}"#,
+            r#"{"endpoint": "http://tenant.auth0.com/v2/logout", "return_param": "returnTo"}"#,
+            r#"{"endpoint": "https://tenant.auth0.com/v2/logout"}"#,
+            r#"{"endpoint": "https://tenant.auth0.com/v2/logout", "return_param": "returnTo", "params": ["nonce"]}"#,
+            r#""https://tenant.auth0.com/v2/logout""#,
+        ] {
+            let error = configured(wrong).unwrap_err();
+            assert!(error.to_string().contains("logout"), "{wrong}: {error}");
+        }
     }
 }

@@ -224,3 +224,34 @@ test('a provider without usable discovery: endpoints from config.json, and no di
   await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
   expect(asked.length, 'discovery requests').toBe(0);
 });
+
+test('a provider sign-out described in config.json (no id_token_hint, no state) still ends the provider session', async ({
+  page, context,
+}) => {
+  // The shape of Auth0's /v2/logout?client_id&returnTo or Cognito's /logout?client_id&logout_uri, played by the
+  // bundled provider's end-session endpoint: only client_id and the return URI are sent.
+  const { end_session_endpoint: endSessionEndpoint } = await providerMetadata();
+  await useConfig(context, {
+    issuer: PROVIDER,
+    logout: { endpoint: endSessionEndpoint, return_param: 'post_logout_redirect_uri', params: ['client_id'] },
+  });
+  const endSessions = [];
+  context.on('request', (req) => {
+    if (withoutQuery(req.url()) === endSessionEndpoint) endSessions.push(new URL(req.url()).searchParams);
+  });
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
+
+  await page.getByTestId('sign-out-provider').click();
+  await expect(page.getByTestId('logout-confirm')).toBeVisible();
+  expect([...endSessions[0].keys()], 'the parameters the description asks for').toEqual([
+    'post_logout_redirect_uri', 'client_id',
+  ]);
+  await page.getByTestId('logout-confirm').click();
+  await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expectSignedIn(page);
+});
