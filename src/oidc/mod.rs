@@ -4,16 +4,21 @@
 //! HTTP goes through an injected `oauth2::AsyncHttpClient`.
 //!
 //! The order of a sign-in, for the auth layer:
-//! 1. [`Config::from_json`], [`discovery_url`] + [`parse_metadata`] (or a cached [`ProviderMetadata`], re-checked
-//!    with [`ProviderMetadata::validate`]).
+//! 1. [`Config::from_json`], then [`discovery_url`] + [`parse_metadata`] with the configured
+//!    [`Endpoints`](config::Endpoints) applied (or those endpoints alone). Only the callback may use a copy saved at
+//!    sign-in, re-checked with [`ProviderMetadata::validate`] and compared with the published document; everything
+//!    that sends a token afterwards uses metadata fetched during the page load.
 //! 2. [`authorization_request`]: store `pending` keyed by its state, navigate to `url`.
 //! 3. At the redirect URI: [`parse_callback`], look the pending record up by [`CallbackResponse::state`] and remove
 //!    it (single use), strip [`CALLBACK_PARAMS`] from the address bar, then [`verify_callback`].
 //! 4. [`exchange_code`], [`decode`] + signature ([`select_key`], then WebCrypto) + [`validate_claims`] with the
 //!    pending nonce,
 //!    optionally [`fetch_userinfo`] when [`Session::needs_userinfo`], then [`Session::new`].
-//! 5. Sign-out: clear local state, then [`end_session_url`] (or [`end_session_form`] for a POST); on
-//!    return, [`verify_logout_return`].
+//! 5. Sign-out: clear local state, then [`end_session_url`] (or [`end_session_form`] for a POST; both follow
+//!    `Config::logout` for providers that sign out their own way); on return, [`verify_logout_return`].
+//!
+//! Calling an API: [`resource::check_origin`] before anything is sent, [`renewal::fresh_enough`] to decide on
+//! renewing first, [`resource::is_invalid_token`] on a 401.
 
 pub mod authorize;
 pub mod callback;
