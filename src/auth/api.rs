@@ -19,6 +19,14 @@ use crate::oidc::session::Session;
 const TIMEOUT_MILLIS: u32 = 30_000;
 
 /// Why no access token, or no API response, could be had. Never carries a token.
+///
+/// ```ignore
+/// match auth.fetch(&request).await {
+///     Ok(response) => { /* response.status(), response.json().await */ }
+///     Err(ApiError::SessionEnded) => { /* the auth state shows why; offer a sign-in */ }
+///     Err(error) => log(&error.to_string()),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The URL's origin is not in `api_origins`; nothing was sent.

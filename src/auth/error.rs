@@ -36,6 +36,14 @@ impl fmt::Display for Document {
     }
 }
 
+/// Why a sign-in, a renewal or a sign-out failed; shown by `AuthState::Failed`. Its text names the failed check
+/// and never holds a token.
+///
+/// ```ignore
+/// if let AuthState::Failed(error) = auth.state() {
+///     html! { <p role="alert">{ error.to_string() }{ error.provider_description().unwrap_or_default() }</p> }
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("{document} could not be loaded: {source}")]

@@ -7,6 +7,16 @@ use yew::Reducible;
 use super::AuthError;
 use crate::oidc::session::Session;
 
+/// Where the tab's sign-in stands; read it with `use_auth().state()`.
+///
+/// ```ignore
+/// match auth.state() {
+///     AuthState::Loading => html! { <p>{ "…" }</p> },
+///     AuthState::SignedIn(session) => html! { <p>{ &session.display_name }</p> },
+///     AuthState::SignedOut(reason) => html! { <p>{ format!("{reason:?}") }</p> },
+///     AuthState::Failed(error) => html! { <p role="alert">{ error.to_string() }</p> },
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub enum AuthState {
     /// Reading config.json, restoring the session or completing a callback.
@@ -17,6 +27,10 @@ pub enum AuthState {
 }
 
 /// Why nobody is signed in; the UI tells the user which sign-out happened.
+///
+/// ```ignore
+/// if let AuthState::SignedOut(SignedOutReason::Expired) = auth.state() { /* offer a sign-in back to this page */ }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedOutReason {
     /// No session in this tab yet.

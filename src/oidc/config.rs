@@ -16,6 +16,14 @@ pub const MAX_LEEWAY_SECONDS: u64 = 300;
 /// Renew this many seconds before the access token expires.
 pub const DEFAULT_RENEW_MARGIN_SECONDS: u64 = 60;
 
+/// The relying party's settings, usually read from `config.json` (see the README's table).
+///
+/// ```
+/// # use yew_oidc_spa::Config;
+/// let base = url::Url::parse("https://app.example/").unwrap();
+/// let config = Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base).unwrap();
+/// assert_eq!(config.redirect_uri.as_str(), "https://app.example/callback");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Exactly as configured: compared by string equality with the metadata and the ID token (OIDC Discovery 4.3).
@@ -65,6 +73,13 @@ pub struct Endpoints {
 
 /// Extra parameters of the authorization request that providers need to issue tokens for an API or to steer the
 /// sign-in. Each is sent only when set.
+///
+/// ```
+/// # use yew_oidc_spa::AuthorizationParams;
+/// // A step-up for one sign-in: `auth.sign_in_with("/orders", &fresh_login)`.
+/// let fresh_login = AuthorizationParams { prompt: Some("login".into()), max_age: Some(0), ..Default::default() };
+/// assert_eq!(fresh_login.pairs(), [("prompt", "login".to_owned()), ("max_age", "0".to_owned())]);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthorizationParams {
     /// Auth0's name for the API the access token is for.
