@@ -2,21 +2,18 @@
 //! not be), and requests that carry it in the `Authorization` header (RFC 6750 2.1) to the configured origins only,
 //! renewing and retrying once when the API says the token is invalid (RFC 6750 3.1).
 
-use gloo_net::http::{Method, RequestBuilder, Response};
+use gloo_net::http::{Method, Response};
 use url::Url;
-use web_sys::{AbortSignal, RequestCache, RequestRedirect};
+use web_sys::RequestCache;
 
 use super::provider::AuthHandle;
 use super::{AuthAction, AuthError, renew};
-use crate::browser::{clock, storage};
+use crate::browser::{clock, http, storage};
 use crate::oidc::config::Config;
 use crate::oidc::renewal::fresh_enough;
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
-
-/// How long an API request may take, in milliseconds.
-const TIMEOUT_MILLIS: u32 = 30_000;
 
 /// Why no access token, or no API response, could be had. Never carries a token.
 ///
@@ -192,12 +189,11 @@ async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, Api
             return Err(ApiError::BadHeader { name: name.clone() });
         }
     }
-    let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
-    let mut builder = RequestBuilder::new(request.url.as_str())
-        .method(request.method.clone())
-        .redirect(RequestRedirect::Error)
-        .cache(RequestCache::NoStore)
-        .abort_signal(Some(&timeout));
+    let mut builder = http::request(
+        request.url.as_str(),
+        request.method.clone(),
+        RequestCache::NoStore,
+    );
     for (name, value) in &request.headers {
         if !name.eq_ignore_ascii_case("authorization") {
             builder = builder.header(name, value);

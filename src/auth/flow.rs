@@ -4,13 +4,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::future::join;
-use oauth2::{HttpRequest, HttpResponse};
 use url::Url;
+use web_sys::RequestCache;
 
 use super::error::Document;
 use super::sign_out::revoke_tokens;
 use super::{AuthAction, AuthError, SignedOutReason};
-use crate::browser::http::{self, HttpError};
+use crate::browser::http;
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, location, webcrypto};
 use crate::oidc::authorize::{authorization_request_with, safe_return_path};
@@ -25,17 +25,15 @@ use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
 
-/// GETs a JSON document with `send`; anything but a 2xx answer is an error naming the document.
-async fn fetch_document<F>(
+/// GETs a JSON document with the HTTP cache mode `cache`; anything but a 2xx answer is an error naming the
+/// document.
+async fn fetch_document(
     url: &Url,
     document: Document,
-    send: impl FnOnce(HttpRequest) -> F,
-) -> Result<Vec<u8>, AuthError>
-where
-    F: Future<Output = Result<HttpResponse, HttpError>>,
-{
+    cache: RequestCache,
+) -> Result<Vec<u8>, AuthError> {
     let unreachable = |source| AuthError::Unreachable { document, source };
-    let response = send(http::get_json(url).map_err(unreachable)?)
+    let response = http::send(http::get_json(url).map_err(unreachable)?, cache)
         .await
         .map_err(unreachable)?;
     if !response.status().is_success() {
@@ -51,7 +49,7 @@ pub async fn load_config() -> Result<Config, AuthError> {
     let url = base
         .join("config.json")
         .map_err(|_| AuthError::Navigation("config.json"))?;
-    let body = fetch_document(&url, Document::Config, http::fetch).await?;
+    let body = fetch_document(&url, Document::Config, RequestCache::NoStore).await?;
     Ok(Config::from_json(&String::from_utf8_lossy(&body), &base)?)
 }
 
@@ -81,7 +79,7 @@ pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthEr
         Some(pinned) => pinned?,
         None => {
             let url = discovery_url(&config.issuer)?;
-            let body = fetch_document(&url, Document::Discovery, http::fetch_public).await?;
+            let body = fetch_document(&url, Document::Discovery, RequestCache::Default).await?;
             config
                 .endpoints
                 .apply(parse_metadata(&body, &config.issuer)?)?
@@ -101,11 +99,12 @@ async fn keys(metadata: &ProviderMetadata, refetch: bool) -> Result<JwkSet, Auth
         return Ok(keys);
     }
     // A refetch looks for a key the cached set lacks: past the HTTP cache, which may still hold the old set.
-    let body = if refetch {
-        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_revalidated).await?
+    let cache = if refetch {
+        RequestCache::NoCache
     } else {
-        fetch_document(&metadata.jwks_uri, Document::Jwks, http::fetch_public).await?
+        RequestCache::Default
     };
+    let body = fetch_document(&metadata.jwks_uri, Document::Jwks, cache).await?;
     let keys = parse_jwks(&body)?;
     KEYS.set(Some((metadata.jwks_uri.clone(), keys.clone())));
     Ok(keys)

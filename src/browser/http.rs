@@ -1,7 +1,8 @@
-//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net).
+//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net), and the request start
+//! the API helper shares with it.
 //!
-//! Redirects are refused, cookies are never sent, and no body is ever put into an error message (it may hold
-//! tokens). Nothing that carries or returns a secret is cached: only public provider documents (discovery, keys)
+//! Redirects are refused, cookies never go to the provider, and no body is ever put into an error message (it may
+//! hold tokens). Nothing that carries or returns a secret is cached: only public provider documents (discovery, keys)
 //! go through the HTTP cache, with whatever caching the provider allows.
 
 use gloo_net::http::{Method, RequestBuilder};
@@ -10,6 +11,17 @@ use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
 
 /// How long any request may take, in milliseconds.
 const TIMEOUT_MILLIS: u32 = 30_000;
+
+/// The start of every request the app sends: redirects refused (a token must not follow one elsewhere), a timeout
+/// (a hung request must not hold the refresh lock, and so every tab's renewal, or a sign-out forever), and `cache`.
+pub fn request(url: &str, method: Method, cache: RequestCache) -> RequestBuilder {
+    let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
+    RequestBuilder::new(url)
+        .method(method)
+        .redirect(RequestRedirect::Error)
+        .cache(cache)
+        .abort_signal(Some(&timeout))
+}
 
 /// Why a request produced no HTTP response at all.
 #[derive(Debug, thiserror::Error)]
@@ -28,32 +40,17 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     send(request, RequestCache::NoStore).await
 }
 
-/// Sends a GET for a public document through the browser's HTTP cache, so a provider that allows caching its
-/// discovery document or keys costs no request at all. Never for anything that carries a token.
-pub async fn fetch_public(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    send(request, RequestCache::Default).await
-}
-
-/// [`fetch_public`] that asks the server again whatever the HTTP cache holds, and updates the cache: for a
-/// document known to have changed (a key set without the key a token names).
-pub async fn fetch_revalidated(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    send(request, RequestCache::NoCache).await
-}
-
-async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpResponse, HttpError> {
+/// Sends `request` with the HTTP cache mode `cache`: `Default` lets a public document (discovery, keys) come from
+/// the cache as the provider allows, `NoCache` asks the server again and updates the cache. Never for anything
+/// that carries or returns a token: that is [`fetch`].
+pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpResponse, HttpError> {
     let method = match *request.method() {
         http::Method::GET => Method::GET,
         http::Method::POST => Method::POST,
         ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
     };
-    // A hung request must not hold the refresh lock (and so every tab's renewal) or a sign-out forever.
-    let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
-    let mut builder = RequestBuilder::new(&request.uri().to_string())
-        .method(method)
-        .redirect(RequestRedirect::Error)
-        .credentials(RequestCredentials::Omit)
-        .cache(cache)
-        .abort_signal(Some(&timeout));
+    let mut builder = self::request(&request.uri().to_string(), method, cache)
+        .credentials(RequestCredentials::Omit);
     for (name, value) in request.headers() {
         let value = value
             .to_str()
