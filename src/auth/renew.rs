@@ -13,7 +13,7 @@ use super::{AuthAction, AuthError, SignedOutReason};
 use crate::browser::{clock, http, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
-use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay, rotates};
+use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay, rotation};
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::refresh_tokens;
@@ -68,8 +68,10 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             Err(_) if !holds(&refresh_token) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
-        // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live.
-        if rotates(&refresh_token, &response) {
+        // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live. An
+        // echoed token is then not the renewal's to revoke either: the sign-out revoked it, or it is still in use.
+        let rotated = rotation(&refresh_token, &response);
+        if rotated.is_some() {
             // Used up from now on, whatever the checks below decide.
             storage::mark_consumed(&used);
         }
@@ -88,11 +90,6 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // A sign-out may have happened while anything above was awaited (the request, a key refetch, the
         // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
         // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
-        // An echoed refresh token is not the renewal's to revoke: the sign-out revoked it, or it is still in use.
-        let rotated = response
-            .refresh_token
-            .as_ref()
-            .filter(|new| **new != refresh_token);
         if !holds(&refresh_token) {
             revoke_tokens(config, &metadata, rotated, &response.access_token).await;
             return Ok(None);

@@ -108,14 +108,14 @@ impl std::fmt::Debug for Consumed {
     }
 }
 
-/// Whether a refresh response rotated `sent` away (RFC 9700 4.14.2). RFC 6749 6 lets the server issue a new refresh
-/// token or not, and many return the very token they were sent: only a different one is a rotation, and only a
-/// rotation uses the old one up.
-pub fn rotates(sent: &RefreshToken, response: &RefreshResponse) -> bool {
-    response
-        .refresh_token
-        .as_ref()
-        .is_some_and(|new| new != sent)
+/// The refresh token that replaces `sent`, if the response rotated it away (RFC 9700 4.14.2). RFC 6749 6 lets the
+/// server issue a new refresh token or not, and many return the very token they were sent: only a different one is
+/// a rotation, and only a rotation uses the old one up.
+pub fn rotation<'a>(
+    sent: &RefreshToken,
+    response: &'a RefreshResponse,
+) -> Option<&'a RefreshToken> {
+    response.refresh_token.as_ref().filter(|new| *new != sent)
 }
 
 /// Seconds to wait before retry number `attempt` (0-based) after a network failure: 1, 2, 4, … capped at 30.
@@ -150,7 +150,7 @@ impl Session {
         if let Some(old) = self
             .refresh_token
             .as_ref()
-            .filter(|old| rotates(old, &response))
+            .filter(|old| rotation(old, &response).is_some())
         {
             consumed.push(Consumed::of(old));
             let excess = consumed.len().saturating_sub(LINEAGE);
@@ -289,9 +289,13 @@ mod tests {
     fn an_echoed_refresh_token_is_not_a_rotation_and_is_not_used_up() {
         // RFC 6749 6: a server that does not rotate may send back the token it was sent.
         let sent = RefreshToken::new("rt-1".into());
-        assert!(!rotates(&sent, &response(Some("rt-1"))));
-        assert!(!rotates(&sent, &response(None)));
-        assert!(rotates(&sent, &response(Some("rt-2"))));
+        assert!(rotation(&sent, &response(Some("rt-1"))).is_none());
+        assert!(rotation(&sent, &response(None)).is_none());
+        let rotated = response(Some("rt-2"));
+        assert_eq!(
+            rotation(&sent, &rotated).map(RefreshToken::secret),
+            Some("rt-2")
+        );
         // Three renewals in a row against an echoing provider: the token stays live, nothing is consumed.
         let mut held = session(Some("rt-1"));
         for n in 1..=3 {
