@@ -108,16 +108,24 @@ test('a signed-in user calls the API: the token goes to the API only, and the AP
 // would stop the renewal itself, which yields to a zero-delay setTimeout), but the app's renewal timer, when it
 // fires, reads the fixed time and goes back to sleep.
 
-test('an access token the app knows has expired is renewed before the call, and only the new one is sent', async ({
-  page, context,
-}) => {
+/**
+ * Signed in at the short-lived provider, on the API page, with Playwright's clock installed and automatic renewal
+ * only at expiry; token requests and Authorization headers recorded from the start.
+ */
+async function onApiPageWithClock(page, context) {
   const { token_endpoint: tokenEndpoint } = await discover(SHORT_PROVIDER);
   await useConfig(context, apiConfig(SHORT_PROVIDER, { renew_margin_seconds: 0 }));
   const tokenRequests = recordTokenRequests(context, tokenEndpoint);
   const authorizations = recordAuthorizations(context);
   await page.clock.install();
   await onApiPage(page, SHORT_PROVIDER);
-  const before = await sessionOf(page);
+  return { tokenRequests, authorizations, before: await sessionOf(page) };
+}
+
+test('an access token the app knows has expired is renewed before the call, and only the new one is sent', async ({
+  page, context,
+}) => {
+  const { tokenRequests, authorizations, before } = await onApiPageWithClock(page, context);
 
   // The app's clock jumps past the token's expiry, without firing the renewal timer (due ~20 s after sign-in in
   // real time, long after this test's call). For the provider the token is still good: only the app can tell.
@@ -144,13 +152,7 @@ test('a 401 invalid_token makes the app renew once and retry once, with the new 
   page, context,
 }) => {
   test.setTimeout(90_000); // waits out the provider's 20 s access token
-  const { token_endpoint: tokenEndpoint } = await discover(SHORT_PROVIDER);
-  await useConfig(context, apiConfig(SHORT_PROVIDER, { renew_margin_seconds: 0 }));
-  const tokenRequests = recordTokenRequests(context, tokenEndpoint);
-  const authorizations = recordAuthorizations(context);
-  await page.clock.install();
-  await onApiPage(page, SHORT_PROVIDER);
-  const before = await sessionOf(page);
+  const { tokenRequests, authorizations, before } = await onApiPageWithClock(page, context);
   await tokenRequests.settled();
   const codeExchange = tokenRequests.all().find((r) => r.grantType === 'authorization_code');
   expect(codeExchange?.status, 'the sign-in\'s code exchange was seen').toBe(200);

@@ -66,12 +66,15 @@ async function expectNothingSurvivesAReload(page, issued) {
   expectNoTokens(await sessionEntries(page), await issued.all(), 'after the reload');
 }
 
-test('a local sign-out while a renewal checks its new ID token: the renewal revokes, never writes back', async ({
-  page, context,
-}) => {
-  const { metadata, issued, session } = await signedInWithoutKeysInMemory(page, context);
+/**
+ * At `issuer`: a renewal started and held in its signature check after the provider answered, a local sign-out
+ * clicked in that window, then the keys let through. What the provider issued to the renewal comes back, with
+ * the revocation log's length before the click.
+ */
+async function localSignOutDuringRenewal(page, context, issuer) {
+  const { metadata, issued, session } = await signedInWithoutKeysInMemory(page, context, issuer);
   const keys = await gate(context, metadata.jwks_uri);
-  const mark = (await revocationsAt(ISSUER)).length;
+  const mark = (await revocationsAt(issuer)).length;
 
   await page.getByTestId('refresh').click();
   await keys.reached;
@@ -81,6 +84,13 @@ test('a local sign-out while a renewal checks its new ID token: the renewal revo
   expect(renewed.access && fingerprint(renewed.access), 'the provider answered the refresh before the sign-out')
     .not.toBe(fingerprint(session.access_token));
   keys.open();
+  return { issued, session, renewed, mark };
+}
+
+test('a local sign-out while a renewal checks its new ID token: the renewal revokes, never writes back', async ({
+  page, context,
+}) => {
+  const { issued, session, renewed, mark } = await localSignOutDuringRenewal(page, context, ISSUER);
 
   // The sign-out revokes the old tokens; the renewal, finding its session gone, revokes the new ones.
   const seen = await revocationsSince(ISSUER, mark, 4);
@@ -133,18 +143,9 @@ test('against a provider that echoes the refresh token, the losing renewal revok
 }) => {
   // The echoed refresh token is the one the sign-out revokes; the renewal must not send it to the revocation
   // endpoint again, let alone count it as its own.
-  const { metadata, issued, session } = await signedInWithoutKeysInMemory(page, context, ECHO_PROVIDER);
-  const keys = await gate(context, metadata.jwks_uri);
-  const mark = (await revocationsAt(ECHO_PROVIDER)).length;
-
-  await page.getByTestId('refresh').click();
-  await keys.reached;
-  await page.getByTestId('sign-out-local').click();
-  await expect(notice(page)).toHaveAttribute('data-kind', 'local');
-  const renewed = await renewedTokens(issued);
+  const { issued, session, renewed, mark } = await localSignOutDuringRenewal(page, context, ECHO_PROVIDER);
   expect(renewed.refresh && fingerprint(renewed.refresh), 'the provider echoed the refresh token')
     .toBe(fingerprint(session.refresh_token));
-  keys.open();
 
   const seen = await revocationsSince(ECHO_PROVIDER, mark, 3);
   const sorted = (pairs) => pairs.map((pair) => pair.join(' ')).sort();
