@@ -20,9 +20,12 @@ pub const DEFAULT_RENEW_MARGIN_SECONDS: u64 = 60;
 ///
 /// ```
 /// # use yew_oidc_spa::Config;
-/// let base = url::Url::parse("https://app.example/").unwrap();
-/// let config = Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base).unwrap();
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let base = url::Url::parse("https://app.example/")?;
+/// let config = Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base)?;
 /// assert_eq!(config.redirect_uri.as_str(), "https://app.example/callback");
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
