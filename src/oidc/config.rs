@@ -538,6 +538,7 @@ fn check_redirect(field: &'static str, url: &Url) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oidc::testing::config_with;
 
     fn base() -> Url {
         Url::parse("https://app.example/portal/").unwrap()
@@ -803,20 +804,13 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn logout_method_defaults_to_get_and_accepts_post() {
-        let base = Url::parse("https://app.example/").unwrap();
-        let parse = |extra: &str| {
-            Config::from_json(
-                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
-                &base,
-            )
-        };
-        assert_eq!(parse("").unwrap().logout_method, LogoutMethod::Get);
-        let get = parse(r#", "logout_method": "get""#).unwrap();
+        assert_eq!(config_with("").unwrap().logout_method, LogoutMethod::Get);
+        let get = config_with(r#", "logout_method": "get""#).unwrap();
         assert_eq!(get.logout_method, LogoutMethod::Get);
-        let post = parse(r#", "logout_method": "post""#).unwrap();
+        let post = config_with(r#", "logout_method": "post""#).unwrap();
         assert_eq!(post.logout_method, LogoutMethod::Post);
         for wrong in [r#""POST""#, r#""delete""#, "true"] {
-            let error = parse(&format!(r#", "logout_method": {wrong}"#)).unwrap_err();
+            let error = config_with(&format!(r#", "logout_method": {wrong}"#)).unwrap_err();
             assert!(error.to_string().contains("logout_method"), "{error}");
         }
     }
@@ -824,14 +818,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn authorization_parameters_api_origins_and_title() {
-        let base = Url::parse("https://app.example/some/app/").unwrap();
-        let parse = |extra: &str| {
-            Config::from_json(
-                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
-                &base,
-            )
-        };
-        let minimal = parse("").unwrap();
+        let minimal = config_with("").unwrap();
         assert_eq!(minimal.params, AuthorizationParams::default());
         assert_eq!(
             minimal.api_origins,
@@ -841,7 +828,7 @@ mod tests {
         assert_eq!(minimal.title, DEFAULT_TITLE);
         assert_eq!(minimal.api_url, None);
 
-        let full = parse(
+        let full = config_with(
             r#", "audience": "https://api.example", "resource": "https://api.example/", "prompt": "login",
                "login_hint": "alice", "ui_locales": "fr en", "acr_values": "urn:mace:incommon:iap:silver",
                "max_age": 300, "api_origins": ["https://api.example/", "http://127.0.0.1:9200"],
@@ -867,10 +854,10 @@ mod tests {
             full.api_url.as_ref().map(Url::as_str),
             Some("https://api.example/me")
         );
-        let two = parse(r#", "resource": ["https://a.example/", "urn:example:b"]"#).unwrap();
+        let two = config_with(r#", "resource": ["https://a.example/", "urn:example:b"]"#).unwrap();
         assert_eq!(two.params.resource, ["https://a.example/", "urn:example:b"]);
         assert!(
-            parse(r#", "api_origins": []"#)
+            config_with(r#", "api_origins": []"#)
                 .unwrap()
                 .api_origins
                 .is_empty()
@@ -889,7 +876,7 @@ mod tests {
             (r#", "prompt": 1"#, "prompt"),
             (r#", "api_url": "/relative""#, "api_url"),
         ] {
-            let error = parse(extra).unwrap_err();
+            let error = config_with(extra).unwrap_err();
             assert!(error.to_string().contains(field), "{extra}: {error}");
         }
     }
@@ -897,15 +884,8 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn endpoints_parse_with_the_url_rules() {
-        let base = Url::parse("https://app.example/").unwrap();
-        let parse = |extra: &str| {
-            Config::from_json(
-                &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
-                &base,
-            )
-        };
-        assert_eq!(parse("").unwrap().endpoints, Endpoints::default());
-        let given = parse(
+        assert_eq!(config_with("").unwrap().endpoints, Endpoints::default());
+        let given = config_with(
             r#", "token_endpoint": "https://id.example/token", "end_session_endpoint": "http://127.0.0.1:9/logout",
                "id_token_signing_alg_values_supported": ["RS256", "ES256"]"#,
         )
@@ -934,7 +914,7 @@ mod tests {
                 "id_token_signing_alg_values_supported",
             ),
         ] {
-            let error = parse(extra).unwrap_err();
+            let error = config_with(extra).unwrap_err();
             assert!(error.to_string().contains(field), "{extra}: {error}");
         }
     }

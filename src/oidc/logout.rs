@@ -169,7 +169,7 @@ pub fn verify_logout_return(url: &Url, expected: &State) -> Result<(), LogoutErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oidc::testing::{config, metadata};
+    use crate::oidc::testing::{config, config_with, metadata};
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -304,15 +304,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn providers_that_sign_out_their_own_way_are_described_not_coded() {
-        let base = Url::parse("https://app.example/").unwrap();
-        let configured = |logout: &str| {
-            Config::from_json(
-                &format!(
-                    r#"{{"issuer": "https://id.example", "client_id": "spa", "logout": {logout}}}"#
-                ),
-                &base,
-            )
-        };
+        let configured = |logout: &str| config_with(&format!(r#", "logout": {logout}"#));
         let mut no_end_session = metadata();
         no_end_session.end_session_endpoint = None;
         let (hint, state) = (IdToken::new("h.c.s".into()), State::new("st".into()));

@@ -31,6 +31,15 @@ pub fn config() -> Config {
     .unwrap()
 }
 
+/// A configuration of the client `spa` at `https://id.example`, for the app at `https://app.example/`, with `extra`
+/// (`, "field": value, …`) added to its JSON: for tests of one field at a time.
+pub fn config_with(extra: &str) -> Result<Config, crate::oidc::config::ConfigError> {
+    Config::from_json(
+        &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
+        &Url::parse("https://app.example/").unwrap(),
+    )
+}
+
 /// Pared down from a real Keycloak 26 discovery document.
 pub fn metadata_json() -> String {
     json!({
