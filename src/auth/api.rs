@@ -189,7 +189,7 @@ async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, Api
             return Err(ApiError::BadHeader { name: name.clone() });
         }
     }
-    let mut builder = http::request(
+    let mut builder = http::builder(
         request.url.as_str(),
         request.method.clone(),
         RequestCache::NoStore,

@@ -14,7 +14,7 @@ const TIMEOUT_MILLIS: u32 = 30_000;
 
 /// The start of every request the app sends: redirects refused (a token must not follow one elsewhere), a timeout
 /// (a hung request must not hold the refresh lock, and so every tab's renewal, or a sign-out forever), and `cache`.
-pub fn request(url: &str, method: Method, cache: RequestCache) -> RequestBuilder {
+pub fn builder(url: &str, method: Method, cache: RequestCache) -> RequestBuilder {
     let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MILLIS);
     RequestBuilder::new(url)
         .method(method)
@@ -49,8 +49,8 @@ pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpRespo
         http::Method::POST => Method::POST,
         ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
     };
-    let mut builder = self::request(&request.uri().to_string(), method, cache)
-        .credentials(RequestCredentials::Omit);
+    let mut builder =
+        builder(&request.uri().to_string(), method, cache).credentials(RequestCredentials::Omit);
     for (name, value) in request.headers() {
         let value = value
             .to_str()
