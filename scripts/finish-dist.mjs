@@ -65,9 +65,12 @@ writeFileSync(htmlPath, html);
 
 // SPA fallback for static hosts, so /callback and deep links load the app: GitHub Pages serves 404.html for any
 // unknown path (with status 404, which the app does not mind), Netlify and Cloudflare Pages read `_redirects`.
+// Under a path (`trunk build --public-url /some/app/`) the rule names that path: index.html's asset URLs and
+// <base href> are absolute, so the same copy serves every depth.
 if (release) {
+  const base = new URL(process.env.TRUNK_PUBLIC_URL || '/', 'http://host.invalid').pathname.replace(/\/?$/, '/');
   writeFileSync(join(staging, '404.html'), html);
-  writeFileSync(join(staging, '_redirects'), '/*    /index.html    200\n');
+  writeFileSync(join(staging, '_redirects'), `${base}*    ${base}index.html    200\n`);
 }
 
 // Precompressed siblings (`app_bg.wasm.gz`, `app_bg.wasm.br`) for CDNs and servers that serve them as-is

@@ -54,7 +54,8 @@ impl AuthHandle {
         self.sign_in(&location::here());
     }
 
-    /// Starts a sign-in that comes back to `return_to` (a same-origin path; anything else becomes `/`).
+    /// Starts a sign-in that comes back to `return_to`, a path relative to the app's base (`/` is the app's home,
+    /// also when it is served under `/some/app/`); anything that could lead off the origin becomes `/`.
     pub fn sign_in(&self, return_to: &str) {
         self.sign_in_with(return_to, &AuthorizationParams::default());
     }

@@ -78,16 +78,105 @@ pub fn post_form(action: &Url, fields: &[(String, String)]) -> bool {
     build().is_some()
 }
 
-/// Moves to `path` inside the app without a reload or a new history entry; the router follows.
+/// Moves to `path` (app-relative: `/` is the app's home, under its base path) without a reload or a new history
+/// entry; the router follows.
 pub fn replace_path(path: &str) {
     use yew_router::history::{BrowserHistory, History};
-    BrowserHistory::new().replace(path);
+    let at = base().map_or_else(|| path.to_owned(), |base| under(&base, path));
+    BrowserHistory::new().replace(at);
 }
 
-/// The current path, query and fragment: where to come back to after a sign-in.
+/// The current path, query and fragment relative to the app's base path: where to come back to after a sign-in.
 pub fn here() -> String {
-    current().map_or_else(
-        || "/".to_owned(),
-        |url| url[url::Position::BeforePath..].to_owned(),
-    )
+    match (current(), base()) {
+        (Some(url), Some(base)) => within(&base, &url),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The base URL's path without its trailing `/`: empty for an app at the root of its origin.
+fn base_path(base: &Url) -> &str {
+    base.path().trim_end_matches('/')
+}
+
+/// The app-relative path, query and fragment of `url` (`/profile?tab=2` for `https://host/app/profile?tab=2` with
+/// base `https://host/app/`), or `/` when `url` is outside the app (another origin, or not under the base path).
+/// The prefix is matched whole segments at a time: `/app` is not under `/ap`.
+pub fn within(base: &Url, url: &Url) -> String {
+    if url.origin() != base.origin() {
+        return "/".to_owned();
+    }
+    let full = &url[url::Position::BeforePath..];
+    let rest = full.strip_prefix(base_path(base)).unwrap_or("/");
+    match rest.chars().next() {
+        Some('/') => rest.to_owned(),
+        None => "/".to_owned(),
+        Some('?' | '#') => format!("/{rest}"),
+        Some(_) => "/".to_owned(),
+    }
+}
+
+/// The origin-relative path of the app-relative `path` under `base`: `/app/profile` for `/profile` with base
+/// `https://host/app/`.
+pub fn under(base: &Url, path: &str) -> String {
+    format!("{}{path}", base_path(base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("a test URL")
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn paths_inside_an_app_at_the_root_are_unchanged() {
+        let base = url("https://host.example/");
+        for path in ["/", "/profile", "/profile?tab=2#top", "/a/b/"] {
+            let full = url(&format!("https://host.example{path}"));
+            assert_eq!(within(&base, &full), path);
+            assert_eq!(under(&base, path), path);
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn paths_under_a_base_path_are_app_relative() {
+        let base = url("https://host.example/some/app/");
+        let cases = [
+            ("https://host.example/some/app/", "/"),
+            ("https://host.example/some/app", "/"),
+            ("https://host.example/some/app?x=1", "/?x=1"),
+            (
+                "https://host.example/some/app/profile?tab=2#top",
+                "/profile?tab=2#top",
+            ),
+            ("https://host.example/some/app/callback/", "/callback/"),
+        ];
+        for (full, path) in cases {
+            assert_eq!(within(&base, &url(full)), path, "{full}");
+        }
+        assert_eq!(under(&base, "/"), "/some/app/");
+        assert_eq!(
+            under(&base, "/profile?tab=2#top"),
+            "/some/app/profile?tab=2#top"
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn urls_outside_the_app_come_back_home() {
+        let base = url("https://host.example/some/app/");
+        for outside in [
+            "https://host.example/",
+            "https://host.example/some/apple/profile",
+            "https://host.example/other/app/profile",
+            "https://elsewhere.example/some/app/profile",
+            "http://host.example/some/app/profile",
+        ] {
+            assert_eq!(within(&base, &url(outside)), "/", "{outside}");
+        }
+    }
 }

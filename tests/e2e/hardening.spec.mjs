@@ -101,9 +101,15 @@ test('caching as a CDN should do it: hashed files forever, the rest revalidated'
 });
 
 test('static hosts find their SPA fallback: 404.html for GitHub Pages, _redirects for Netlify', async () => {
-  const dist = process.env.DIST_DIR || fileURLToPath(new URL('../../dist', import.meta.url));
-  const index = readFileSync(join(dist, 'index.html'), 'utf8');
-  expect(readFileSync(join(dist, '404.html'), 'utf8'), '404.html is index.html').toBe(index);
-  expect(readFileSync(join(dist, '_redirects'), 'utf8').split('\n').filter(Boolean), 'one rewrite, status 200')
-    .toEqual(['/*    /index.html    200']);
+  const builds = [
+    [process.env.DIST_DIR || fileURLToPath(new URL('../../dist', import.meta.url)), '/'],
+    [process.env.DIST_SUBPATH_DIR || fileURLToPath(new URL('../../dist-subpath', import.meta.url)), '/some/app/'],
+  ];
+  for (const [dist, base] of builds) {
+    const index = readFileSync(join(dist, 'index.html'), 'utf8');
+    expect(index, `${dist}: <base href> is the public URL`).toContain(`<base href="${base}" />`);
+    expect(readFileSync(join(dist, '404.html'), 'utf8'), `${dist}: 404.html is index.html`).toBe(index);
+    expect(readFileSync(join(dist, '_redirects'), 'utf8').split('\n').filter(Boolean), `${dist}: one rewrite, 200`)
+      .toEqual([`${base}*    ${base}index.html    200`]);
+  }
 });

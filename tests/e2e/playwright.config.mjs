@@ -2,9 +2,12 @@
 // by static-server.mjs on 127.0.0.1:8081, against the bundled provider on 127.0.0.1:9000 and, in hostile.spec.mjs,
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
 // short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002,
-// and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three.
+// and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three; and
+// in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/.
 //
-//   CSP_LOOPBACK=1 trunk build --release && npx playwright test -c tests/e2e/playwright.config.mjs
+//   CSP_LOOPBACK=1 trunk build --release
+//   CSP_LOOPBACK=1 trunk build --release --public-url /some/app/ --dist dist-subpath
+//   npx playwright test -c tests/e2e/playwright.config.mjs
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,18 +17,26 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, APP, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL,
+  API, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL,
   SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
+// The same app built to live under a path, served there (scenario.spec.mjs runs the scenario at both).
+const SUBPATH = new URL(APP_SUBPATH);
+const DIST_SUBPATH_DIR = resolve(process.env.DIST_SUBPATH_DIR || join(REPO, 'dist-subpath'));
 
-if (!existsSync(join(DIST_DIR, 'index.html'))) {
-  throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with `
-    + '`CSP_LOOPBACK=1 trunk build --release` (scripts/test does this before the end-to-end tests).');
+for (const [dir, build] of [
+  [DIST_DIR, 'CSP_LOOPBACK=1 trunk build --release'],
+  [DIST_SUBPATH_DIR, `CSP_LOOPBACK=1 trunk build --release --public-url ${SUBPATH.pathname} --dist dist-subpath`],
+]) {
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new Error(`${join(dir, 'index.html')} is missing: build the app first with \`${build}\` `
+      + '(scripts/test does this before the end-to-end tests).');
+  }
+  requireLoopbackBuild(dir);
 }
-requireLoopbackBuild(DIST_DIR);
 if (!existsSync(CHROMIUM)) {
   throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) `
     + 'or set CHROMIUM_PATH. These tests never download a browser.');
@@ -117,6 +128,13 @@ export default defineConfig({
       command: 'node tests/e2e/static-server.mjs',
       url: `${APP}/index.html`,
       env: { DIST_DIR, APP_PORT: new URL(APP).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'app-under-a-path',
+      command: 'node tests/e2e/static-server.mjs',
+      url: `${APP_SUBPATH}index.html`,
+      env: { DIST_DIR: DIST_SUBPATH_DIR, APP_PORT: SUBPATH.port, BASE_PATH: SUBPATH.pathname },
     },
   ],
 });

@@ -6,8 +6,10 @@
 // The security headers are the build's own: dist/_headers (the file Netlify and
 // Cloudflare Pages read, written by scripts/finish-dist.mjs), so the tests see what production sees; a build
 // without one (a debug build, the benchmark's reference app) gets no-Referer and nosniff headers only.
+// BASE_PATH serves the build under a path, as a host does for `trunk build --public-url /some/app/`: paths outside
+// it are 404, and the path without its trailing slash redirects to it (as GitHub Pages and nginx do for folders).
 //
-//   DIST_DIR=dist APP_PORT=8081 node tests/e2e/static-server.mjs
+//   DIST_DIR=dist APP_PORT=8081 [BASE_PATH=/some/app/] node tests/e2e/static-server.mjs
 
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,6 +21,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ROOT = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
 const PORT = Number(process.env.APP_PORT || 8081);
 const HOST = process.env.APP_HOST || '127.0.0.1';
+const BASE = (process.env.BASE_PATH || '/').replace(/^\/?/, '/').replace(/\/?$/, '/');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -122,7 +125,12 @@ const server = createServer(async (req, res) => {
       res.writeHead(status, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
     }
-    const found = await route(urlPath);
+    if (`${urlPath}/` === BASE) {
+      status = 301;
+      res.writeHead(status, { ...headers, Location: BASE }).end();
+      return;
+    }
+    const found = urlPath.startsWith(BASE) ? await route(urlPath.slice(BASE.length - 1)) : { status: 404 };
     status = found.status;
     if (status !== 200) {
       res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
@@ -163,7 +171,7 @@ if (!(await fileAt(join(ROOT, 'index.html')))) {
   process.exit(1);
 }
 
-server.listen(PORT, HOST, () => console.log(`static-server: serving ${ROOT} on http://${HOST}:${PORT}/`));
+server.listen(PORT, HOST, () => console.log(`static-server: serving ${ROOT} on http://${HOST}:${PORT}${BASE}`));
 server.on('error', (err) => {
   console.error(`static-server: cannot listen on ${HOST}:${PORT}: ${err.message}`);
   process.exit(1);

@@ -5,8 +5,8 @@
 //
 //   node tests/provider/server.mjs        (or: npm run provider)
 //
-// Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081"),
-// ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
+// Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081,8082"; on
+// each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
 // claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token),
 // TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
@@ -34,8 +34,10 @@ import {
 
 const PORT = Number(process.env.PROVIDER_PORT || 9000);
 const ISSUER = `http://127.0.0.1:${PORT}`;
-const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p.trim()).filter(Boolean);
+const APP_PORTS = (process.env.APP_PORTS || '8080,8081,8082').split(',').map((p) => p.trim()).filter(Boolean);
 const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
+// Where the app is served on those origins: `/` and the path of the build made with `--public-url /some/app/`.
+const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `${o}${path}`));
 const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
@@ -78,8 +80,8 @@ const provider = new Provider(ISSUER, {
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: APP_ORIGINS.map((o) => `${o}/callback`),
-    post_logout_redirect_uris: APP_ORIGINS.map((o) => `${o}/`),
+    redirect_uris: APP_BASES.map((base) => `${base}callback`),
+    post_logout_redirect_uris: APP_BASES,
   }, {
     // The demo API: it only introspects (RFC 7662 2.1 requires the caller to authenticate), it never signs anyone in.
     client_id: API_CLIENT_ID,
