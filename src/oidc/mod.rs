@@ -19,11 +19,15 @@
 //!
 //! Calling an API: [`resource::check_origin`] before anything is sent, [`renewal::fresh_enough`] to decide on
 //! renewing first, [`resource::is_invalid_token`] on a 401.
+//!
+//! Sender-constrained tokens: [`dpop`] builds DPoP proofs (RFC 9449) for the token requests and API calls, with the
+//! hashing and signing left to WebCrypto.
 
 pub mod authorize;
 pub mod callback;
 pub mod config;
 pub mod discovery;
+pub mod dpop;
 pub mod id_token;
 pub mod jwks;
 pub mod logout;

@@ -38,12 +38,14 @@ pub fn is_b64token(token: &str) -> bool {
 /// `WWW-Authenticate` value; other schemes' challenges in it are skipped, and unreadable text is not an
 /// `invalid_token`.
 pub fn is_invalid_token(header: &str) -> bool {
-    bearer_param(header, "error").as_deref() == Some("invalid_token")
+    challenge_param(header, "Bearer", "error").as_deref() == Some("invalid_token")
 }
 
-/// The value of `name` in the header's Bearer challenge (RFC 7235 4.1, RFC 9110 11.6.1 syntax), if any.
-fn bearer_param(header: &str, name: &str) -> Option<String> {
-    let mut scheme: Option<String> = None;
+/// The value of `name` in the header's challenge for `scheme` (RFC 7235 4.1, RFC 9110 11.6.1 syntax), if any.
+/// Scheme and parameter names compare case-insensitively (RFC 9110 11.1, 11.2).
+pub(super) fn challenge_param(header: &str, scheme: &str, name: &str) -> Option<String> {
+    // The scheme of the challenge being read: parameters follow their scheme.
+    let mut current: Option<String> = None;
     let mut rest = header;
     loop {
         rest = rest.trim_start_matches([' ', '\t', ',']);
@@ -62,9 +64,9 @@ fn bearer_param(header: &str, name: &str) -> Option<String> {
                     (value[..end].to_owned(), &value[end..])
                 }
             };
-            if scheme
+            if current
                 .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
                 && token.eq_ignore_ascii_case(name)
             {
                 return Some(parsed);
@@ -72,7 +74,7 @@ fn bearer_param(header: &str, name: &str) -> Option<String> {
             rest = remaining;
         } else {
             // A token not followed by `=` starts a new challenge.
-            scheme = Some(token.to_owned());
+            current = Some(token.to_owned());
             rest = after;
         }
     }
