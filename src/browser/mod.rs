@@ -4,6 +4,7 @@
 
 pub mod channel;
 pub mod clock;
+pub mod dpop_key;
 pub mod http;
 pub mod location;
 pub mod locks;
