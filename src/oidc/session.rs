@@ -139,6 +139,7 @@ mod tests {
     fn tokens(expires_in: Option<u64>, scopes: Option<Vec<&str>>) -> TokenResponse {
         TokenResponse {
             access_token: AccessToken::new("at".into()),
+            token_type: "Bearer".into(),
             id_token: IdToken::new("h.c.s".into()),
             refresh_token: Some(RefreshToken::new("rt".into())),
             expires_in,
