@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use super::{AuthAction, SignedOutReason};
+use super::{AuthAction, SignedOutReason, dpop};
 use crate::browser::{channel, clock, storage, webcrypto};
 use crate::oidc::renewal::{channel_key, fingerprint};
 use crate::oidc::session::Session;
@@ -108,7 +108,7 @@ pub async fn receive(text: &str) -> Option<AuthAction> {
             None
         }
         TabMessage::ProviderSignedOut { issuer } if issuer == held.issuer => {
-            storage::clear_all();
+            dpop::clear_storage();
             Some(AuthAction::SignedOut(SignedOutReason::Provider))
         }
         TabMessage::ProviderSignedOut { .. } => None,

@@ -201,6 +201,7 @@ mod tests {
             renewed_at: None,
             obtained_at: NOW,
             consumed: Vec::new(),
+            dpop_key_id: None,
         }
     }
 

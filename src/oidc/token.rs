@@ -77,12 +77,35 @@ pub enum TokenError {
     /// RFC 6749 5.1: the parameters are sent "using the application/json media type".
     #[error("the token response is not application/json")]
     NotJson,
-    #[error("the token response's token_type is not Bearer")]
-    NotBearer { token_type: String },
+    /// OIDC Core 3.1.3.3 wants Bearer; RFC 9449 5 wants DPoP when a proof was sent.
+    #[error("the token response's token_type is not {expected}")]
+    WrongTokenType {
+        expected: &'static str,
+        token_type: String,
+    },
     #[error("the token response has an empty access_token")]
     MissingAccessToken,
     #[error("the token response has no id_token (was the `openid` scope granted?)")]
     MissingIdToken,
+}
+
+/// The access token type a request must get back: `Bearer` (OIDC Core 3.1.3.3), or `DPoP` when the request carried
+/// a DPoP proof (RFC 9449 5: a client that asked for a bound token must not take a Bearer token instead, which
+/// anyone holding it could use).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenType {
+    Bearer,
+    Dpop,
+}
+
+impl TokenType {
+    /// The `token_type` value (RFC 6749 7.1, RFC 9449 5), compared without regard to ASCII case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Bearer => "Bearer",
+            TokenType::Dpop => super::dpop::TOKEN_TYPE,
+        }
+    }
 }
 
 /// Redeems the code at the token endpoint. The request carries `grant_type=authorization_code`, `code`,
@@ -94,6 +117,7 @@ pub async fn exchange_code<C>(
     metadata: &ProviderMetadata,
     code: AuthorizationCode,
     verifier: &PkceVerifier,
+    expected: TokenType,
 ) -> Result<TokenResponse, TokenError>
 where
     C: for<'c> AsyncHttpClient<'c>,
@@ -101,6 +125,7 @@ where
     let checked = request(
         http,
         metadata,
+        expected,
         &[
             ("grant_type", "authorization_code"),
             ("code", code.secret()),
@@ -129,6 +154,7 @@ pub async fn refresh_tokens<C>(
     config: &Config,
     metadata: &ProviderMetadata,
     refresh_token: &RefreshToken,
+    expected: TokenType,
 ) -> Result<RefreshResponse, TokenError>
 where
     C: for<'c> AsyncHttpClient<'c>,
@@ -136,6 +162,7 @@ where
     request(
         http,
         metadata,
+        expected,
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.secret()),
@@ -148,6 +175,7 @@ where
 async fn request<C>(
     http: &C,
     metadata: &ProviderMetadata,
+    expected: TokenType,
     form: &[(&str, &str)],
 ) -> Result<RefreshResponse, TokenError>
 where
@@ -159,7 +187,7 @@ where
         .call(request)
         .await
         .map_err(|source| TokenError::Http(Box::new(source)))?;
-    check_bearer(parse_response(&response)?)
+    check_token_type(parse_response(&response)?, expected)
 }
 
 /// A form POST (`application/x-www-form-urlencoded`, RFC 6749 4.1.3 and 6; RFC 7009 2.1) that asks for JSON.
@@ -391,15 +419,19 @@ impl JsonShapeError {
     }
 }
 
-/// OIDC Core 3.1.3.3 (and RFC 6749 5.1 for refreshes): an access token of type Bearer. The ID token is
+/// OIDC Core 3.1.3.3 (and RFC 6749 5.1 for refreshes): an access token of the `expected` type. The ID token is
 /// required by the caller that needs one.
-fn check_bearer(members: Members) -> Result<RefreshResponse, TokenError> {
+fn check_token_type(members: Members, expected: TokenType) -> Result<RefreshResponse, TokenError> {
     // `parse_members` guarantees both; the defaults are never used.
     let token_type = members.token_type.unwrap_or_default();
     let access_token = members.access_token.unwrap_or_default();
-    // RFC 6749 5.1 and 7.1: token_type "value is case insensitive"; OIDC Core 3.1.3.3: it "MUST be Bearer".
-    if !token_type.eq_ignore_ascii_case("Bearer") {
-        return Err(TokenError::NotBearer { token_type });
+    // RFC 6749 5.1 and 7.1: token_type "value is case insensitive"; OIDC Core 3.1.3.3: it "MUST be Bearer";
+    // RFC 9449 5: DPoP when the request carried a proof.
+    if !token_type.eq_ignore_ascii_case(expected.as_str()) {
+        return Err(TokenError::WrongTokenType {
+            expected: expected.as_str(),
+            token_type,
+        });
     }
     if access_token.is_empty() {
         return Err(TokenError::MissingAccessToken);
@@ -475,6 +507,7 @@ mod tests {
             &metadata(),
             AuthorizationCode::new("the-code".into()),
             &PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
+            TokenType::Bearer,
         ))
     }
 
@@ -589,14 +622,62 @@ mod tests {
             r#"{"access_token":"at-secret","token_type":"mac","id_token":"h.c.s"}"#,
         )
         .unwrap_err();
-        assert!(matches!(&error, TokenError::NotBearer { token_type } if token_type == "mac"));
+        assert!(
+            matches!(&error, TokenError::WrongTokenType { token_type, .. } if token_type == "mac")
+        );
         let error = exchange(
             200,
             JSON,
             r#"{"access_token":"at-secret","token_type":"DPoP","id_token":"h.c.s"}"#,
         )
         .unwrap_err();
-        assert!(matches!(error, TokenError::NotBearer { .. }));
+        assert!(matches!(error, TokenError::WrongTokenType { .. }));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_request_with_a_dpop_proof_takes_only_a_dpop_token() {
+        let answering = |token_type: &'static str| {
+            move |_request: HttpRequest| {
+                let body = format!(
+                    r#"{{"access_token":"at-secret","token_type":"{token_type}","id_token":"h.c.s"}}"#
+                );
+                respond(200, JSON, &body)
+            }
+        };
+        let exchange_as = |token_type, expected| {
+            block_on(exchange_code(
+                &answering(token_type),
+                &config(),
+                &metadata(),
+                AuthorizationCode::new("the-code".into()),
+                &PkceVerifier::new("v".repeat(43)),
+                expected,
+            ))
+        };
+        let refresh_as = |token_type, expected| {
+            block_on(refresh_tokens(
+                &answering(token_type),
+                &config(),
+                &metadata(),
+                &RefreshToken::new("rt-old".into()),
+                expected,
+            ))
+        };
+        for token_type in ["DPoP", "dpop"] {
+            assert!(exchange_as(token_type, TokenType::Dpop).is_ok());
+            assert!(refresh_as(token_type, TokenType::Dpop).is_ok());
+        }
+        // RFC 9449 5: a Bearer token where a bound one was asked for is refused, on both grants.
+        let error = exchange_as("Bearer", TokenType::Dpop).unwrap_err();
+        assert!(
+            matches!(&error, TokenError::WrongTokenType { expected: "DPoP", token_type } if token_type == "Bearer"),
+            "{error:?}"
+        );
+        assert!(matches!(
+            refresh_as("Bearer", TokenType::Dpop),
+            Err(TokenError::WrongTokenType { .. })
+        ));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -634,6 +715,7 @@ mod tests {
             &metadata(),
             AuthorizationCode::new("the-code".into()),
             &PkceVerifier::new("v".repeat(43)),
+            TokenType::Bearer,
         ))
         .unwrap_err();
         assert!(matches!(error, TokenError::Http(_)));
@@ -834,7 +916,7 @@ mod tests {
             let error =
                 exchange(200, JSON, &token_body("").replace("Bearer", look_alike)).unwrap_err();
             assert!(
-                matches!(error, TokenError::NotBearer { .. }),
+                matches!(error, TokenError::WrongTokenType { .. }),
                 "{look_alike}: {error:?}"
             );
         }
@@ -988,6 +1070,7 @@ mod tests {
             &config(),
             &metadata(),
             &RefreshToken::new("rt-old".into()),
+            TokenType::Bearer,
         ))
     }
 
@@ -1030,7 +1113,7 @@ mod tests {
         );
         assert!(matches!(
             refresh(200, r#"{"access_token":"at-2","token_type":"mac"}"#),
-            Err(TokenError::NotBearer { .. })
+            Err(TokenError::WrongTokenType { .. })
         ));
         assert!(matches!(
             refresh(502, "<html>bad gateway</html>"),
