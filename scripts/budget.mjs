@@ -15,8 +15,11 @@ import { gzipSync } from 'node:zlib';
 // 293,885 with them, 287,865 after reading all JSON with one parser), then for issue 12's endpoints in config.json
 // (289,434) and described provider sign-outs (290,449). Lowered as the cuts of issue 15 land: 288,926 on main
 // before them; the token response parsed by our own code instead of the oauth2 crate's client, 268,885; no
-// serde `Content` buffering (ID token claims not flattened, tab messages externally tagged), 264,845.
-const CEILING = 266_000;
+// serde `Content` buffering (ID token claims not flattened, tab messages externally tagged), 264,845. Raised for
+// issue 14's DPoP (RFC 9449: the key in IndexedDB, proofs, nonce retries, the API and UserInfo with bound tokens):
+// 265,412 just before it, 280,189 with it (+14,777 B, after cutting a map, a JSON serializer and run-time header
+// names out of it).
+const CEILING = 281_000;
 const dist = process.argv[2] || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 

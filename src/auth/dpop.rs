@@ -20,6 +20,9 @@ use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::TokenType;
 
+/// The proof's request header (RFC 9449 4.1), named once at compile time.
+const DPOP: HeaderName = HeaderName::from_static("dpop");
+
 /// Octets behind a key id: it only has to be unique among this origin's keys.
 const KEY_ID_OCTETS: usize = 16;
 
@@ -158,13 +161,11 @@ pub async fn send(
         let mut attempt = copy(&request);
         let value = HeaderValue::from_str(&proof)
             .map_err(|_| HttpError::Build("the DPoP proof".to_owned()))?;
-        attempt
-            .headers_mut()
-            .insert(HeaderName::from_static("dpop"), value);
+        attempt.headers_mut().insert(DPOP, value);
         let response = http::fetch(attempt).await?;
         let nonce = response
             .headers()
-            .get(DPOP_NONCE)
+            .get(&DPOP_NONCE)
             .and_then(|value| value.to_str().ok());
         let fresh = NONCES.with_borrow_mut(|nonces| nonces.remember(server, &url, nonce));
         let status = response.status().as_u16();
@@ -173,7 +174,7 @@ pub async fn send(
                 status,
                 response
                     .headers()
-                    .get(oauth2::http::header::WWW_AUTHENTICATE)
+                    .get(&oauth2::http::header::WWW_AUTHENTICATE)
                     .and_then(|value| value.to_str().ok()),
             );
         if retried || !fresh || !challenged {

@@ -9,8 +9,9 @@ use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
 use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
 
-/// RFC 9449 8: the response header a server hands out a DPoP nonce in, lower-cased as header names are stored.
-pub const DPOP_NONCE: &str = "dpop-nonce";
+/// RFC 9449 8: the response header a server hands out a DPoP nonce in. A constant, so that no header name is ever
+/// parsed at run time (that pulls in the `http` crate's table of standard names).
+pub const DPOP_NONCE: http::HeaderName = http::HeaderName::from_static("dpop-nonce");
 
 /// How long any request may take, in milliseconds.
 const TIMEOUT_MILLIS: u32 = 30_000;
@@ -77,12 +78,12 @@ pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpRespo
     // (RFC 9449 8, 9). Copying them under fixed names, not every header by name, keeps `HeaderName::from_bytes`
     // and its table out of the binary.
     let headers = response.headers();
-    for name in [
-        http::header::CONTENT_TYPE,
-        http::header::WWW_AUTHENTICATE,
-        http::HeaderName::from_static(DPOP_NONCE),
+    for (name, text) in [
+        (http::header::CONTENT_TYPE, "content-type"),
+        (http::header::WWW_AUTHENTICATE, "www-authenticate"),
+        (DPOP_NONCE, "dpop-nonce"),
     ] {
-        if let Some(value) = headers.get(name.as_str()) {
+        if let Some(value) = headers.get(text) {
             out = out.header(name, value);
         }
     }

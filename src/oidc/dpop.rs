@@ -13,11 +13,8 @@
 //!    [`is_resource_nonce_challenge`] with a new nonce, a fresh proof and one retry.
 //! 4. A token response: `token_type` must be DPoP ([`TokenType::Dpop`](super::token::TokenType::Dpop)).
 
-use std::collections::BTreeMap;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
 use serde_json::Value;
 use thiserror::Error;
 use url::Url;
@@ -332,10 +329,25 @@ fn is_tchar(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
-/// A JSON string literal, escaped by serde_json. Writing the objects by hand keeps the member order of RFC 9449's
-/// figures (serde_json's `Value` maps sort their keys) and cannot fail, unlike `serde_json::to_string`'s signature.
+/// A JSON string literal (RFC 8259 7). Writing the objects by hand keeps the member order of RFC 9449's figures
+/// (serde_json's `Value` maps sort their keys) and cannot fail; escaping by hand keeps serde_json's serializer out
+/// of the binary for strings that, in practice, never need it (URLs, base64url, methods, nonces).
 fn json_string(text: &str) -> String {
-    Value::from(text).to_string()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The JOSE header of every proof the key signs (RFC 9449 4.2): `typ` dpop+jwt, `alg` ES256 and the public key.
@@ -436,13 +448,18 @@ pub enum Server {
 /// server"). Plain data for the auth layer to keep for the tab's lifetime.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nonces {
-    latest: BTreeMap<(Server, String), DpopNonce>,
+    /// A handful of servers at most: a list is smaller code than a map.
+    latest: Vec<(Server, String, DpopNonce)>,
 }
 
 impl Nonces {
     /// The nonce to put in the next proof for `url` at `server`, if that server has sent one.
     pub fn for_request(&self, server: Server, url: &Url) -> Option<&DpopNonce> {
-        self.latest.get(&(server, origin(url)?))
+        let origin = origin(url)?;
+        self.latest
+            .iter()
+            .find(|(at, from, _)| *at == server && *from == origin)
+            .map(|(_, _, nonce)| nonce)
     }
 
     /// Keeps the [`NONCE_HEADER`] of any response from `url` (RFC 9449 8.2: a success may carry the next nonce, a
@@ -451,7 +468,9 @@ impl Nonces {
     pub fn remember(&mut self, server: Server, url: &Url, header: Option<&str>) -> bool {
         match (origin(url), header.and_then(DpopNonce::parse)) {
             (Some(origin), Some(nonce)) => {
-                self.latest.insert((server, origin), nonce);
+                self.latest
+                    .retain(|(at, from, _)| !(*at == server && *from == origin));
+                self.latest.push((server, origin, nonce));
                 true
             }
             _ => false,
@@ -469,12 +488,10 @@ fn origin(url: &Url) -> Option<String> {
 /// 5.2 of RFC 6749 using use_dpop_nonce as the error code value". For the raw response of a token (or revocation)
 /// request, so that the HTTP client can retry before the oauth2 crate sees the error.
 pub fn is_token_nonce_challenge(status: u16, body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
+    // Read as a `Value`, the parser discovery and the key set already use: no parser of its own for one member.
     status == 400
-        && serde_json::from_slice::<ErrorBody>(body).is_ok_and(|body| body.error == USE_DPOP_NONCE)
+        && serde_json::from_slice::<Value>(body)
+            .is_ok_and(|body| body.get("error").and_then(Value::as_str) == Some(USE_DPOP_NONCE))
 }
 
 /// RFC 9449 9: a resource server asks for a nonce with "an HTTP 401 (Unauthorized) error code with an accompanying
