@@ -163,7 +163,12 @@ fn abandoned_pending_sign_ins_are_pruned_and_fresh_ones_kept() {
     fresh.created_at += 700;
     storage::save_pending(&fresh).expect("save");
 
-    storage::prune_pending(1_700_000_500);
+    let pruned = storage::prune_pending(1_700_000_500);
+    assert_eq!(
+        pruned,
+        [pending("old")],
+        "the pruned records come back, for their DPoP keys"
+    );
 
     assert_eq!(
         storage::take_pending(&State::new("old".to_owned())),

@@ -167,12 +167,12 @@ pub async fn sign_in(
         let (id, key) = dpop::create().await?;
         bind_authorization(&mut request, &id, key.public());
     }
-    storage::prune_pending(
-        request
-            .pending
-            .created_at
-            .saturating_sub(MAX_PENDING_AGE_SECONDS),
-    );
+    let cutoff = (request.pending.created_at).saturating_sub(MAX_PENDING_AGE_SECONDS);
+    for abandoned in storage::prune_pending(cutoff) {
+        if let Some(id) = abandoned.dpop_key_id {
+            dpop::discard(&id).await;
+        }
+    }
     storage::save_pending(&request.pending)?;
     if location::navigate(&request.url) {
         Ok(())

@@ -168,17 +168,21 @@ pub fn save_pending(pending: &PendingSignIn) -> Result<(), StorageError> {
 }
 
 /// Removes pending sign-ins created before `cutoff` (Unix seconds): attempts the user abandoned at the provider.
-/// Unreadable ones go too.
-pub fn prune_pending(cutoff: u64) {
+/// Returns them, for what they still hold elsewhere (a DPoP key).
+pub fn prune_pending(cutoff: u64) -> Vec<PendingSignIn> {
+    let mut pruned = Vec::new();
     for key in own_keys() {
-        if key.starts_with(keys::PENDING)
-            && read::<PendingSignIn>(&key)
-                .found()
-                .is_some_and(|pending| pending.created_at < cutoff)
+        if !key.starts_with(keys::PENDING) {
+            continue;
+        }
+        if let Some(pending) = read::<PendingSignIn>(&key).found()
+            && pending.created_at < cutoff
         {
             delete(&key);
+            pruned.push(pending);
         }
     }
+    pruned
 }
 
 /// The pending sign-in for `state`, removed as it is read (RFC 9700 4.2.4: single use).
