@@ -19,6 +19,8 @@ import {
 /** Where django-oauth-toolkit mounts RFC 7009 revocation, under the issuer's path. */
 const REVOCATION_ENDPOINT = `${PROVIDER2}/revoke_token/`;
 const CONFIG = { issuer: PROVIDER2, revocation_endpoint: REVOCATION_ENDPOINT };
+/** The fixture's second client, whose ID tokens carry `sub` but no profile or email claims. */
+const USERINFO_ONLY_CLIENT_ID = 'yew-oidc-spa-userinfo';
 
 const signedOutNotice = (page) => page.getByTestId('signed-out-notice');
 
@@ -33,11 +35,11 @@ function recordCallbackParameters(context) {
   return log;
 }
 
-/** The HTTP status of every answer from `endpoint` to a POST, in order. */
-function recordPostStatuses(context, endpoint) {
+/** The HTTP status of every answer from `endpoint` to a `method` request (preflights apart), in order. */
+function recordStatuses(context, method, endpoint) {
   const log = [];
   context.on('response', (res) => {
-    if (res.request().method() === 'POST' && withoutQuery(res.url()) === endpoint) log.push(res.status());
+    if (res.request().method() === method && withoutQuery(res.url()) === endpoint) log.push(res.status());
   });
   return log;
 }
@@ -55,7 +57,7 @@ test('seed scenario: sign in, reload, sign out locally, sign in silently, sign o
   const navigations = recordNavigations(page);
   const issued = recordIssuedTokens(context, tokenEndpoint);
   const callbacks = recordCallbackParameters(context);
-  const revocations = recordPostStatuses(context, REVOCATION_ENDPOINT);
+  const revocations = recordStatuses(context, 'POST', REVOCATION_ENDPOINT);
   const loginPages = (mark) => navigations.since(mark).filter((u) => u.startsWith(PROVIDER2_LOGIN.loginPage));
 
   await test.step('1. first sign-in: the provider shows its login page, the user lands back signed in', async () => {
@@ -177,4 +179,25 @@ test('renewal: the refresh token buys a new access token, the refresh token rota
   // Last, because with REFRESH_TOKEN_REUSE_PROTECTION a replay revokes the whole token family (RFC 9700 4.14.2).
   expect(await refreshAtProvider(PROVIDER2, before.refresh_token), 'the rotated-out refresh token is refused')
     .toEqual({ status: 400, error: 'invalid_grant' });
+});
+
+test('a client whose ID tokens carry no profile claims: the app reads them from UserInfo, across origins', async ({
+  page, context,
+}) => {
+  await useConfig(context, { ...CONFIG, client_id: USERINFO_ONLY_CLIENT_ID });
+  const { token_endpoint: tokenEndpoint, userinfo_endpoint: userinfoEndpoint } = await discover(PROVIDER2);
+  const issued = recordIssuedTokens(context, tokenEndpoint);
+  const userinfo = recordStatuses(context, 'GET', userinfoEndpoint);
+  await signInAt(page, PROVIDER2, PROVIDER2_LOGIN);
+
+  const [idToken] = await issued.of('id_token');
+  const claims = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString());
+  expect(claims.aud, 'the ID token is for the second client').toBe(USERINFO_ONLY_CLIENT_ID);
+  expect(['name', 'email', 'preferred_username'].filter((c) => c in claims), 'profile claims in the ID token')
+    .toEqual([]);
+  // The access token goes in the Authorization header, which the browser sends across origins only with CORS.
+  expect(userinfo, 'the app asked UserInfo once, and the provider answered').toEqual([200]);
+  // expectSignedIn (in signInAt) saw the name, which only UserInfo had; the profile page shows it too.
+  await page.goto('/profile');
+  await expect(page.getByTestId('profile')).toContainText(USER.name);
 });
