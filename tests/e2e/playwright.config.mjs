@@ -3,7 +3,8 @@
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
 // short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002,
 // and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three; and
-// in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/.
+// in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/; and in
+// provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300.
 //
 //   CSP_LOOPBACK=1 trunk build --release
 //   CSP_LOOPBACK=1 trunk build --release --public-url /some/app/ --dist dist-subpath
@@ -17,8 +18,8 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, SHORT_ACCESS_TOKEN_TTL,
-  SHORT_PROVIDER, requireLoopbackBuild,
+  API, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, PROVIDER2,
+  SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -114,6 +115,15 @@ export default defineConfig({
         PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER].join(','),
         TEST_HOOKS: '1',
       },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider2',
+      // scripts/setup installs it (tests/provider2/install); it migrates a fresh sqlite database before it listens.
+      command: '.venv-provider2/bin/python tests/provider2/server.py',
+      url: `${PROVIDER2}/.well-known/openid-configuration`,
+      timeout: 90_000,
+      env: { PROVIDER2_PORT: new URL(PROVIDER2).port, PYTHONUNBUFFERED: '1' },
     },
     {
       ...serverDefaults,

@@ -69,7 +69,7 @@ export function recordRequests(context) {
   return {
     mark: () => log.length,
     since: (mark) => log.slice(mark),
-    toProvider: (mark = 0) => log.slice(mark).filter((r) => r.url.startsWith(`${PROVIDER}/`)),
+    toProvider: (mark = 0, provider = PROVIDER) => log.slice(mark).filter((r) => r.url.startsWith(`${provider}/`)),
   };
 }
 
@@ -144,12 +144,15 @@ export function expectNoTokens(entries, issuedTokens, when) {
   }
 }
 
-/** On the provider's login page (of `provider`, the bundled one by default): sign in as the test user. */
+/**
+ * On the provider's login page (of `provider`, the bundled one by default, whose login pages live under
+ * `loginPage`): sign in as the test user.
+ */
 export async function logInAtProvider(page, {
-  username = USER.username, password = USER.password, provider = PROVIDER,
+  username = USER.username, password = USER.password, provider = PROVIDER, loginPage = `${provider}/interaction/`,
 } = {}) {
   await expect(page.getByTestId('login-page')).toBeVisible();
-  expect(withoutQuery(page.url()).startsWith(`${provider}/interaction/`)).toBe(true);
+  expect(withoutQuery(page.url()).startsWith(loginPage), `the login page is under ${loginPage}`).toBe(true);
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
@@ -296,11 +299,14 @@ export function recordTokenRequests(context, tokenEndpoint) {
   };
 }
 
-/** A first sign-in with credentials at `issuer`, from the app's home page, back signed in. */
-export async function signInAt(page, issuer) {
+/**
+ * A first sign-in with credentials at `issuer`, from the app's home page, back signed in. `login` is passed on to
+ * logInAtProvider (e.g. the login page of a provider other than the bundled one).
+ */
+export async function signInAt(page, issuer, login = {}) {
   await page.goto('/');
   await page.getByTestId('sign-in').click();
-  await logInAtProvider(page, { provider: issuer });
+  await logInAtProvider(page, { provider: issuer, ...login });
   await expectSignedIn(page);
 }
 
@@ -390,3 +396,13 @@ export async function apiCalls() {
 export async function apiRequestsSince(mark) {
   return (await apiCalls()).slice(mark).filter((call) => call.method !== 'OPTIONS');
 }
+
+// --- The second provider (provider2.spec.mjs) -------------------------------------------------------------------
+
+/**
+ * An independent implementation, django-oauth-toolkit (tests/provider2, port 9300), with the same client id and
+ * test user. Its issuer has a path; its login page is Django's, outside the issuer's path.
+ */
+export const PROVIDER2_ORIGIN = 'http://127.0.0.1:9300';
+export const PROVIDER2 = `${PROVIDER2_ORIGIN}/o`;
+export const PROVIDER2_LOGIN = { provider: PROVIDER2, loginPage: `${PROVIDER2_ORIGIN}/accounts/login/` };
