@@ -166,7 +166,7 @@ test('seed scenario: sign in, profile, reload, local sign-out, silent sign-in, p
     assert.deepEqual(providerRequestsSince(mark), [], 'requests to the provider on reload');
   });
 
-  await step('local sign-out: storage cleared, the two tokens revoked, nothing else sent', async () => {
+  await step('local sign-out: storage cleared, both tokens revoked, the provider session left alone', async () => {
     await click(driver, 'sign-out-local');
     await expectSignedOut(driver, 'local', tokens, 'after the local sign-out');
     // RFC 7009: the refresh and the access token are revoked; the provider's session (next step) stays alive.
