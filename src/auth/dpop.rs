@@ -7,21 +7,18 @@ use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oauth2::http::{HeaderName, HeaderValue, Request};
+use oauth2::http::{HeaderValue, Request};
 use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
 use url::Url;
 
 use super::AuthError;
 use crate::browser::dpop_key::DpopKey;
-use crate::browser::http::{self, DPOP_NONCE, HttpError};
+use crate::browser::http::{self, DPOP, DPOP_NONCE, HttpError};
 use crate::browser::{clock, storage};
 use crate::oidc::dpop::{self, Nonces, ProofClaims, ProofHeader, Server};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::TokenType;
-
-/// The proof's request header (RFC 9449 4.1), named once at compile time.
-const DPOP: HeaderName = HeaderName::from_static("dpop");
 
 /// Octets behind a key id: it only has to be unique among this origin's keys.
 const KEY_ID_OCTETS: usize = 16;
