@@ -109,10 +109,43 @@ pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
         .and_then(Value::as_array)
         .ok_or(JwksError::Malformed)?;
     Ok(JwkSet {
-        keys: keys
-            .iter()
-            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
-            .collect(),
+        keys: keys.iter().filter_map(jwk_from_value).collect(),
+    })
+}
+
+/// One key of the set read member by member, as `Jwk`'s derived `Deserialize` would read it: a missing or `null`
+/// optional member is `None`, and a member of the wrong type (or no `kty`) drops the key; so does anything but an
+/// object (RFC 7517 4), which the derive would have read as the members in order. By hand, because the
+/// document is already a `Value`: deserializing `Jwk` from one would add a second instantiation of its derive.
+fn jwk_from_value(key: &Value) -> Option<Jwk> {
+    let members = key.as_object()?;
+    // `None`: the member has the wrong type.
+    let text = |name: &str| match members.get(name) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(text)) => Some(Some(text.clone())),
+        Some(_) => None,
+    };
+    let key_ops = match members.get("key_ops") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Some(_) => return None,
+    };
+    Some(Jwk {
+        kty: text("kty")??,
+        kid: text("kid")?,
+        use_: text("use")?,
+        alg: text("alg")?,
+        key_ops,
+        n: text("n")?,
+        e: text("e")?,
+        crv: text("crv")?,
+        x: text("x")?,
+        y: text("y")?,
     })
 }
 
@@ -425,6 +458,41 @@ mod tests {
         assert_eq!(keys.keys.len(), 1);
         assert!(parse_jwks(b"{\"keys\": {}}").is_err());
         assert!(parse_jwks(b"<html>").is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn keys_are_read_by_hand_exactly_as_the_derive_reads_them() {
+        // The derive still reads the copy saved in sessionStorage: both readers must keep and drop the same keys.
+        let cases = [
+            rsa(Some("r")),
+            ec("e", "P-256"),
+            json!({"kty": "EC", "use": "sig", "alg": "ES256", "key_ops": ["verify"], "x": "a", "y": "b"}),
+            json!({"kty": "RSA", "kid": null, "use": null, "key_ops": null, "extra": [1, {"x": 2}]}),
+            json!({"n": "AQAB"}),
+            json!({"kty": null}),
+            json!({"kty": 7}),
+            json!({"kty": "RSA", "kid": 5}),
+            json!({"kty": "RSA", "use": false}),
+            json!({"kty": "RSA", "alg": {}}),
+            json!({"kty": "RSA", "key_ops": "verify"}),
+            json!({"kty": "RSA", "key_ops": ["verify", 1]}),
+            json!({"kty": "RSA", "key_ops": [null]}),
+            json!({"kty": "EC", "crv": 1}),
+            json!({"kty": "EC", "x": []}),
+            json!({"kty": "EC", "y": 2.5}),
+            json!({"kty": "RSA", "e": true}),
+            json!(null),
+            json!("RSA"),
+        ];
+        for case in cases {
+            let derived = serde_json::from_value::<Jwk>(case.clone()).ok();
+            assert_eq!(jwk_from_value(&case), derived, "{case}");
+        }
+        // The one difference: a derive takes an array as the members in order, but RFC 7517 4 says "A JWK is a JSON
+        // object".
+        assert!(serde_json::from_value::<Jwk>(json!(["RSA", "k"])).is_ok());
+        assert_eq!(jwk_from_value(&json!(["RSA", "k"])), None);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
