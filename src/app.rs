@@ -8,7 +8,7 @@ use yew_router::prelude::*;
 use crate::auth::AuthProvider;
 use crate::components::header::Header;
 use crate::pages::{
-    api::Api, callback::Callback, home::Home, not_found::NotFound, profile::Profile,
+    api::Api, callback::Callback, home::Home, not_found::not_found, profile::Profile,
 };
 
 /// The app's routes. `Routable` is written out rather than derived: the derive matches paths with
@@ -80,7 +80,7 @@ fn switch(route: Route) -> Html {
         Route::Callback => html! { <Callback /> },
         Route::Profile => html! { <Profile /> },
         Route::Api => html! { <Api /> },
-        Route::NotFound => html! { <NotFound /> },
+        Route::NotFound => not_found(),
     }
 }
 

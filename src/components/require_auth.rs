@@ -6,8 +6,8 @@ use yew::prelude::*;
 
 use crate::auth::{AuthState, SignedOutReason, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::Loading, sign_in_button::SignInButton,
-    signed_out_notice::SignedOutNotice,
+    auth_error::AuthErrorView, loading::loading, sign_in_button::SignInButton,
+    signed_out_notice::signed_out_notice,
 };
 
 #[derive(Properties, PartialEq)]
@@ -40,11 +40,11 @@ pub fn require_auth(props: &RequireAuthProps) -> Html {
         AuthState::SignedIn(_) => props.children.clone(),
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
         AuthState::Loading | AuthState::SignedOut(SignedOutReason::NoSession) => {
-            html! { <Loading message="Signing you in…" /> }
+            loading("Signing you in…")
         }
         AuthState::SignedOut(reason) => html! {
             <>
-                <SignedOutNotice reason={*reason} />
+                { signed_out_notice(*reason) }
                 <section class="card">
                     <p>{ "This page needs you to be signed in." }</p>
                     <SignInButton label="Sign in and come back here" />

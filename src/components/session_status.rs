@@ -7,7 +7,7 @@ use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::auth::{self, use_auth};
-use crate::components::time::Moment;
+use crate::components::time::moment;
 use crate::oidc::session::Session;
 
 #[derive(Properties)]
@@ -38,7 +38,7 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
         Some(at) => format!("{} s ago", now.saturating_sub(at)),
         None => "never".to_owned(),
     };
-    let expires_at = html! { <Moment at={session.expires_at} now={*now} /> };
+    let expires_at = moment(session.expires_at, *now);
     let held = session.refresh_token.is_some();
     let bound = session.dpop_key_id.is_some();
     // Asked for, but the provider does not list ES256 in dpop_signing_alg_values_supported (RFC 9449 5.1).

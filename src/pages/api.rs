@@ -5,8 +5,8 @@ use yew::prelude::*;
 
 use crate::auth::{ApiRequest, AuthState, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::Loading, sign_in_button::SignInButton,
-    signed_out_notice::SignedOutNotice,
+    auth_error::AuthErrorView, loading::loading, sign_in_button::SignInButton,
+    signed_out_notice::signed_out_notice,
 };
 
 /// What the last call gave: the response body, or why there is none.
@@ -59,11 +59,11 @@ pub fn api() -> Html {
                 </div>
             }
         }
-        AuthState::Loading => html! { <Loading message="Loading…" /> },
+        AuthState::Loading => loading("Loading…"),
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
         AuthState::SignedOut(reason) => html! {
             <>
-                <SignedOutNotice reason={*reason} />
+                { signed_out_notice(*reason) }
                 <SignInButton label="Sign in to call the API" />
             </>
         },

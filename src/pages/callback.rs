@@ -6,14 +6,14 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::auth::{AuthState, use_auth};
-use crate::components::{auth_error::AuthErrorView, loading::Loading};
+use crate::components::{auth_error::AuthErrorView, loading::loading};
 
 #[function_component(Callback)]
 pub fn callback() -> Html {
     let auth = use_auth();
     match auth.state() {
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
-        AuthState::Loading => html! { <Loading message="Completing sign-in…" /> },
+        AuthState::Loading => loading("Completing sign-in…"),
         // Signed in or out already: the callback has nothing left to do here.
         AuthState::SignedIn(_) | AuthState::SignedOut(_) => {
             html! { <Redirect<Route> to={Route::Home} /> }

@@ -4,20 +4,20 @@ use yew::prelude::*;
 
 use crate::auth::{AuthState, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::Loading, session_status::SessionStatus,
-    sign_in_button::SignInButton, signed_out_notice::SignedOutNotice,
+    auth_error::AuthErrorView, loading::loading, session_status::SessionStatus,
+    sign_in_button::SignInButton, signed_out_notice::signed_out_notice,
 };
 
 #[function_component(Home)]
 pub fn home() -> Html {
     let auth = use_auth();
     match auth.state() {
-        AuthState::Loading => html! { <Loading message="Loading…" /> },
+        AuthState::Loading => loading("Loading…"),
         AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
         AuthState::SignedOut(reason) => {
             html! {
                 <>
-                    <SignedOutNotice reason={*reason} />
+                    { signed_out_notice(*reason) }
                     <section class="card">
                         <h1>{ "You are signed out" }</h1>
                         <div class="actions">

@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use crate::auth::{AuthState, use_auth};
-use crate::components::{require_auth::RequireAuth, time::Moment};
+use crate::components::{require_auth::RequireAuth, time::moment};
 
 #[function_component(Profile)]
 pub fn profile() -> Html {
@@ -33,9 +33,9 @@ fn profile_card() -> Html {
                 { row("Preferred username", claims.preferred_username.clone()) }
                 { row("Issuer", Some(claims.iss.clone())) }
                 { row("Audience", Some(claims.aud.join(" "))) }
-                <dt>{ "Issued" }</dt><dd><Moment at={claims.iat} {now} /></dd>
-                <dt>{ "ID token expires" }</dt><dd><Moment at={claims.exp} {now} /></dd>
-                <dt>{ "Access token expires" }</dt><dd><Moment at={session.expires_at} {now} /></dd>
+                <dt>{ "Issued" }</dt><dd>{ moment(claims.iat, now) }</dd>
+                <dt>{ "ID token expires" }</dt><dd>{ moment(claims.exp, now) }</dd>
+                <dt>{ "Access token expires" }</dt><dd>{ moment(session.expires_at, now) }</dd>
                 { row("Scopes", Some(session.scopes.join(" "))) }
                 { row("Refresh token held", Some(if session.refresh_token.is_some() { "yes" } else { "no" }.to_owned())) }
             </dl>
