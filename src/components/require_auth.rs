@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::auth::{AuthState, SignedOutReason, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::loading, sign_in_button::SignInButton,
+    auth_error::auth_error_view, loading::loading, sign_in_button::sign_in_button,
     signed_out_notice::signed_out_notice,
 };
 
@@ -38,7 +38,7 @@ pub fn require_auth(props: &RequireAuthProps) -> Html {
     }
     match auth.state() {
         AuthState::SignedIn(_) => props.children.clone(),
-        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Failed(error) => auth_error_view(&auth, error),
         AuthState::Loading | AuthState::SignedOut(SignedOutReason::NoSession) => {
             loading("Signing you in…")
         }
@@ -47,7 +47,7 @@ pub fn require_auth(props: &RequireAuthProps) -> Html {
                 { signed_out_notice(*reason) }
                 <section class="card">
                     <p>{ "This page needs you to be signed in." }</p>
-                    <SignInButton label="Sign in and come back here" />
+                    { sign_in_button(&auth, "Sign in and come back here") }
                 </section>
             </>
         },

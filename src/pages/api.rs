@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::auth::{ApiRequest, AuthState, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::loading, sign_in_button::SignInButton,
+    auth_error::auth_error_view, loading::loading, sign_in_button::sign_in_button,
     signed_out_notice::signed_out_notice,
 };
 
@@ -60,11 +60,11 @@ pub fn api() -> Html {
             }
         }
         AuthState::Loading => loading("Loading…"),
-        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Failed(error) => auth_error_view(&auth, error),
         AuthState::SignedOut(reason) => html! {
             <>
                 { signed_out_notice(*reason) }
-                <SignInButton label="Sign in to call the API" />
+                { sign_in_button(&auth, "Sign in to call the API") }
             </>
         },
     };

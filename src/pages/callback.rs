@@ -6,13 +6,13 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::auth::{AuthState, use_auth};
-use crate::components::{auth_error::AuthErrorView, loading::loading};
+use crate::components::{auth_error::auth_error_view, loading::loading};
 
 #[function_component(Callback)]
 pub fn callback() -> Html {
     let auth = use_auth();
     match auth.state() {
-        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Failed(error) => auth_error_view(&auth, error),
         AuthState::Loading => loading("Completing sign-in…"),
         // Signed in or out already: the callback has nothing left to do here.
         AuthState::SignedIn(_) | AuthState::SignedOut(_) => {

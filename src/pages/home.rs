@@ -4,8 +4,8 @@ use yew::prelude::*;
 
 use crate::auth::{AuthState, use_auth};
 use crate::components::{
-    auth_error::AuthErrorView, loading::loading, session_status::SessionStatus,
-    sign_in_button::SignInButton, signed_out_notice::signed_out_notice,
+    auth_error::auth_error_view, loading::loading, session_status::SessionStatus,
+    sign_in_button::sign_in_button, signed_out_notice::signed_out_notice,
 };
 
 #[function_component(Home)]
@@ -13,7 +13,7 @@ pub fn home() -> Html {
     let auth = use_auth();
     match auth.state() {
         AuthState::Loading => loading("Loading…"),
-        AuthState::Failed(error) => html! { <AuthErrorView error={error.clone()} /> },
+        AuthState::Failed(error) => auth_error_view(&auth, error),
         AuthState::SignedOut(reason) => {
             html! {
                 <>
@@ -21,7 +21,7 @@ pub fn home() -> Html {
                     <section class="card">
                         <h1>{ "You are signed out" }</h1>
                         <div class="actions">
-                            <SignInButton label="Sign in" />
+                            { sign_in_button(&auth, "Sign in") }
                         </div>
                     </section>
                 </>
