@@ -114,7 +114,9 @@ pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpRespo
         .binary()
         .await
         .map_err(|e| HttpError::Network(e.to_string()))?;
-    out.body(body).map_err(|e| HttpError::Build(e.to_string()))
+    // Fixed texts rather than the `http` crate's error messages, whose formatting code would all come along.
+    out.body(body)
+        .map_err(|_| HttpError::Build("a response header value is not valid".to_owned()))
 }
 
 /// A GET request with `Accept: application/json`, for discovery and JWKS documents.
@@ -122,7 +124,7 @@ pub fn get_json(url: &url::Url) -> Result<HttpRequest, HttpError> {
     http::Request::get(url.as_str())
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| HttpError::Build(e.to_string()))
+        .map_err(|_| HttpError::Build("the URL is not a valid request target".to_owned()))
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub const CALLBACK_PARAMS: &[&str] = &[
 /// Ten minutes: RFC 6749 4.1.2 recommends that codes live at most that long, so an older pending record can only
 /// belong to an abandoned sign-in.
 pub const MAX_PENDING_AGE_SECONDS: u64 = 600;
+// `CallbackError::Expired` says "10 minutes" as text, not formatted at run time.
+const _: () = assert!(MAX_PENDING_AGE_SECONDS == 600);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallbackResponse {
@@ -85,7 +87,7 @@ pub enum CallbackError {
     PendingClientMismatch,
     #[error("the pending sign-in was started with another redirect URI than the configured one")]
     PendingRedirectMismatch,
-    #[error("the sign-in took too long ({age_seconds} s); please try again")]
+    #[error("the sign-in took longer than 10 minutes; please try again")]
     Expired { age_seconds: u64 },
     #[error(
         "the sign-in response comes from another issuer than the one the request was sent to (RFC 9207)"

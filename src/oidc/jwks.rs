@@ -42,6 +42,8 @@ pub struct Jwk {
 /// MUST be used with these algorithms"; 3.5 (PS256/384/512): "A key of size 2048 bits or larger MUST be used with
 /// this algorithm."
 pub const MIN_RSA_MODULUS_BITS: usize = 2048;
+// `KeySelectionError::RsaKeyTooSmall` says 2048 as text, not formatted at run time.
+const _: () = assert!(MIN_RSA_MODULUS_BITS == 2048);
 
 impl Jwk {
     /// The bit length of the RSA modulus `n` (RFC 7518 6.3.1.1: base64url of the unsigned big-endian integer),
@@ -83,9 +85,7 @@ pub enum KeySelectionError {
         "the ID token names no key (`kid`) and the provider's key set has several keys for {alg}"
     )]
     AmbiguousKey { alg: &'static str },
-    #[error(
-        "the provider's RSA key has {bits} bits; RFC 7518 3.3 requires at least {MIN_RSA_MODULUS_BITS}"
-    )]
+    #[error("the provider's RSA key has {bits} bits; RFC 7518 3.3 requires at least 2048")]
     RsaKeyTooSmall { bits: usize },
 }
 
