@@ -26,12 +26,17 @@ pub struct AuthHandle {
 
 impl PartialEq for AuthHandle {
     fn eq(&self, other: &Self) -> bool {
-        self.state == other.state
-            && match (&self.config, &other.config) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            }
+        self.state == other.state && same_config(&self.config, &other.config)
+    }
+}
+
+/// Two configurations by identity: each is loaded once and shared, so a field-by-field comparison (all of
+/// `Config`'s equality code in the binary) would decide nothing.
+fn same_config(a: &Option<Rc<Config>>, b: &Option<Rc<Config>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -146,7 +151,7 @@ impl AuthHandle {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct AuthProviderProps {
     #[prop_or_default]
     pub children: Html,
@@ -154,6 +159,13 @@ pub struct AuthProviderProps {
     /// deployments). Build one with [`Config::from_json`].
     #[prop_or_default]
     pub config: Option<Rc<Config>>,
+}
+
+/// The configuration by identity: the provider reads the prop once, at its start.
+impl PartialEq for AuthProviderProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.children == other.children && same_config(&self.config, &other.config)
+    }
 }
 
 /// Loads the configuration (the `config` prop, else `config.json`), then completes a callback, checks a provider
@@ -288,4 +300,28 @@ pub fn use_auth() -> AuthHandle {
     // Outside a provider there is nothing to sign in with; that is a programming error in the app's
     // component tree, not bad input.
     use_context::<AuthHandle>().expect("use_auth() must be called inside <AuthProvider>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn provider_props_compare_the_configuration_by_identity() {
+        let props = |config: &Rc<Config>| AuthProviderProps {
+            children: Html::default(),
+            config: Some(config.clone()),
+        };
+        let config = Rc::new(crate::oidc::testing::config());
+        let copy = Rc::new(crate::oidc::testing::config());
+        assert!(props(&config) == props(&config));
+        // Equal fields, another configuration: compared by identity, never field by field.
+        assert!(props(&config) != props(&copy));
+        let none = AuthProviderProps {
+            children: Html::default(),
+            config: None,
+        };
+        assert!(props(&config) != none);
+    }
 }
