@@ -80,12 +80,12 @@ impl SigningAlgorithm {
 }
 
 /// The claims of a decoded ID token. Serde round-trips it (it is part of the stored session); `aud` reads as a
-/// string or an array (RFC 7519 4.1.3) and is always written as an array.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// string or an array (RFC 7519 4.1.3) and is always written as an array. Read back by the ID token's own reader
+/// (see the `Deserialize` impl).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdTokenClaims {
     pub iss: String,
     pub sub: String,
-    #[serde(deserialize_with = "audience")]
     pub aud: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
@@ -103,7 +103,7 @@ pub struct IdTokenClaims {
     pub email: Option<String>,
     /// Every other claim, untouched. Stored as one nested member rather than `serde(flatten)`ed beside the named
     /// claims: flatten buffers every member through serde's `Content` and cost 2.7 KB gzip of the first load. A
-    /// session stored flattened (by an older build) still restores, without these claims.
+    /// session stored flattened (by an older build) still restores, these claims read back into `other`.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub other: Map<String, Value>,
 }
@@ -597,9 +597,30 @@ fn audience_from_value(value: Value) -> Option<Vec<String>> {
     }
 }
 
-fn audience<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    audience_from_value(Value::deserialize(deserializer)?)
-        .ok_or_else(|| serde::de::Error::custom("aud must be a string or an array of strings"))
+/// A stored copy is read with the reader of the token's own claims ([`claims_from_object`]) rather than a derive:
+/// the claims are a `Value` first either way, and a derived reader was about 2 KB gzip of the first load. As a
+/// derive would, it requires `iss`, `sub`, `aud`, `exp` and `iat`, and refuses a member of the wrong type; the
+/// nested `other` goes back where [`Serialize`] took it from.
+impl<'de> Deserialize<'de> for IdTokenClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let Value::Object(mut object) = Value::deserialize(deserializer)? else {
+            return Err(D::Error::custom("stored claims must be an object"));
+        };
+        let other = match object.remove("other") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(other)) => other,
+            Some(_) => return Err(D::Error::custom("stored claims: `other` must be an object")),
+        };
+        let required = ["sub", "aud"].map(|claim| object.get(claim).is_some_and(|v| !v.is_null()));
+        let (mut claims, present) =
+            claims_from_object(object).map_err(|error| D::Error::custom(error.to_string()))?;
+        if !(present.iss && present.exp && present.iat && required == [true, true]) {
+            return Err(D::Error::custom("stored claims lack a required claim"));
+        }
+        claims.other.extend(other);
+        Ok(claims)
+    }
 }
 
 #[cfg(test)]
@@ -1023,6 +1044,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(single.aud, vec!["spa"]);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn stored_claims_need_what_a_derive_needed() {
+        let stored = || json!({"iss": ISSUER, "sub": "s", "aud": ["spa"], "exp": 1, "iat": 1});
+        let read =
+            |value: Value| serde_json::from_slice::<IdTokenClaims>(value.to_string().as_bytes());
+        assert!(read(stored()).is_ok());
+        for claim in ["iss", "sub", "aud", "exp", "iat"] {
+            let mut missing = stored();
+            missing.as_object_mut().unwrap().remove(claim);
+            assert!(read(missing).is_err(), "without {claim}");
+            let mut null = stored();
+            null[claim] = Value::Null;
+            assert!(read(null).is_err(), "{claim}: null");
+        }
+        for (claim, wrong) in [
+            ("sub", json!(5)),
+            ("aud", json!([1])),
+            ("exp", json!("soon")),
+            ("email", json!(true)),
+            ("other", json!([])),
+        ] {
+            let mut value = stored();
+            value[claim] = wrong;
+            assert!(read(value).is_err(), "{claim}");
+        }
+        assert!(read(json!([ISSUER, "s"])).is_err());
+        // An older build's flattened session: its extra claims come back in `other`.
+        let mut flattened = stored();
+        flattened["email_verified"] = json!(true);
+        let back = read(flattened).unwrap();
+        assert_eq!(back.other.get("email_verified"), Some(&json!(true)));
     }
 
     fn refreshed(change: &str, value: Value) -> Result<IdTokenClaims, IdTokenError> {
