@@ -13,8 +13,9 @@ use super::pkce::CODE_CHALLENGE_METHOD;
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
 /// The parts of the provider's metadata this client uses. Serde round-trips it for caching in sessionStorage;
-/// a cached copy should be re-checked with [`ProviderMetadata::validate`] when it is read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// a cached copy should be re-checked with [`ProviderMetadata::validate`] when it is read back. The copy is read
+/// member by member like a fetched document (see the `Deserialize` impl).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProviderMetadata {
     pub issuer: String,
     pub authorization_endpoint: Url,
@@ -94,7 +95,28 @@ pub fn parse_metadata(
 ) -> Result<ProviderMetadata, DiscoveryError> {
     let value: Value = serde_json::from_slice(body).map_err(DiscoveryError::InvalidJson)?;
     let object = value.as_object().ok_or(DiscoveryError::NotAnObject)?;
-    let metadata = ProviderMetadata {
+    let metadata = metadata_from(object)?;
+    metadata.validate(expected_issuer)?;
+    Ok(metadata)
+}
+
+/// A cached copy, read by the same code as a fetched document rather than by a derive: the document is a `Value`
+/// first either way, and a derived reader was a second reader of the same members in the first load. Validation
+/// stays the caller's ([`ProviderMetadata::validate`]).
+impl<'de> Deserialize<'de> for ProviderMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = Value::deserialize(deserializer)?;
+        let object = value.as_object().ok_or(DiscoveryError::NotAnObject);
+        object
+            .and_then(metadata_from)
+            .map_err(|error| D::Error::custom(error.to_string()))
+    }
+}
+
+/// The members of a metadata document, each of its type; not yet validated.
+fn metadata_from(object: &Map<String, Value>) -> Result<ProviderMetadata, DiscoveryError> {
+    Ok(ProviderMetadata {
         issuer: string(object, "issuer")?.ok_or(DiscoveryError::Missing { field: "issuer" })?,
         authorization_endpoint: required_url(object, "authorization_endpoint")?,
         token_endpoint: required_url(object, "token_endpoint")?,
@@ -120,9 +142,7 @@ pub fn parse_metadata(
             "id_token_signing_alg_values_supported",
         )?,
         dpop_signing_alg_values_supported: strings(object, "dpop_signing_alg_values_supported")?,
-    };
-    metadata.validate(expected_issuer)?;
-    Ok(metadata)
+    })
 }
 
 impl Endpoints {
@@ -351,6 +371,37 @@ mod tests {
         let restored: ProviderMetadata = serde_json::from_str(&cached).unwrap();
         assert_eq!(restored, metadata);
         assert!(restored.validate(ISSUER).is_ok());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_cached_copy_is_read_member_by_member_and_refused_when_malformed() {
+        let metadata = parse_metadata(metadata_json().as_bytes(), ISSUER).unwrap();
+        let cached: Value = serde_json::to_value(&metadata).unwrap();
+        let read = |value: &Value| {
+            serde_json::from_slice::<ProviderMetadata>(value.to_string().as_bytes())
+        };
+        assert_eq!(read(&cached).unwrap(), metadata);
+        for (field, wrong) in [
+            ("issuer", Value::Null),
+            ("token_endpoint", Value::Null),
+            ("jwks_uri", serde_json::json!(5)),
+            ("authorization_endpoint", serde_json::json!("not a url")),
+            ("userinfo_endpoint", serde_json::json!(true)),
+            (
+                "authorization_response_iss_parameter_supported",
+                serde_json::json!("yes"),
+            ),
+            (
+                "dpop_signing_alg_values_supported",
+                serde_json::json!("ES256"),
+            ),
+        ] {
+            let mut broken = cached.clone();
+            broken[field] = wrong;
+            assert!(read(&broken).is_err(), "{field}");
+        }
+        assert!(read(&serde_json::json!([ISSUER])).is_err());
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -61,9 +61,18 @@ impl Jwk {
 
 /// A provider's key set. Keys this client cannot read (other key types, private members missing) are
 /// dropped when parsing rather than failing the whole set: one exotic key must not lock every user out.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct JwkSet {
     pub keys: Vec<Jwk>,
+}
+
+/// A saved set, read by the same code as a fetched one ([`parse_jwks`]) rather than by a derive: one reader of
+/// keys in the first load, not two.
+impl<'de> Deserialize<'de> for JwkSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        set_from(&Value::deserialize(deserializer)?)
+            .ok_or_else(|| serde::de::Error::custom("a key set is an object with a `keys` array"))
+    }
 }
 
 #[derive(Debug, Error)]
@@ -104,11 +113,13 @@ impl KeySelectionError {
 /// Parses a JWKS document (RFC 7517 5).
 pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
     let document: Value = serde_json::from_slice(body).map_err(|_| JwksError::Malformed)?;
-    let keys = document
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or(JwksError::Malformed)?;
-    Ok(JwkSet {
+    set_from(&document).ok_or(JwksError::Malformed)
+}
+
+/// The set in a parsed document: `None` without a `keys` array.
+fn set_from(document: &Value) -> Option<JwkSet> {
+    let keys = document.get("keys").and_then(Value::as_array)?;
+    Some(JwkSet {
         keys: keys.iter().filter_map(jwk_from_value).collect(),
     })
 }
@@ -458,6 +469,20 @@ mod tests {
         assert_eq!(keys.keys.len(), 1);
         assert!(parse_jwks(b"{\"keys\": {}}").is_err());
         assert!(parse_jwks(b"<html>").is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_saved_set_reads_back_like_a_fetched_one() {
+        let keys = set(vec![rsa(Some("r")), ec("e", "P-256")]);
+        let saved = serde_json::to_string(&keys).unwrap();
+        assert_eq!(serde_json::from_str::<JwkSet>(&saved).unwrap(), keys);
+        for broken in [json!({"keys": 5}), json!({}), json!([]), json!("keys")] {
+            assert!(
+                serde_json::from_value::<JwkSet>(broken.clone()).is_err(),
+                "{broken}"
+            );
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
