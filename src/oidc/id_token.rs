@@ -604,19 +604,26 @@ fn audience_from_value(value: Value) -> Option<Vec<String>> {
 impl<'de> Deserialize<'de> for IdTokenClaims {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let Value::Object(mut object) = Value::deserialize(deserializer)? else {
+        let Value::Object(object) = Value::deserialize(deserializer)? else {
             return Err(D::Error::custom("stored claims must be an object"));
         };
+        IdTokenClaims::from_stored(object).map_err(D::Error::custom)
+    }
+}
+
+impl IdTokenClaims {
+    /// The claims as [`Serialize`] stored them (the `Deserialize` impl, and a stored session's reader).
+    pub(crate) fn from_stored(mut object: Map<String, Value>) -> Result<Self, &'static str> {
         let other = match object.remove("other") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(other)) => other,
-            Some(_) => return Err(D::Error::custom("stored claims: `other` must be an object")),
+            Some(_) => return Err("stored claims: `other` must be an object"),
         };
         let required = ["sub", "aud"].map(|claim| object.get(claim).is_some_and(|v| !v.is_null()));
         let (mut claims, present) =
-            claims_from_object(object).map_err(|error| D::Error::custom(error.to_string()))?;
+            claims_from_object(object).map_err(|_| "stored claims: a claim has the wrong type")?;
         if !(present.iss && present.exp && present.iat && required == [true, true]) {
-            return Err(D::Error::custom("stored claims lack a required claim"));
+            return Err("stored claims lack a required claim");
         }
         claims.other.extend(other);
         Ok(claims)

@@ -1,7 +1,8 @@
 //! The signed-in session: tokens, absolute expiry, validated claims, granted scopes and the name to show. Built
 //! only from already validated parts; must not store itself or read the clock (the caller passes `now`).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
 
 use super::config::Config;
 use super::id_token::IdTokenClaims;
@@ -17,7 +18,8 @@ use super::userinfo::UserInfo;
 /// (RFC 6819 5.1.5.3: "Use Short Expiration Time"). With a refresh token an early renewal costs one request.
 pub const MAX_ACCESS_TOKEN_LIFETIME_SECONDS: u64 = 24 * 60 * 60;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Stored as JSON by `Serialize`; read back member by member (see the `Deserialize` impl).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
     pub access_token: AccessToken,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,7 +47,103 @@ pub struct Session {
     pub dpop_key_id: Option<String>,
 }
 
+/// A stored session, read member by member from the parsed `Value` (the reader the ID token and the discovery
+/// document use) rather than by a derive, whose reader of the same members was a second one in the first load. As
+/// the derive did, it requires every member that has no default and refuses any member of the wrong type (`null`
+/// is taken as absent).
+impl<'de> Deserialize<'de> for Session {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let Value::Object(mut members) = Value::deserialize(deserializer)? else {
+            return Err(D::Error::custom("a stored session is an object"));
+        };
+        Session::from_members(&mut members).map_err(D::Error::custom)
+    }
+}
+
+/// The text member `name`: `None` when absent or `null`, `Err(name)` when not a string.
+fn text(
+    members: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>, &'static str> {
+    match members.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(name),
+    }
+}
+
+/// The non-negative integer member `name`, like [`text`].
+fn number(
+    members: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<u64>, &'static str> {
+    match members.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) => number.as_u64().map(Some).ok_or(name),
+        Some(_) => Err(name),
+    }
+}
+
+/// The array member `name`, each item read by `item`, like [`text`].
+fn list<T>(
+    members: &mut Map<String, Value>,
+    name: &'static str,
+    item: impl FnMut(Value) -> Option<T>,
+) -> Result<Option<Vec<T>>, &'static str> {
+    match members.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(item)
+            .collect::<Option<_>>()
+            .map(Some)
+            .ok_or(name),
+        Some(_) => Err(name),
+    }
+}
+
 impl Session {
+    /// The members [`Serialize`] wrote; `Err` names the first missing or mistyped one.
+    fn from_members(members: &mut Map<String, Value>) -> Result<Session, &'static str> {
+        let required = |value: Option<String>, name| value.ok_or(name);
+        let claims = match members.remove("claims") {
+            Some(Value::Object(claims)) => IdTokenClaims::from_stored(claims)?,
+            _ => return Err("claims"),
+        };
+        let consumed = list(members, "consumed", |item| {
+            let Value::Object(mut item) = item else {
+                return None;
+            };
+            Some(Consumed {
+                fingerprint: text(&mut item, "fingerprint").ok()??,
+                key: text(&mut item, "key").ok()??,
+            })
+        })?;
+        Ok(Session {
+            access_token: AccessToken::new(required(
+                text(members, "access_token")?,
+                "access_token",
+            )?),
+            refresh_token: text(members, "refresh_token")?.map(RefreshToken::new),
+            id_token: IdToken::new(required(text(members, "id_token")?, "id_token")?),
+            claims,
+            expires_at: number(members, "expires_at")?.ok_or("expires_at")?,
+            scopes: list(members, "scopes", |item| match item {
+                Value::String(scope) => Some(scope),
+                _ => None,
+            })?
+            .ok_or("scopes")?,
+            display_name: required(text(members, "display_name")?, "display_name")?,
+            issuer: required(text(members, "issuer")?, "issuer")?,
+            client_id: required(text(members, "client_id")?, "client_id")?,
+            renewed_at: number(members, "renewed_at")?,
+            obtained_at: number(members, "obtained_at")?.unwrap_or_default(),
+            consumed: consumed.unwrap_or_default(),
+            dpop_key_id: text(members, "dpop_key_id")?,
+        })
+    }
+
     /// `claims` must come from `validate_claims` on `tokens.id_token`; `userinfo` from `fetch_userinfo` (its `sub`
     /// is checked again here: a mismatching one is ignored, OIDC Core 5.3.2).
     pub fn new(
@@ -300,6 +398,58 @@ mod tests {
         assert!(!Session::needs_userinfo(&claims));
         claims.name = None;
         assert!(Session::needs_userinfo(&claims));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_stored_session_needs_what_a_derive_needed() {
+        let mut session = Session::new(
+            tokens(Some(60), None),
+            validated_claims(),
+            None,
+            &config(),
+            NOW,
+        );
+        session.renewed_at = Some(NOW);
+        session.consumed = vec![Consumed::of(&RefreshToken::new("old".into()))];
+        session.dpop_key_id = Some("key".into());
+        let stored = serde_json::to_value(&session).unwrap();
+        let read = |value: &Value| serde_json::from_slice::<Session>(value.to_string().as_bytes());
+        assert_eq!(read(&stored).unwrap(), session);
+        let required = [
+            "access_token",
+            "id_token",
+            "claims",
+            "expires_at",
+            "scopes",
+            "display_name",
+            "issuer",
+            "client_id",
+        ];
+        for member in required {
+            let mut missing = stored.clone();
+            missing.as_object_mut().unwrap().remove(member);
+            assert!(read(&missing).is_err(), "without {member}");
+        }
+        let wrong = [
+            ("access_token", serde_json::json!(1)),
+            ("refresh_token", serde_json::json!(["rt"])),
+            ("expires_at", serde_json::json!(-1)),
+            ("expires_at", serde_json::json!(1.5)),
+            ("scopes", serde_json::json!("openid")),
+            ("scopes", serde_json::json!([1])),
+            ("renewed_at", serde_json::json!("now")),
+            ("consumed", serde_json::json!([{"fingerprint": "f"}])),
+            ("consumed", serde_json::json!({})),
+            ("dpop_key_id", serde_json::json!(false)),
+            ("claims", serde_json::json!({"iss": "x"})),
+        ];
+        for (member, value) in wrong {
+            let mut broken = stored.clone();
+            broken[member] = value;
+            assert!(read(&broken).is_err(), "{member}");
+        }
+        assert!(read(&serde_json::json!([])).is_err());
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
