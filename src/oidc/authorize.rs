@@ -3,12 +3,14 @@
 //! clock: the caller persists `pending` (keyed by its state) and sends the browser to `url`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use url::Url;
 
 use super::config::{AuthorizationParams, Config};
 use super::discovery::ProviderMetadata;
 use super::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
 use super::secret::{Nonce, PkceVerifier, State};
+use super::stored::{number, text};
 
 /// The parameters this module sets; any copy already on the authorization endpoint's URL is dropped so none is
 /// sent twice (RFC 6749 3.1: "Request and response parameters MUST NOT be included more than once").
@@ -29,8 +31,9 @@ const REQUEST_PARAMS: &[&str] = &[
 const MAX_RETURN_PATH: usize = 2048;
 
 /// Everything the callback needs to finish this sign-in. Single use: the auth layer stores it under its `state`
-/// and removes it when the callback reads it (RFC 9700 4.7.1, 4.2.4).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// and removes it when the callback reads it (RFC 9700 4.7.1, 4.2.4). Read back member by member (see the
+/// `Deserialize` impl and `crate::oidc::stored`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PendingSignIn {
     pub state: State,
     pub nonce: Nonce,
@@ -49,6 +52,35 @@ pub struct PendingSignIn {
     /// The id of the DPoP key the code is bound to (RFC 9449 10), whose proofs the token request must carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_key_id: Option<String>,
+}
+
+/// As a derive would: every member without a default required, each of its type (`null` taken as absent).
+impl<'de> Deserialize<'de> for PendingSignIn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let Value::Object(mut members) = Value::deserialize(deserializer)? else {
+            return Err(D::Error::custom("a pending sign-in is an object"));
+        };
+        PendingSignIn::from_members(&mut members).map_err(D::Error::custom)
+    }
+}
+
+impl PendingSignIn {
+    fn from_members(members: &mut Map<String, Value>) -> Result<PendingSignIn, &'static str> {
+        let mut required = |name| text(members, name)?.ok_or(name);
+        Ok(PendingSignIn {
+            state: State::new(required("state")?),
+            nonce: Nonce::new(required("nonce")?),
+            verifier: PkceVerifier::new(required("verifier")?),
+            issuer: required("issuer")?,
+            client_id: required("client_id")?,
+            redirect_uri: required("redirect_uri")?,
+            return_to: required("return_to")?,
+            created_at: number(members, "created_at")?.ok_or("created_at")?,
+            max_age: number(members, "max_age")?,
+            dpop_key_id: text(members, "dpop_key_id")?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -332,6 +364,48 @@ mod tests {
         assert_ne!(first.pending.nonce, second.pending.nonce);
         assert_ne!(first.pending.verifier, second.pending.verifier);
         assert_ne!(first.pending.state.secret(), first.pending.nonce.secret());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_stored_pending_record_needs_what_a_derive_needed() {
+        let mut pending =
+            authorization_request(&config(), &metadata(), "/x", NOW, &mut counting_random())
+                .pending;
+        pending.max_age = Some(300);
+        pending.dpop_key_id = Some("key".into());
+        let stored = serde_json::to_value(&pending).unwrap();
+        let read =
+            |value: &Value| serde_json::from_slice::<PendingSignIn>(value.to_string().as_bytes());
+        assert_eq!(read(&stored).unwrap(), pending);
+        let required = [
+            "state",
+            "nonce",
+            "verifier",
+            "issuer",
+            "client_id",
+            "redirect_uri",
+            "return_to",
+            "created_at",
+        ];
+        for member in required {
+            let mut missing = stored.clone();
+            missing.as_object_mut().unwrap().remove(member);
+            assert!(read(&missing).is_err(), "without {member}");
+        }
+        let wrong = [
+            ("state", serde_json::json!(1)),
+            ("created_at", serde_json::json!("now")),
+            ("created_at", serde_json::json!(-5)),
+            ("max_age", serde_json::json!(1.5)),
+            ("dpop_key_id", serde_json::json!({})),
+        ];
+        for (member, value) in wrong {
+            let mut broken = stored.clone();
+            broken[member] = value;
+            assert!(read(&broken).is_err(), "{member}");
+        }
+        assert!(read(&serde_json::json!("pending")).is_err());
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

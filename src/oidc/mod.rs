@@ -37,6 +37,7 @@ pub mod resource;
 pub mod revocation;
 pub mod secret;
 pub mod session;
+pub(crate) mod stored;
 pub mod token;
 pub mod userinfo;
 

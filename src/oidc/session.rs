@@ -8,6 +8,7 @@ use super::config::Config;
 use super::id_token::IdTokenClaims;
 use super::renewal::Consumed;
 use super::secret::{AccessToken, IdToken, RefreshToken};
+use super::stored::{list, number, text};
 use super::token::TokenResponse;
 use super::userinfo::UserInfo;
 
@@ -58,48 +59,6 @@ impl<'de> Deserialize<'de> for Session {
             return Err(D::Error::custom("a stored session is an object"));
         };
         Session::from_members(&mut members).map_err(D::Error::custom)
-    }
-}
-
-/// The text member `name`: `None` when absent or `null`, `Err(name)` when not a string.
-fn text(
-    members: &mut Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<String>, &'static str> {
-    match members.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(name),
-    }
-}
-
-/// The non-negative integer member `name`, like [`text`].
-fn number(
-    members: &mut Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<u64>, &'static str> {
-    match members.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => number.as_u64().map(Some).ok_or(name),
-        Some(_) => Err(name),
-    }
-}
-
-/// The array member `name`, each item read by `item`, like [`text`].
-fn list<T>(
-    members: &mut Map<String, Value>,
-    name: &'static str,
-    item: impl FnMut(Value) -> Option<T>,
-) -> Result<Option<Vec<T>>, &'static str> {
-    match members.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(item)
-            .collect::<Option<_>>()
-            .map(Some)
-            .ok_or(name),
-        Some(_) => Err(name),
     }
 }
 
