@@ -25,7 +25,8 @@ const html = readFileSync(join(dist, 'index.html'), 'utf8');
 
 // What index.html makes the browser fetch: stylesheets, scripts, preloads; plus what the app fetches at start.
 const referenced = [...html.matchAll(/<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"/g)].map(([, ref]) => ref);
-const files = ['index.html', ...new Set(referenced.map((ref) => ref.replace(/^\//, ''))), 'config.json'];
+// A file both named by index.html and fetched by the app (config.json, which index.html preloads) counts once.
+const files = [...new Set(['index.html', ...referenced.map((ref) => ref.replace(/^\//, '')), 'config.json'])];
 const boot = files.find((name) => /^boot-.*\.js$/.test(name));
 if (boot) {
   // The boot script imports the glue; its URL names the wasm too.

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use futures::future::join;
 use url::Url;
-use web_sys::RequestCache;
+use web_sys::{RequestCache, RequestCredentials};
 
 use super::error::Document;
 use super::sign_out::revoke_tokens;
@@ -35,9 +35,18 @@ async fn fetch_document(
     cache: RequestCache,
 ) -> Result<Vec<u8>, AuthError> {
     let unreachable = |source| AuthError::Unreachable { document, source };
-    let response = http::send(http::get_json(url).map_err(unreachable)?, cache)
-        .await
-        .map_err(unreachable)?;
+    // Only the app's own file may go with its origin's credentials; see http::send.
+    let credentials = match document {
+        Document::Config => RequestCredentials::SameOrigin,
+        Document::Discovery | Document::Jwks => RequestCredentials::Omit,
+    };
+    let response = http::send(
+        http::get_json(url).map_err(unreachable)?,
+        cache,
+        credentials,
+    )
+    .await
+    .map_err(unreachable)?;
     if !response.status().is_success() {
         let status = response.status().as_u16();
         return Err(AuthError::Status { document, status });
@@ -45,7 +54,10 @@ async fn fetch_document(
     Ok(response.into_body())
 }
 
-/// Fetches and validates `config.json` from the app's base URL.
+/// Fetches and validates `config.json` from the app's base URL. index.html preloads it (`<link rel="preload"
+/// as="fetch" crossorigin="anonymous">`), so the download starts with the page's, not after the wasm has started and
+/// rendered; this request then gets the preloaded response. `no-store` keeps a deployment's edit from ever waiting
+/// on this request's cache entry (Chromium hands a preload to a `no-store` fetch of the same URL and credentials).
 pub async fn load_config() -> Result<Config, AuthError> {
     let base = location::base().ok_or(AuthError::Navigation("the app's base URL"))?;
     let url = base

@@ -6,8 +6,11 @@
 //   node tests/provider/server.mjs        (or: npm run provider)
 //
 // Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081,8082"; on
-// each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
-// claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token),
+// each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each),
+// ID_TOKEN_CLAIMS=profile|minimal (profile, the default: the ID token carries the profile and email claims as well,
+// as Keycloak, Auth0, Okta, Entra ID and Google do by default; minimal: those claims only in userinfo, as OIDC Core
+// 5.4 describes for response types that issue an access token), RESPONSE_DELAY_MS (default 0: hold every request
+// this long before answering it, a network round trip for the benchmark's bench/run; the test suites leave it off),
 // TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not).
@@ -42,6 +45,22 @@ const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
   .map((r) => r.trim()).filter(Boolean));
+
+const ID_TOKEN_CLAIMS = process.env.ID_TOKEN_CLAIMS || 'profile';
+if (!['profile', 'minimal'].includes(ID_TOKEN_CLAIMS)) {
+  // A typo must not silently give the other shape of ID token than the one a test or the benchmark asked for.
+  console.error(`ID_TOKEN_CLAIMS must be profile or minimal, got ${JSON.stringify(ID_TOKEN_CLAIMS)}`);
+  process.exit(2);
+}
+const RESPONSE_DELAY_MS = (() => {
+  const raw = process.env.RESPONSE_DELAY_MS || '0';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`RESPONSE_DELAY_MS must be a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+})();
 
 const seconds = (name, fallback) => {
   const raw = process.env[name];
@@ -110,7 +129,7 @@ const provider = new Provider(ISSUER, {
   },
   // Returning profile/email claims in the ID token as well lets the app show a name without a userinfo call;
   // ID_TOKEN_CLAIMS=minimal switches to the strict reading so the userinfo fallback can be exercised.
-  conformIdTokenClaims: process.env.ID_TOKEN_CLAIMS === 'minimal',
+  conformIdTokenClaims: ID_TOKEN_CLAIMS === 'minimal',
   async findAccount(_ctx, sub) {
     const account = ACCOUNTS.get(sub);
     if (!account) return undefined;
@@ -165,6 +184,17 @@ const provider = new Provider(ISSUER, {
   renderError,
 });
 provider.proxy = false;
+
+// RESPONSE_DELAY_MS: the first middleware, so every answer waits, whichever part of the provider gives it (discovery,
+// JWKS, token, userinfo, the login pages, redirects, errors, CORS preflights). Waiting before the request is handled
+// rather than after changes nothing the browser can see: its response arrives that much later either way. The
+// connection itself is not delayed (keep-alive loopback), as with a browser that already talks to the provider.
+if (RESPONSE_DELAY_MS > 0) {
+  provider.use(async (_ctx, next) => {
+    await new Promise((resolveDelay) => { setTimeout(resolveDelay, RESPONSE_DELAY_MS); });
+    await next();
+  });
+}
 
 // RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the HTTP GET and POST methods" at the
 // end-session endpoint. oidc-provider serves POST there only with `enableHttpPostMethods`, which it allows only
@@ -222,7 +252,7 @@ provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
   console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `
-    + `APIs ${[...API_RESOURCES].join(' ')}`);
+    + `APIs ${[...API_RESOURCES].join(' ')}, ID token claims ${ID_TOKEN_CLAIMS}, response delay ${RESPONSE_DELAY_MS} ms`);
 });
 server.on('error', (err) => {
   console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
