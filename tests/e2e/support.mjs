@@ -390,3 +390,17 @@ export async function apiCalls() {
 export async function apiRequestsSince(mark) {
   return (await apiCalls()).slice(mark).filter((call) => call.method !== 'OPTIONS');
 }
+
+// --- DPoP (dpop.spec.mjs) ---------------------------------------------------------------------------------------
+
+/**
+ * A fourth instance of the bundled provider that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 8),
+ * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES.
+ */
+export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
+/**
+ * A second instance of the demo API that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 9), a
+ * resource server of PROVIDER and DPOP_NONCE_PROVIDER, with TEST_HOOKS=1.
+ */
+export const API_WITH_NONCES = 'http://127.0.0.1:9203';
+export const API_WITH_NONCES_RESOURCE = resourceIdentifier(Number(new URL(API_WITH_NONCES).port));
