@@ -2,8 +2,8 @@
 // (index.html, the CSS, the boot script, the JS glue, the wasm, config.json), gzip level 9. Prints each file and
 // exits non-zero above CEILING, so a change that grows the download fails the test command.
 //
-// CEILING is today's size plus about 2.5%, a regression guard. It is NOT issue 6's goal of 100,000 bytes, which
-// this stack does not reach: yew + yew-router alone weigh about 85 KB gzip (see the README's Benchmark section).
+// CEILING is today's size plus about 1 KB (rounded up to the thousand), a regression guard. It is NOT issue 15's
+// goal of 180,000 bytes, which the cuts below approach step by step (see the README's Benchmark section).
 // Lower CEILING whenever a change makes the app smaller.
 //
 //   node scripts/budget.mjs [dist-dir]
@@ -13,8 +13,13 @@ import { gzipSync } from 'node:zlib';
 
 // Raised from 280,000 for the API client, pages and library surface of issue 11 (measured: 275,026 before,
 // 293,885 with them, 287,865 after reading all JSON with one parser), then for issue 12's endpoints in config.json
-// (289,434) and described provider sign-outs (290,449). Lower it as the cuts of issue 15 land.
-const CEILING = 292_000;
+// (289,434) and described provider sign-outs (290,449). Lowered as the cuts of issue 15 land: 288,926 on main
+// before them; the token response parsed by our own code instead of the oauth2 crate's client, 268,885; no
+// serde `Content` buffering (ID token claims not flattened, tab messages externally tagged), 264,845. Raised for
+// issue 14's DPoP (RFC 9449: the key in IndexedDB, proofs, nonce retries, the API and UserInfo with bound tokens):
+// 265,412 just before it, 280,189 with it (+14,777 B, after cutting a map, a JSON serializer and run-time header
+// names out of it).
+const CEILING = 281_000;
 const dist = process.argv[2] || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 

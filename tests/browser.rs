@@ -31,6 +31,7 @@ fn pending(state: &str) -> PendingSignIn {
         return_to: "/profile".to_owned(),
         created_at: 1_700_000_000,
         max_age: None,
+        dpop_key_id: None,
     }
 }
 

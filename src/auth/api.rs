@@ -7,9 +7,10 @@ use url::Url;
 use web_sys::RequestCache;
 
 use super::provider::AuthHandle;
-use super::{AuthAction, AuthError, renew};
+use super::{AuthAction, AuthError, dpop, renew};
 use crate::browser::{clock, http, storage};
 use crate::oidc::config::Config;
+use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, is_resource_nonce_challenge};
 use crate::oidc::renewal::fresh_enough;
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
@@ -45,6 +46,9 @@ pub enum ApiError {
     UnusableToken,
     #[error("the request header `{name}` is not valid")]
     BadHeader { name: String },
+    /// The session's tokens are DPoP-bound and no proof could be made (its key gone from IndexedDB, say).
+    #[error("{0}")]
+    Dpop(#[source] AuthError),
 }
 
 /// A request to an API. The access token is added when it is sent, and again, renewed, if the API refuses it.
@@ -101,16 +105,22 @@ impl AuthHandle {
     /// let token = auth.access_token().await?;
     /// ```
     pub async fn access_token(&self) -> Result<AccessToken, ApiError> {
+        Ok(self.fresh_session().await?.access_token)
+    }
+
+    /// The stored session, renewed first when its access token would not last the margin.
+    async fn fresh_session(&self) -> Result<Session, ApiError> {
         let config = self.config().ok_or(ApiError::NotSignedIn)?;
         let session = stored(config)?;
         if fresh_enough(&session, clock::now(), config.renew_margin_seconds) {
-            return Ok(session.access_token);
+            return Ok(session);
         }
-        Ok(self.renewed(config, &session).await?.access_token)
+        self.renewed(config, &session).await
     }
 
-    /// Sends `request` with `Authorization: Bearer <access token>` (RFC 6750 2.1), only to an origin listed in
-    /// `api_origins` (checked before anything is sent). A 401 whose challenge says `error="invalid_token"`
+    /// Sends `request` with `Authorization: Bearer <access token>` (RFC 6750 2.1), or `Authorization: DPoP <access
+    /// token>` and a proof for a DPoP-bound session (RFC 9449 7, retried once with the API's nonce when it asks
+    /// for one), only to an origin listed in `api_origins` (checked before anything is sent). A 401 whose challenge says `error="invalid_token"`
     /// (RFC 6750 3.1) renews the token once and sends the request once more. Redirects are refused, so the token
     /// cannot follow one elsewhere; nothing is cached.
     ///
@@ -121,8 +131,8 @@ impl AuthHandle {
     pub async fn fetch(&self, request: &ApiRequest) -> Result<Response, ApiError> {
         let config = self.config().ok_or(ApiError::NotSignedIn)?;
         check_origin(&request.url, &config.api_origins)?;
-        let token = self.access_token().await?;
-        let response = send(request, &token).await?;
+        let sent = self.fresh_session().await?;
+        let response = send(request, &sent).await?;
         let refused = response.status() == 401
             && response
                 .headers()
@@ -133,16 +143,16 @@ impl AuthHandle {
         }
         // Another request of this tab may have renewed it meanwhile; else renew now.
         let session = stored(config)?;
-        let session = if session.access_token == token {
+        let session = if session.access_token == sent.access_token {
             self.renewed(config, &session).await?
         } else {
             session
         };
-        if session.access_token == token {
+        if session.access_token == sent.access_token {
             // Nothing to renew with: the API's answer stands.
             return Ok(response);
         }
-        send(request, &session.access_token).await
+        send(request, &session).await
     }
 
     /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it.
@@ -178,7 +188,8 @@ fn stored(config: &Config) -> Result<Session, ApiError> {
         .ok_or(ApiError::NotSignedIn)
 }
 
-async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, ApiError> {
+async fn send(request: &ApiRequest, session: &Session) -> Result<Response, ApiError> {
+    let token = &session.access_token;
     // The fetch wrapper throws on a header the browser refuses; each one is tried on a scratch set first.
     if !is_b64token(token.secret()) {
         return Err(ApiError::UnusableToken);
@@ -189,21 +200,44 @@ async fn send(request: &ApiRequest, token: &AccessToken) -> Result<Response, Api
             return Err(ApiError::BadHeader { name: name.clone() });
         }
     }
-    let mut builder = http::builder(
-        request.url.as_str(),
-        request.method.clone(),
-        RequestCache::NoStore,
-    );
-    for (name, value) in &request.headers {
-        if !name.eq_ignore_ascii_case("authorization") {
-            builder = builder.header(name, value);
+    let key = dpop::key_of(session).await.map_err(ApiError::Dpop)?;
+    let mut retried = false;
+    loop {
+        let mut builder = http::builder(
+            request.url.as_str(),
+            request.method.clone(),
+            RequestCache::NoStore,
+        );
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("dpop") {
+                builder = builder.header(name, value);
+            }
         }
+        let scheme = dpop::token_type(key.as_deref()).as_str();
+        builder = builder.header("Authorization", &format!("{scheme} {}", token.secret()));
+        if let Some(key) = &key {
+            let method = request.method.as_str();
+            let proof = dpop::api_proof(key, method, &request.url, token)
+                .await
+                .map_err(ApiError::Dpop)?;
+            builder = builder.header(DPOP_HEADER, &proof);
+        }
+        let network = |error: gloo_net::Error| ApiError::Network(error.to_string());
+        let response = match &request.body {
+            Some(body) => builder.body(body.as_str()).map_err(network)?.send().await,
+            None => builder.send().await,
+        }
+        .map_err(network)?;
+        if key.is_none() || retried {
+            return Ok(response);
+        }
+        // RFC 9449 9: a resource may ask for a nonce; one retry with it, with a fresh proof.
+        let headers = response.headers();
+        let fresh = dpop::remember_api_nonce(&request.url, headers.get(NONCE_HEADER).as_deref());
+        let challenge = headers.get("www-authenticate");
+        if !(fresh && is_resource_nonce_challenge(response.status(), challenge.as_deref())) {
+            return Ok(response);
+        }
+        retried = true;
     }
-    let builder = builder.header("Authorization", &format!("Bearer {}", token.secret()));
-    let network = |error: gloo_net::Error| ApiError::Network(error.to_string());
-    match &request.body {
-        Some(body) => builder.body(body.as_str()).map_err(network)?.send().await,
-        None => builder.send().await,
-    }
-    .map_err(network)
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::browser::dpop_key::KeyError;
 use crate::browser::http::HttpError;
 use crate::browser::storage::StorageError;
 use crate::browser::webcrypto::WebCryptoError;
@@ -87,6 +88,14 @@ pub enum AuthError {
          storage tampered with?); the tokens just received were revoked and discarded"
     )]
     MetadataChanged,
+    #[error("{0}")]
+    DpopKey(#[from] KeyError),
+    #[error(
+        "this session's DPoP key is gone from the browser (IndexedDB), so its tokens cannot be used; sign in again"
+    )]
+    DpopKeyMissing,
+    #[error("a DPoP proof could not be made: {0}")]
+    DpopProof(#[from] crate::oidc::dpop::DpopError),
 }
 
 impl AuthError {

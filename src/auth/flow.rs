@@ -9,18 +9,20 @@ use web_sys::RequestCache;
 
 use super::error::Document;
 use super::sign_out::revoke_tokens;
-use super::{AuthAction, AuthError, SignedOutReason};
+use super::{AuthAction, AuthError, SignedOutReason, dpop};
 use crate::browser::http;
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, location, webcrypto};
-use crate::oidc::authorize::{authorization_request_with, safe_return_path};
+use crate::oidc::authorize::{PendingSignIn, authorization_request_with, safe_return_path};
 use crate::oidc::callback::{
     CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
 };
 use crate::oidc::config::{AuthorizationParams, Config};
 use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
+use crate::oidc::dpop::bind_authorization;
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
+use crate::oidc::secret::AuthorizationCode;
 use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
@@ -151,7 +153,7 @@ pub async fn sign_in(
     if let Ok(keys) = keys(&metadata, false).await {
         storage::save_jwks(&metadata.jwks_uri, &keys)?;
     }
-    let request = authorization_request_with(
+    let mut request = authorization_request_with(
         config,
         params,
         &metadata,
@@ -159,6 +161,12 @@ pub async fn sign_in(
         clock::now(),
         &mut clock::random,
     );
+    // RFC 9449: a new key for every sign-in, the code bound to it. A provider that does not list ES256 gets Bearer
+    // tokens, and the UI says DPoP is off.
+    if config.dpop && metadata.binds_dpop() {
+        let (id, key) = dpop::create().await?;
+        bind_authorization(&mut request, &id, key.public());
+    }
     storage::prune_pending(
         request
             .pending
@@ -213,7 +221,38 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
     // `verify_callback` only returns a code when a pending record matched.
     let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
 
-    let exchange = exchange_code(&http::fetch, config, &metadata, code, &pending.verifier);
+    let redeemed = redeem(config, metadata, code, &pending, saved_keys, now).await;
+    // The key was made for this sign-in only: without a session it is of no use.
+    if let (Err(_), Some(id)) = (&redeemed, &pending.dpop_key_id) {
+        dpop::discard(id).await;
+    }
+    Ok((redeemed?, safe_return_path(&pending.return_to)))
+}
+
+/// The callback's second half: the code redeemed (with a DPoP proof when the sign-in bound it to a key), the
+/// metadata re-checked, the ID token validated, the session stored.
+async fn redeem(
+    config: &Config,
+    metadata: ProviderMetadata,
+    code: AuthorizationCode,
+    pending: &PendingSignIn,
+    saved_keys: Option<(Url, JwkSet)>,
+    now: u64,
+) -> Result<Session, AuthError> {
+    let key = match &pending.dpop_key_id {
+        Some(id) => Some(dpop::key(id).await?),
+        None => None,
+    };
+    let token_type = dpop::token_type(key.as_deref());
+    let client = dpop::client(key.clone(), None);
+    let exchange = exchange_code(
+        &client,
+        config,
+        &metadata,
+        code,
+        &pending.verifier,
+        token_type,
+    );
     let (tokens, published) = join(exchange, self::metadata(config)).await;
     let tokens = tokens?;
     // Without the published document the saved copy cannot be vouched for, so nothing it led to is kept.
@@ -222,7 +261,7 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         // A one-time script injection may have rewritten the saved copy so that tokens go elsewhere. Whatever was
         // just received is revoked where the provider really takes revocations, and dropped.
         let refresh = tokens.refresh_token.as_ref();
-        revoke_tokens(config, &published, refresh, &tokens.access_token).await;
+        revoke_tokens(config, &published, refresh, &tokens.access_token, key).await;
         return Err(AuthError::MetadataChanged);
     }
     if let Some(keys) = saved_keys {
@@ -249,7 +288,9 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         Session::needs_userinfo(&claims),
     ) {
         (Some(endpoint), true) => {
-            match fetch_userinfo(&http::fetch, endpoint, &tokens.access_token, &claims.sub).await {
+            let client = dpop::client(key, Some(tokens.access_token.clone()));
+            let token = &tokens.access_token;
+            match fetch_userinfo(&client, endpoint, token, token_type, &claims.sub).await {
                 Ok(userinfo) => Some(userinfo),
                 Err(error @ UserInfoError::SubjectMismatch) => return Err(error.into()),
                 Err(_) => None,
@@ -257,9 +298,12 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         }
         _ => None,
     };
-    let session = Session::new(tokens, claims, userinfo.as_ref(), config, now);
+    let session = Session {
+        dpop_key_id: pending.dpop_key_id.clone(),
+        ..Session::new(tokens, claims, userinfo.as_ref(), config, now)
+    };
     storage::save_session(&session)?;
-    Ok((session, safe_return_path(&pending.return_to)))
+    Ok(session)
 }
 
 /// Restores the session without any network request. Expired or unreadable sessions, and sessions
@@ -268,20 +312,20 @@ pub fn restore(config: &Config) -> AuthAction {
     match storage::load_session() {
         Stored::Missing => AuthAction::SignedOut(SignedOutReason::NoSession),
         Stored::Garbage => {
-            storage::clear_all();
+            dpop::clear_storage();
             AuthAction::SignedOut(SignedOutReason::StorageDiscarded)
         }
         Stored::Found(session)
             if session.issuer != config.issuer || session.client_id != config.client_id =>
         {
-            storage::clear_all();
+            dpop::clear_storage();
             AuthAction::SignedOut(SignedOutReason::NoSession)
         }
         // With a refresh token an expired access token can still be renewed; `renew` decides.
         Stored::Found(session)
             if session.refresh_token.is_none() && session.is_expired(clock::now()) =>
         {
-            storage::clear_all();
+            dpop::clear_storage();
             AuthAction::SignedOut(SignedOutReason::Expired)
         }
         Stored::Found(session) => AuthAction::SignedIn(Rc::new(session)),

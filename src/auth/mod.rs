@@ -5,6 +5,7 @@
 //! The UI depends on this module only; protocol rules stay in `oidc`, browser calls in `browser`.
 
 mod api;
+mod dpop;
 mod error;
 mod flow;
 mod provider;

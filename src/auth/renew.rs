@@ -9,8 +9,8 @@ use gloo_timers::future::TimeoutFuture;
 use super::flow::{metadata, verify_signature};
 use super::sign_out::revoke_tokens;
 use super::tabs::{self, TabMessage};
-use super::{AuthAction, AuthError, SignedOutReason};
-use crate::browser::{clock, http, locks, storage};
+use super::{AuthAction, AuthError, SignedOutReason, dpop};
+use crate::browser::{clock, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
 use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay, rotation};
@@ -57,17 +57,21 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
             return adopt_successor(used, &refresh_token).await;
         }
+        let key = dpop::key_of(&current).await?;
+        let token_type = dpop::token_type(key.as_deref());
         let metadata = metadata(config).await?;
-        // Signed out while discovery was awaited: the token is not this tab's to use any more.
+        // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more.
         if !holds(&refresh_token) {
             return Ok(None);
         }
-        let response = match refresh_tokens(&http::fetch, config, &metadata, &refresh_token).await {
-            Ok(response) => response,
-            // Signed out while the request was out (its revocation may have won): the failure ends nothing.
-            Err(_) if !holds(&refresh_token) => return Ok(None),
-            Err(error) => return Err(error.into()),
-        };
+        let client = dpop::client(key.clone(), None);
+        let response =
+            match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {
+                Ok(response) => response,
+                // Signed out while the request was out (its revocation may have won): the failure ends nothing.
+                Err(_) if !holds(&refresh_token) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            };
         // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live. An
         // echoed token is then not the renewal's to revoke either: the sign-out revoked it, or it is still in use.
         let rotated = rotation(&refresh_token, &response);
@@ -91,7 +95,14 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
         // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
         if !holds(&refresh_token) {
-            revoke_tokens(config, &metadata, rotated, &response.access_token).await;
+            revoke_tokens(
+                config,
+                &metadata,
+                rotated,
+                &response.access_token,
+                key.clone(),
+            )
+            .await;
             return Ok(None);
         }
         let claims = match claims {
@@ -99,7 +110,14 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
             // live at the provider with nobody holding it (RFC 9700 2.2.2).
             Err(error) => {
-                revoke_tokens(config, &metadata, rotated, &response.access_token).await;
+                revoke_tokens(
+                    config,
+                    &metadata,
+                    rotated,
+                    &response.access_token,
+                    key.clone(),
+                )
+                .await;
                 return Err(error);
             }
         };
@@ -127,7 +145,7 @@ pub fn settle(
     match outcome {
         Ok(renewed) => Ok(renewed.map(|session| AuthAction::Renewed(Rc::new(session)))),
         Err(error) if error.is_invalid_grant() => {
-            storage::clear_all();
+            dpop::clear_storage();
             Ok(Some(AuthAction::SignedOut(SignedOutReason::RenewalRefused)))
         }
         Err(error) => Err(error),
@@ -174,7 +192,7 @@ pub async fn keep_alive(
             Plan::EndAt(at) => {
                 sleep(at.saturating_sub(now)).await;
                 if !cancelled.get() {
-                    storage::clear_all();
+                    dpop::clear_storage();
                     dispatch(AuthAction::Expired);
                 }
                 return;
@@ -191,11 +209,11 @@ pub async fn keep_alive(
                         attempt += 1;
                     }
                     Err(error) if error.is_transient() => {
-                        storage::clear_all();
+                        dpop::clear_storage();
                         return dispatch(AuthAction::Expired);
                     }
                     Err(error) => {
-                        storage::clear_all();
+                        dpop::clear_storage();
                         return dispatch(AuthAction::Failed(error));
                     }
                 }

@@ -5,8 +5,11 @@ use url::Url;
 
 use super::flow::metadata;
 use super::tabs::{self, TabMessage};
-use super::{AuthError, SignedOutReason};
-use crate::browser::{clock, http, location, storage};
+use std::rc::Rc;
+
+use super::{AuthError, SignedOutReason, dpop};
+use crate::browser::dpop_key::DpopKey;
+use crate::browser::{clock, location, storage};
 use crate::oidc::config::{Config, LogoutMethod};
 use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::logout::{
@@ -30,33 +33,45 @@ pub fn forget() -> Option<Forgotten> {
 }
 
 /// Revokes the refresh token, then the access token (RFC 7009; RFC 9700 2.2.2), when the provider offers
-/// a revocation endpoint. Returns whether the provider confirmed both. Never blocks a sign-out: callers have
-/// already cleared the session.
+/// a revocation endpoint, with DPoP proofs from `key` when the tokens are bound to it (a provider may ask for
+/// them). Returns whether the provider confirmed both. Never blocks a sign-out: callers have already cleared the
+/// session.
 pub async fn revoke_tokens(
     config: &Config,
     metadata: &ProviderMetadata,
     refresh_token: Option<&RefreshToken>,
     access_token: &AccessToken,
+    key: Option<Rc<DpopKey>>,
 ) -> bool {
     if metadata.revocation_endpoint.is_none() {
         return true;
     }
+    let client = dpop::client(key, None);
     let mut revoked = true;
     if let Some(refresh_token) = refresh_token {
         let refresh = Revocable::Refresh(refresh_token);
-        revoked &= revoke(&http::fetch, config, metadata, refresh)
-            .await
-            .is_ok();
+        revoked &= revoke(&client, config, metadata, refresh).await.is_ok();
     }
     let access = Revocable::Access(access_token);
-    revoked &= revoke(&http::fetch, config, metadata, access).await.is_ok();
+    revoked &= revoke(&client, config, metadata, access).await.is_ok();
     revoked
 }
 
-/// [`revoke_tokens`] for a session.
+/// [`revoke_tokens`] for a session, whose DPoP key is then deleted.
 async fn revoke_session(config: &Config, metadata: &ProviderMetadata, session: &Session) -> bool {
+    // A key that cannot be had leaves the revocation without proofs, which a provider may still accept.
+    let key = dpop::key_of(session).await.ok().flatten();
     let refresh = session.refresh_token.as_ref();
-    revoke_tokens(config, metadata, refresh, &session.access_token).await
+    let revoked = revoke_tokens(config, metadata, refresh, &session.access_token, key).await;
+    discard_key(session).await;
+    revoked
+}
+
+/// Deletes the session's DPoP key, if it has one (RFC 9449: a key per session, gone with it).
+async fn discard_key(session: &Session) {
+    if let Some(id) = &session.dpop_key_id {
+        dpop::discard(id).await;
+    }
 }
 
 /// Local sign-out's second half: revokes the forgotten session's tokens. Nothing else reaches the provider,
@@ -65,7 +80,10 @@ async fn revoke_session(config: &Config, metadata: &ProviderMetadata, session: &
 pub async fn revoke_forgotten(config: &Config, forgotten: Forgotten) -> bool {
     match metadata(config).await {
         Ok(metadata) => revoke_session(config, &metadata, &forgotten.session).await,
-        Err(_) => false,
+        Err(_) => {
+            discard_key(&forgotten.session).await;
+            false
+        }
     }
 }
 
@@ -78,7 +96,13 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
     let Some(Forgotten { session }) = forget() else {
         return Ok(SignedOutReason::Local);
     };
-    let metadata = metadata(config).await?;
+    let metadata = match metadata(config).await {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            discard_key(&session).await;
+            return Err(error);
+        }
+    };
     let state = State::generate(&mut clock::random);
     let form = match end_session_form(config, &metadata, &session.id_token, &state) {
         Ok(form) => form,
@@ -86,7 +110,10 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
             revoke_session(config, &metadata, &session).await;
             return Ok(SignedOutReason::ProviderUnsupported);
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            discard_key(&session).await;
+            return Err(error.into());
+        }
     };
     // A failed revocation does not stop the sign-out: ending the provider session is the stronger act.
     revoke_session(config, &metadata, &session).await;
@@ -115,7 +142,7 @@ pub fn finish_provider_sign_out(
 ) -> Option<Result<SignedOutReason, AuthError>> {
     let expected = storage::take_logout_state().found()?;
     // Whatever happened while the browser was away, nothing of the signed-out session may come back.
-    storage::clear_all();
+    dpop::clear_storage();
     let target = &config.post_logout_redirect_uri;
     if url.origin() != target.origin() || url.path() != target.path() {
         // The user came back some other way; the local session was already cleared.

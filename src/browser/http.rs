@@ -9,6 +9,10 @@ use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
 use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
 
+/// RFC 9449 8: the response header a server hands out a DPoP nonce in. A constant, so that no header name is ever
+/// parsed at run time (that pulls in the `http` crate's table of standard names).
+pub const DPOP_NONCE: http::HeaderName = http::HeaderName::from_static("dpop-nonce");
+
 /// How long any request may take, in milliseconds.
 const TIMEOUT_MILLIS: u32 = 30_000;
 
@@ -70,10 +74,18 @@ pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpRespo
     let response = sent.map_err(|e| HttpError::Network(e.to_string()))?;
 
     let mut out = http::Response::builder().status(response.status());
-    // Only `Content-Type` is read downstream (oauth2 checks it on the token response). Copying it under the
-    // typed constant, not every header by name, keeps `HeaderName::from_bytes` and its table out of the binary.
-    if let Some(content_type) = response.headers().get("content-type") {
-        out = out.header(http::header::CONTENT_TYPE, content_type);
+    // Only these are read downstream: `Content-Type` (the token response's check), and DPoP's nonce and challenge
+    // (RFC 9449 8, 9). Copying them under fixed names, not every header by name, keeps `HeaderName::from_bytes`
+    // and its table out of the binary.
+    let headers = response.headers();
+    for (name, text) in [
+        (http::header::CONTENT_TYPE, "content-type"),
+        (http::header::WWW_AUTHENTICATE, "www-authenticate"),
+        (DPOP_NONCE, "dpop-nonce"),
+    ] {
+        if let Some(value) = headers.get(text) {
+            out = out.header(name, value);
+        }
     }
     let body = response
         .binary()

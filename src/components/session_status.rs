@@ -1,5 +1,5 @@
 //! The session's lifecycle at a glance: when the access token expires (counting down), whether a refresh
-//! token is held, when the last renewal happened, and a button to renew now.
+//! token is held, when the last renewal happened, whether the tokens are DPoP-bound, and a button to renew now.
 
 use std::rc::Rc;
 
@@ -40,6 +40,9 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
     };
     let expires_at = html! { <Moment at={session.expires_at} now={*now} /> };
     let held = session.refresh_token.is_some();
+    let bound = session.dpop_key_id.is_some();
+    // Asked for, but the provider does not list ES256 in dpop_signing_alg_values_supported (RFC 9449 5.1).
+    let dpop_unsupported = !bound && auth.config().is_some_and(|config| config.dpop);
     let refresh = Callback::from(move |_| auth.refresh());
     html! {
         <section class="card">
@@ -51,7 +54,17 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
                 <dd data-testid="refresh-token-held">{ if held { "held" } else { "none" } }</dd>
                 <dt>{ "Last renewal" }</dt>
                 <dd data-testid="last-renewal">{ last_renewal }</dd>
+                <dt>{ "Token binding" }</dt>
+                <dd data-testid="token-binding">
+                    { if bound { "DPoP: bound to a key this browser cannot export" } else { "Bearer" } }
+                </dd>
             </dl>
+            if dpop_unsupported {
+                <p class="note" data-testid="dpop-note">
+                    { "DPoP is off: config.json asks for it, but the provider does not offer ES256 DPoP proofs \
+                       (dpop_signing_alg_values_supported), so these are Bearer tokens." }
+                </p>
+            }
             if held {
                 <div class="actions">
                     <button data-testid="refresh" onclick={refresh}>{ "Renew now" }</button>

@@ -46,6 +46,9 @@ pub struct PendingSignIn {
     /// The `max_age` sent, if any: the ID token's `auth_time` is then required and checked (OIDC Core 3.1.3.7 (13)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
+    /// The id of the DPoP key the code is bound to (RFC 9449 10), whose proofs the token request must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +128,7 @@ pub fn authorization_request_with(
             return_to: safe_return_path(return_to),
             created_at: now,
             max_age: params.max_age,
+            dpop_key_id: None,
         },
     }
 }

@@ -58,6 +58,9 @@ pub struct Config {
     /// How to call a provider sign-out that is not RP-Initiated Logout; `None`: the standard, at the discovered
     /// `end_session_endpoint`.
     pub logout: Option<LogoutDescription>,
+    /// Sender-constrained tokens (RFC 9449 DPoP), when the provider supports ES256 proofs
+    /// ([`ProviderMetadata::binds_dpop`](super::discovery::ProviderMetadata::binds_dpop)).
+    pub dpop: bool,
 }
 
 /// Provider metadata given in config.json instead of, or on top of, the discovery document. With
@@ -216,13 +219,7 @@ impl Config {
         };
         // OIDC Core 11: `offline_access` asks for a refresh token that outlives the provider session. Some
         // providers (Keycloak, Auth0) issue refresh tokens only for it; others need no scope at all.
-        let offline_access = match object.get("offline_access") {
-            None | Some(Value::Null) => false,
-            Some(value) => value.as_bool().ok_or(ConfigError::WrongType {
-                field: "offline_access",
-                expected: "true or false",
-            })?,
-        };
+        let offline_access = optional_bool(object, "offline_access")?;
         if offline_access && !scope.split(' ').any(|item| item == "offline_access") {
             scope.push_str(" offline_access");
         }
@@ -331,6 +328,8 @@ impl Config {
             }
         };
 
+        let dpop = optional_bool(object, "dpop")?;
+
         Ok(Config {
             issuer,
             client_id,
@@ -347,7 +346,19 @@ impl Config {
             api_url,
             endpoints,
             logout,
+            dpop,
         })
+    }
+}
+
+/// A `true`/`false` field, `false` when absent or null.
+fn optional_bool(object: &Map<String, Value>, field: &'static str) -> Result<bool, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(value) => value.as_bool().ok_or(ConfigError::WrongType {
+            field,
+            expected: "true or false",
+        }),
     }
 }
 

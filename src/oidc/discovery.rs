@@ -36,6 +36,9 @@ pub struct ProviderMetadata {
     /// Kept for the signature-verification issue, which checks the ID token's `alg` against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9449 5.1: the proof algorithms the provider accepts; absent means it does not do DPoP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 #[derive(Debug, Error)]
@@ -116,6 +119,7 @@ pub fn parse_metadata(
             object,
             "id_token_signing_alg_values_supported",
         )?,
+        dpop_signing_alg_values_supported: strings(object, "dpop_signing_alg_values_supported")?,
     };
     metadata.validate(expected_issuer)?;
     Ok(metadata)
@@ -145,6 +149,8 @@ impl Endpoints {
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .clone(),
+            // Not among the endpoints config.json can give: DPoP needs a discovery document saying so.
+            dpop_signing_alg_values_supported: None,
         };
         Some(metadata.validate(issuer).map(|()| metadata))
     }
@@ -173,6 +179,14 @@ impl Endpoints {
 }
 
 impl ProviderMetadata {
+    /// Whether tokens can be bound to a DPoP key here: the provider lists ES256, the one proof algorithm the app
+    /// signs with (RFC 9449 5.1: "If omitted, then the authorization server does not support DPoP").
+    pub fn binds_dpop(&self) -> bool {
+        self.dpop_signing_alg_values_supported
+            .as_ref()
+            .is_some_and(|algs| algs.iter().any(|alg| alg == super::dpop::ALG))
+    }
+
     /// OIDC Core 3.1.3.7 step 7: the `alg` must be the expected one. Without a registered
     /// `id_token_signed_response_alg`, that is one the provider lists in `id_token_signing_alg_values_supported`
     /// (REQUIRED by OIDC Discovery 3), or RS256, the default, when the list is missing.

@@ -201,12 +201,14 @@ mod tests {
             renewed_at: None,
             obtained_at: NOW,
             consumed: Vec::new(),
+            dpop_key_id: None,
         }
     }
 
     fn response(refresh: Option<&str>) -> RefreshResponse {
         RefreshResponse {
             access_token: AccessToken::new("at-2".into()),
+            token_type: "Bearer".into(),
             id_token: None,
             refresh_token: refresh.map(|token| RefreshToken::new(token.into())),
             expires_in: Some(600),

@@ -34,11 +34,13 @@ pub fn is_b64token(token: &str) -> bool {
 }
 
 /// RFC 6750 3.1: a 401 whose Bearer challenge says `error="invalid_token"` ("The access token provided is expired,
-/// revoked, malformed, or invalid for other reasons") means a renewed token may succeed. `header` is the
-/// `WWW-Authenticate` value; other schemes' challenges in it are skipped, and unreadable text is not an
-/// `invalid_token`.
+/// revoked, malformed, or invalid for other reasons") means a renewed token may succeed; so does a DPoP challenge
+/// saying it (RFC 9449 7.1 uses the same error codes). `header` is the `WWW-Authenticate` value; other schemes'
+/// challenges in it are skipped, and unreadable text is not an `invalid_token`.
 pub fn is_invalid_token(header: &str) -> bool {
-    challenge_param(header, "Bearer", "error").as_deref() == Some("invalid_token")
+    ["Bearer", super::dpop::AUTHORIZATION_SCHEME]
+        .into_iter()
+        .any(|scheme| challenge_param(header, scheme, "error").as_deref() == Some("invalid_token"))
 }
 
 /// The value of `name` in the header's challenge for `scheme` (RFC 7235 4.1, RFC 9110 11.6.1 syntax), if any.
@@ -156,7 +158,7 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn reads_invalid_token_from_bearer_challenges_only() {
+    fn reads_invalid_token_from_bearer_and_dpop_challenges_only() {
         assert!(is_invalid_token(r#"Bearer error="invalid_token""#));
         assert!(is_invalid_token(
             r#"Bearer realm="example", error="invalid_token", error_description="The access token expired""#
@@ -174,10 +176,16 @@ mod tests {
             r#"Bearer error="insufficient_scope", scope="read""#
         ));
         assert!(!is_invalid_token(r#"Bearer error="invalid_request""#));
-        // The error of another scheme's challenge is not the Bearer one.
-        assert!(!is_invalid_token(r#"DPoP error="invalid_token""#));
-        assert!(!is_invalid_token(
+        // RFC 9449 7.1: a DPoP challenge carries the same errors.
+        assert!(is_invalid_token(r#"DPoP error="invalid_token""#));
+        assert!(is_invalid_token(
             r#"DPoP error="invalid_token", Bearer realm="x""#
+        ));
+        assert!(!is_invalid_token(r#"DPoP error="use_dpop_nonce""#));
+        // The error of another scheme's challenge is not the Bearer or DPoP one.
+        assert!(!is_invalid_token(r#"Basic error="invalid_token""#));
+        assert!(!is_invalid_token(
+            r#"Custom error="invalid_token", Bearer realm="x""#
         ));
         // Garbage is not an invalid_token.
         for garbage in [

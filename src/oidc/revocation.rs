@@ -5,14 +5,13 @@
 //! endpoint, including the loopback providers of development; the endpoint already passed discovery's URL
 //! policy (https, or http on loopback only).
 
-use oauth2::http::{Method, Request, header};
 use oauth2::{AsyncHttpClient, HttpRequest};
-use serde::Deserialize;
 use thiserror::Error;
 
 use super::config::Config;
 use super::discovery::ProviderMetadata;
 use super::secret::{AccessToken, RefreshToken};
+use super::token::{Kind, Members, form_post, parse_members};
 
 /// A token to revoke; its kind becomes the `token_type_hint` (RFC 7009 2.1).
 #[derive(Clone, Copy, Debug)]
@@ -58,20 +57,16 @@ where
     match response.status().as_u16() {
         200..=299 => Ok(()),
         // RFC 7009 2.2.1: errors are RFC 6749 5.2 error responses. The body is read for `error` only.
-        400 => match serde_json::from_slice::<ErrorBody>(response.body()) {
-            Ok(body) => Err(RevocationError::Provider { error: body.error }),
-            Err(_) => Err(RevocationError::Status { status: 400 }),
+        400 => match parse_members(response.body(), Kind::Error) {
+            Ok(Members {
+                error: Some(error), ..
+            }) => Err(RevocationError::Provider { error }),
+            _ => Err(RevocationError::Status { status: 400 }),
         },
         status => Err(RevocationError::Status { status }),
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-}
-
-/// `None` only if the endpoint URL does not convert to an HTTP URI, which a parsed `Url` always does.
 fn revocation_request(
     endpoint: &url::Url,
     client_id: &str,
@@ -81,24 +76,16 @@ fn revocation_request(
         Revocable::Refresh(token) => (token.secret(), "refresh_token"),
         Revocable::Access(token) => (token.secret(), "access_token"),
     };
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", secret)
-        .append_pair("token_type_hint", hint)
-        .append_pair("client_id", client_id)
-        .finish();
-    let mut request = Request::new(body.into_bytes());
-    *request.method_mut() = Method::POST;
-    *request.uri_mut() = endpoint.as_str().parse().ok()?;
-    let headers = request.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/x-www-form-urlencoded"),
-    );
-    headers.insert(
-        header::ACCEPT,
-        header::HeaderValue::from_static("application/json"),
-    );
-    Some(request)
+    // Fails only if the endpoint URL does not convert to an HTTP URI, which a parsed `Url` always does.
+    form_post(
+        endpoint,
+        &[
+            ("token", secret),
+            ("token_type_hint", hint),
+            ("client_id", client_id),
+        ],
+    )
+    .ok()
 }
 
 #[cfg(test)]

@@ -40,6 +40,9 @@ pub struct Session {
     /// The refresh tokens this session used up by rotation, newest last, as fingerprints and channel keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consumed: Vec<Consumed>,
+    /// The id of the DPoP key the tokens are bound to (RFC 9449), kept in IndexedDB; `None`: Bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key_id: Option<String>,
 }
 
 impl Session {
@@ -79,6 +82,7 @@ impl Session {
             renewed_at: None,
             obtained_at: now,
             consumed: Vec::new(),
+            dpop_key_id: None,
         }
     }
 
@@ -139,6 +143,7 @@ mod tests {
     fn tokens(expires_in: Option<u64>, scopes: Option<Vec<&str>>) -> TokenResponse {
         TokenResponse {
             access_token: AccessToken::new("at".into()),
+            token_type: "Bearer".into(),
             id_token: IdToken::new("h.c.s".into()),
             refresh_token: Some(RefreshToken::new("rt".into())),
             expires_in,

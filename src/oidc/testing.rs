@@ -88,6 +88,7 @@ pub fn pending() -> PendingSignIn {
         return_to: "/".into(),
         created_at: NOW,
         max_age: None,
+        dpop_key_id: None,
     }
 }
 
@@ -183,5 +184,6 @@ pub fn stored_session(refresh: &str, access: &str) -> crate::oidc::session::Sess
         renewed_at: None,
         obtained_at: NOW,
         consumed: Vec::new(),
+        dpop_key_id: None,
     }
 }

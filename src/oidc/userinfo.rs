@@ -9,6 +9,7 @@ use thiserror::Error;
 use url::Url;
 
 use super::secret::AccessToken;
+use super::token::TokenType;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {
@@ -55,15 +56,18 @@ pub async fn fetch_userinfo<C>(
     http: &C,
     endpoint: &Url,
     access_token: &AccessToken,
+    scheme: TokenType,
     expected_sub: &str,
 ) -> Result<UserInfo, UserInfoError>
 where
     C: for<'c> AsyncHttpClient<'c>,
 {
     // RFC 6750 2.1: `Authorization: Bearer <token>`, the method the spec says resource servers MUST support, and
-    // the one that keeps the token out of URLs (RFC 9700 4.3.2) and bodies.
-    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", access_token.secret()))
-        .map_err(|_| UserInfoError::InvalidAccessToken)?;
+    // the one that keeps the token out of URLs (RFC 9700 4.3.2) and bodies; `DPoP <token>` for a bound token (RFC
+    // 9449 7.1), whose proof the HTTP client adds.
+    let mut authorization =
+        HeaderValue::from_str(&format!("{} {}", scheme.as_str(), access_token.secret()))
+            .map_err(|_| UserInfoError::InvalidAccessToken)?;
     authorization.set_sensitive(true);
     let request: HttpRequest = http::Request::builder()
         .method(Method::GET)
@@ -123,6 +127,7 @@ mod tests {
             &client,
             &Url::parse(ENDPOINT).unwrap(),
             &AccessToken::new("at-secret".into()),
+            TokenType::Bearer,
             "user-1",
         ))
     }
@@ -144,6 +149,23 @@ mod tests {
                 email: Some("ada@example.com".into()),
             }
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_dpop_bound_token_goes_with_the_dpop_scheme() {
+        let client = |request: HttpRequest| {
+            assert_eq!(request.headers()[header::AUTHORIZATION], "DPoP at-secret");
+            respond(200, Some("application/json"), r#"{"sub":"user-1"}"#)
+        };
+        let info = block_on(fetch_userinfo(
+            &client,
+            &Url::parse(ENDPOINT).unwrap(),
+            &AccessToken::new("at-secret".into()),
+            TokenType::Dpop,
+            "user-1",
+        ));
+        assert_eq!(info.unwrap().sub, "user-1");
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -180,6 +202,7 @@ mod tests {
             &failing,
             &endpoint,
             &AccessToken::new("at".into()),
+            TokenType::Bearer,
             "user-1",
         ));
         assert!(matches!(result, Err(UserInfoError::Http(_))));
@@ -187,6 +210,7 @@ mod tests {
             &failing,
             &endpoint,
             &AccessToken::new("bad\ntoken".into()),
+            TokenType::Bearer,
             "user-1",
         ));
         let error = result.unwrap_err();

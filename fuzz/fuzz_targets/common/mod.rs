@@ -67,5 +67,6 @@ pub fn pending() -> PendingSignIn {
         return_to: "/".into(),
         created_at: NOW,
         max_age: None,
+        dpop_key_id: None,
     }
 }

@@ -1,0 +1,209 @@
+//! DPoP in the sequences (RFC 9449): the session's key (made at sign-in, found again by the id the session keeps,
+//! deleted with the session), a proof on every request that obtains or uses a token, and one retry when a server
+//! asks for a nonce. The rules are `crate::oidc::dpop`'s, the key is `crate::browser::dpop_key`'s.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth2::http::{HeaderName, HeaderValue, Request};
+use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
+use url::Url;
+
+use super::AuthError;
+use crate::browser::dpop_key::DpopKey;
+use crate::browser::http::{self, DPOP_NONCE, HttpError};
+use crate::browser::{clock, storage};
+use crate::oidc::dpop::{self, Nonces, ProofClaims, ProofHeader, Server};
+use crate::oidc::secret::AccessToken;
+use crate::oidc::session::Session;
+use crate::oidc::token::TokenType;
+
+/// The proof's request header (RFC 9449 4.1), named once at compile time.
+const DPOP: HeaderName = HeaderName::from_static("dpop");
+
+/// Octets behind a key id: it only has to be unique among this origin's keys.
+const KEY_ID_OCTETS: usize = 16;
+
+thread_local! {
+    /// The key of this tab's session, with its id, once made or loaded: IndexedDB is asked once per page load.
+    static KEY: RefCell<Option<(String, Rc<DpopKey>)>> = const { RefCell::new(None) };
+    /// The latest nonce of each server (RFC 9449 8, 9), for this page load.
+    static NONCES: RefCell<Nonces> = RefCell::new(Nonces::default());
+}
+
+/// A key for a new sign-in, kept in IndexedDB under a fresh id before the user leaves for the provider.
+pub async fn create() -> Result<(String, Rc<DpopKey>), AuthError> {
+    let key = DpopKey::generate().await?;
+    let mut octets = [0u8; KEY_ID_OCTETS];
+    clock::random(&mut octets);
+    let id = URL_SAFE_NO_PAD.encode(octets);
+    key.save(&id).await?;
+    let key = Rc::new(key);
+    KEY.set(Some((id.clone(), key.clone())));
+    Ok((id, key))
+}
+
+/// The key kept under `id`: from memory, else from IndexedDB (a reload, or a tab duplicated from this one).
+pub async fn key(id: &str) -> Result<Rc<DpopKey>, AuthError> {
+    let known = KEY.with_borrow(|known| {
+        known
+            .as_ref()
+            .filter(|(known, _)| known == id)
+            .map(|(_, key)| key.clone())
+    });
+    if let Some(key) = known {
+        return Ok(key);
+    }
+    let key = Rc::new(DpopKey::load(id).await?.ok_or(AuthError::DpopKeyMissing)?);
+    KEY.set(Some((id.to_owned(), key.clone())));
+    Ok(key)
+}
+
+/// The key `session` is bound to, if it is bound to one.
+pub async fn key_of(session: &Session) -> Result<Option<Rc<DpopKey>>, AuthError> {
+    match &session.dpop_key_id {
+        Some(id) => key(id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The token type a request sent with proofs from `key` (or without, for `None`) must get back (RFC 9449 5).
+pub fn token_type(key: Option<&DpopKey>) -> TokenType {
+    match key {
+        Some(_) => TokenType::Dpop,
+        None => TokenType::Bearer,
+    }
+}
+
+/// Deletes the key kept under `id`, and its copy in memory. Best effort: once the session that named it is gone,
+/// nothing the app keeps leads to the key, and it is useless without the tokens.
+pub async fn discard(id: &str) {
+    KEY.with_borrow_mut(|known| {
+        if known.as_ref().is_some_and(|(known, _)| known == id) {
+            *known = None;
+        }
+    });
+    let _ = DpopKey::delete(id).await;
+}
+
+/// Clears the app's storage at once (`storage::clear_all`), and deletes the DPoP key of the session it held, if
+/// any, in the background. A session whose storage cannot be read leaves its key behind, useless.
+pub fn clear_storage() {
+    let id = storage::load_session()
+        .found()
+        .and_then(|session| session.dpop_key_id);
+    storage::clear_all();
+    if let Some(id) = id {
+        wasm_bindgen_futures::spawn_local(async move { discard(&id).await });
+    }
+}
+
+/// The `DPoP` header value for a `method` request to `url`: a fresh `jti`, the server's latest nonce, and `ath`
+/// when the request carries `token` (RFC 9449 4.2, 7).
+async fn proof(
+    key: &DpopKey,
+    method: &str,
+    url: &Url,
+    server: Server,
+    token: Option<&AccessToken>,
+) -> Result<String, AuthError> {
+    let mut claims = ProofClaims::new(method, url, clock::now(), &mut clock::random)?;
+    if let Some(token) = token {
+        claims = claims.with_ath(dpop::ath_of(token));
+    }
+    let claims = NONCES.with_borrow(|nonces| claims.with_nonce(nonces.for_request(server, url)));
+    let input = dpop::signing_input(&ProofHeader::es256(key.public().clone()), &claims);
+    let signature = key.sign(input.as_bytes()).await?;
+    Ok(dpop::proof(input, &signature)?.header_value().to_owned())
+}
+
+/// `request` again, for a retry (an `http::Request` is not `Clone`).
+fn copy(request: &HttpRequest) -> HttpRequest {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+/// Sends `request` with a proof from `key` (as it is, without one), remembers the nonce the server hands out, and
+/// sends it once more with a fresh proof when the server answered with a nonce challenge and a new nonce: the
+/// token endpoint's `use_dpop_nonce` error (RFC 9449 8), or a resource's `DPoP error="use_dpop_nonce"` challenge
+/// (RFC 9449 9). `token`: the access token the request carries (UserInfo), which makes it a resource request.
+pub async fn send(
+    key: Option<Rc<DpopKey>>,
+    token: Option<AccessToken>,
+    request: HttpRequest,
+) -> Result<HttpResponse, HttpError> {
+    let Some(key) = key else {
+        return http::fetch(request).await;
+    };
+    let failed = |error: AuthError| HttpError::Build(error.to_string());
+    let url = Url::parse(&request.uri().to_string())
+        .map_err(|_| HttpError::Build("the request URL".to_owned()))?;
+    let server = match token {
+        Some(_) => Server::Resource,
+        None => Server::Authorization,
+    };
+    let mut retried = false;
+    loop {
+        let proof = proof(
+            &key,
+            request.method().as_str(),
+            &url,
+            server,
+            token.as_ref(),
+        )
+        .await
+        .map_err(failed)?;
+        let mut attempt = copy(&request);
+        let value = HeaderValue::from_str(&proof)
+            .map_err(|_| HttpError::Build("the DPoP proof".to_owned()))?;
+        attempt.headers_mut().insert(DPOP, value);
+        let response = http::fetch(attempt).await?;
+        let nonce = response
+            .headers()
+            .get(&DPOP_NONCE)
+            .and_then(|value| value.to_str().ok());
+        let fresh = NONCES.with_borrow_mut(|nonces| nonces.remember(server, &url, nonce));
+        let status = response.status().as_u16();
+        let challenged = dpop::is_token_nonce_challenge(status, response.body())
+            || dpop::is_resource_nonce_challenge(
+                status,
+                response
+                    .headers()
+                    .get(&oauth2::http::header::WWW_AUTHENTICATE)
+                    .and_then(|value| value.to_str().ok()),
+            );
+        if retried || !fresh || !challenged {
+            return Ok(response);
+        }
+        retried = true;
+    }
+}
+
+/// The HTTP client for the protocol's requests (token, refresh, revocation, UserInfo): [`send`] with `key`.
+pub fn client(
+    key: Option<Rc<DpopKey>>,
+    token: Option<AccessToken>,
+) -> impl for<'c> AsyncHttpClient<'c> {
+    move |request| send(key.clone(), token.clone(), request)
+}
+
+/// The `DPoP` header for an API request with `token` (RFC 9449 7), and the nonce bookkeeping of its answer, for
+/// the API helper, which sends with gloo-net directly.
+pub async fn api_proof(
+    key: &DpopKey,
+    method: &str,
+    url: &Url,
+    token: &AccessToken,
+) -> Result<String, AuthError> {
+    proof(key, method, url, Server::Resource, Some(token)).await
+}
+
+/// Remembers the API's `DPoP-Nonce`; whether it was new.
+pub fn remember_api_nonce(url: &Url, nonce: Option<&str>) -> bool {
+    NONCES.with_borrow_mut(|nonces| nonces.remember(Server::Resource, url, nonce))
+}
