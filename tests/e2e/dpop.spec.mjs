@@ -348,11 +348,15 @@ test('a renewal carries a proof of the same key, and the renewed tokens stay bou
   expect([renewed.token_type, renewed.cnf?.jkt], 'bound to the same key').toEqual(['DPoP', cnf.jkt]);
 });
 
-test('a provider requiring DPoP nonces: one retry of the code exchange, the renewal sends the nonce', async ({
+test('a provider requiring DPoP nonces: one retry of the code exchange; UserInfo and renewal send the nonce', async ({
   page, context,
 }) => {
-  const { token_endpoint: tokenEndpoint } = await discover(DPOP_NONCE_PROVIDER);
-  await useConfig(context, dpopConfig(DPOP_NONCE_PROVIDER));
+  const { token_endpoint: tokenEndpoint, userinfo_endpoint: userinfo } = await discover(DPOP_NONCE_PROVIDER);
+  // No API: this provider puts the name in UserInfo only (ID_TOKEN_CLAIMS=minimal), which takes tokens without an
+  // audience. The name shows only if UserInfo accepted the app's DPoP request.
+  await useConfig(context, {
+    issuer: DPOP_NONCE_PROVIDER, scope: 'openid profile email', dpop: true,
+  });
   const traffic = recordTraffic(context);
   await signInAt(page, DPOP_NONCE_PROVIDER);
   const session = await expectSessionKey(page);
@@ -365,24 +369,37 @@ test('a provider requiring DPoP nonces: one retry of the code exchange, the rene
   expect(challenged?.nonce, 'the first proof had no nonce').toBeUndefined();
   expect(exchanges[0].nonce, 'the provider handed out a nonce').toMatch(/^[\w-]{20,}$/);
   expect(retried?.nonce === exchanges[0].nonce, 'the retry\'s proof carries that nonce').toBe(true);
-  expect((await introspect(DPOP_NONCE_PROVIDER, session.access_token)).cnf?.jkt, 'the tokens are bound')
-    .toBe(thumbprint(decodeProof(exchanges[1].proof).header.jwk));
+  const jkt = thumbprint(decodeProof(exchanges[1].proof).header.jwk);
+  expect((await introspect(DPOP_NONCE_PROVIDER, session.access_token)).cnf?.jkt, 'the tokens are bound').toBe(jkt);
 
-  // The latest nonce from this origin is remembered: the renewal needs no second try.
+  // UserInfo is a protected resource (RFC 9449 7) at the provider: the DPoP scheme, a proof with ath, and a nonce
+  // after at most one challenge. RFC 9449 9 asks clients not to confuse the nonces of the authorization server
+  // (the token endpoint) with those of resources even on one origin, so the app may well be challenged here once.
+  const userinfoCalls = traffic.to(userinfo);
+  expect(userinfoCalls.map((e) => [e.method, e.scheme, e.token && fingerprint(e.token)]),
+    'UserInfo requests: Authorization: DPoP with the access token')
+    .toEqual(userinfoCalls.map(() => ['GET', 'DPoP', fingerprint(session.access_token)]));
+  expect(userinfoCalls.map((e) => [e.status, e.error]), 'UserInfo: accepted, after at most one nonce challenge')
+    .toEqual([...(userinfoCalls.length > 1 ? [[401, 'use_dpop_nonce']] : []), [200, null]]);
+  for (const call of userinfoCalls) {
+    expect(expectProof(call.proof, { method: 'GET', url: userinfo, token: session.access_token },
+      'a UserInfo proof'), 'signed by the session\'s key').toBe(jkt);
+  }
+  if (userinfoCalls.length > 1) {
+    expect(decodeProof(userinfoCalls[1].proof).claims.nonce === userinfoCalls[0].nonce,
+      'the UserInfo retry carries the nonce of its challenge').toBe(true);
+  }
+
+  // The renewal: the token endpoint's latest nonce is remembered, so no second try.
   const latest = exchanges.map((e) => e.nonce).filter(Boolean).at(-1);
   await page.getByTestId('refresh').click();
   await expect(page.getByTestId('last-renewal')).toHaveText(/^\d+ s ago$/);
   await traffic.settled();
   const refreshes = traffic.to(tokenEndpoint).filter((e) => e.grantType === 'refresh_token');
   expect(refreshes.map((e) => [e.status, e.error]), 'one refresh, granted at once').toEqual([[200, null]]);
-  expect(decodeProof(refreshes[0].proof)?.claims.nonce === latest, 'its proof carries the latest nonce').toBe(true);
-
-  // The API (no nonces there) takes the token at once.
-  const mark = await callsAt(API);
-  await page.goto('/api');
-  await page.getByTestId('api-call').click();
-  expect(await shownResult(page)).toMatchObject({ sub: 'alice', iss: DPOP_NONCE_PROVIDER });
-  expect(await apiRowsSince(API, mark), 'one call, accepted').toEqual([['DPoP', 1, false, 200, null]]);
+  expect(decodeProof(refreshes[0].proof)?.claims.nonce === latest,
+    'its proof carries the token endpoint\'s latest nonce').toBe(true);
+  await expect(page.getByTestId('user-name')).toHaveText('Alice Liddell');
 });
 
 test('an API requiring DPoP nonces: one retry of the call, the next call sends the nonce at once', async ({

@@ -116,6 +116,8 @@ export default defineConfig({
       env: {
         PROVIDER_PORT: new URL(DPOP_NONCE_PROVIDER).port,
         DPOP_NONCE: '1',
+        // The name in UserInfo only, so that a sign-in there makes the app call UserInfo with DPoP.
+        ID_TOKEN_CLAIMS: 'minimal',
         API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}`,
         TEST_HOOKS: '1',
       },

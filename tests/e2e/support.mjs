@@ -395,7 +395,8 @@ export async function apiRequestsSince(mark) {
 
 /**
  * A fourth instance of the bundled provider that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 8),
- * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES.
+ * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES; its ID tokens carry no name
+ * (ID_TOKEN_CLAIMS=minimal), so the app asks UserInfo for it.
  */
 export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
 /**
