@@ -406,3 +406,18 @@ export async function apiRequestsSince(mark) {
 export const PROVIDER2_ORIGIN = 'http://127.0.0.1:9300';
 export const PROVIDER2 = `${PROVIDER2_ORIGIN}/o`;
 export const PROVIDER2_LOGIN = { provider: PROVIDER2, loginPage: `${PROVIDER2_ORIGIN}/accounts/login/` };
+
+// --- DPoP (dpop.spec.mjs) ---------------------------------------------------------------------------------------
+
+/**
+ * A fourth instance of the bundled provider that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 8),
+ * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES; its ID tokens carry no name
+ * (ID_TOKEN_CLAIMS=minimal), so the app asks UserInfo for it.
+ */
+export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
+/**
+ * A second instance of the demo API that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 9), a
+ * resource server of PROVIDER and DPOP_NONCE_PROVIDER, with TEST_HOOKS=1.
+ */
+export const API_WITH_NONCES = 'http://127.0.0.1:9203';
+export const API_WITH_NONCES_RESOURCE = resourceIdentifier(Number(new URL(API_WITH_NONCES).port));

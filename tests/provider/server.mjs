@@ -13,7 +13,8 @@
 // this long before answering it, a network round trip for the benchmark's bench/run; the test suites leave it off),
 // TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
-// rotate do: RFC 6749 6 lets a server issue a new refresh token or not).
+// rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
+// nonce the provider issued: see below).
 //
 // The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
@@ -22,6 +23,16 @@
 // tests/resource/demo-api.mjs) is the `demo-api` client's secret, shared with the resource server. An authorization
 // request without `resource` is served exactly as before: its access token has no audience and is good at the
 // UserInfo endpoint only.
+//
+// DPoP (RFC 9449) is on, as it is by default in oidc-provider 9: discovery lists `dpop_signing_alg_values_supported`
+// (ES256 among them). A token request that carries a `DPoP` proof gets tokens of type DPoP bound to the proof's key
+// (introspection shows `cnf.jkt`; a public client's refresh token is bound too, RFC 9449 5); an authorization
+// request may bind the code with `dpop_jkt` (RFC 9449 10). A request without a proof is served exactly as before,
+// with Bearer tokens. DPOP_NONCE=1 makes every proof carry a server nonce (RFC 9449 8): the token endpoint answers a
+// proof without one with 400 `use_dpop_nonce` and a `DPoP-Nonce` header, UserInfo with 401
+// `WWW-Authenticate: DPoP error="use_dpop_nonce"`. oidc-provider lists DPoP-Nonce in Access-Control-Expose-Headers
+// of the token and UserInfo endpoints only when it has a nonce secret; the DPoP request header passes every
+// preflight, which echoes Access-Control-Request-Headers.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
@@ -43,6 +54,7 @@ const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://l
 const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `${o}${path}`));
 const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
+const DPOP_NONCE = process.env.DPOP_NONCE === '1';
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
   .map((r) => r.trim()).filter(Boolean));
 
@@ -162,6 +174,13 @@ const provider = new Provider(ISSUER, {
       },
     },
     userinfo: { enabled: true },
+    // RFC 9449. Stated although it is oidc-provider 9's default, so that an upgrade that turns it off shows here.
+    // The nonce secret (32 random octets, new at every start like the keys above) is what lets the provider hand out
+    // and check nonces at all; requireNonce makes them mandatory on every proof (RFC 9449 8, 9).
+    dPoP: {
+      enabled: true,
+      ...(DPOP_NONCE && { nonceSecret: randomBytes(32), requireNonce: () => true }),
+    },
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -252,7 +271,8 @@ provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
   console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `
-    + `APIs ${[...API_RESOURCES].join(' ')}, ID token claims ${ID_TOKEN_CLAIMS}, response delay ${RESPONSE_DELAY_MS} ms`);
+    + `APIs ${[...API_RESOURCES].join(' ')}, ID token claims ${ID_TOKEN_CLAIMS}, response delay ${RESPONSE_DELAY_MS} ms`
+    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}`);
 });
 server.on('error', (err) => {
   console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
