@@ -23,7 +23,7 @@ import { expect, test } from '@playwright/test';
 import { API_CLIENT_ID, API_CLIENT_SECRET } from '../resource/demo-api.mjs';
 import {
   API, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, DPOP_NONCE_PROVIDER, PROVIDER,
-  discover, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider, revokeAtProvider,
+  discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider, revokeAtProvider,
   sessionOf, signInAt, storedSession, useConfig, withoutQuery,
 } from './support.mjs';
 
@@ -320,6 +320,27 @@ test('the API call sends Authorization: DPoP with a proof (ath); the token repla
     'replayed with a proof by another key').toEqual([401, 'DPoP', 'invalid_token']);
   expect(await replay(me, { authorization: `DPoP ${token}`, dpop: calls[0].proof }), 'replayed with the app\'s proof')
     .toEqual([401, 'DPoP', 'invalid_dpop_proof']);
+});
+
+test('a tab duplicated from a DPoP session reaches its key in IndexedDB: its API call is signed by that key', async ({
+  page, context,
+}) => {
+  const me = `${API}/me`;
+  await useConfig(context, dpopConfig(PROVIDER));
+  await signInAt(page, PROVIDER);
+  const session = await expectSessionKey(page);
+  const { cnf } = await introspect(PROVIDER, session.access_token);
+  const traffic = recordTraffic(context);
+
+  // A copy of the tab's sessionStorage, as the browser's "Duplicate tab" makes: the key itself is not copied.
+  const twin = await duplicateTab(page, '/api');
+  await twin.getByTestId('api-call').click();
+  expect(await shownResult(twin)).toMatchObject({ sub: 'alice', api: 'demo' });
+  await traffic.settled();
+  const calls = traffic.to(me);
+  expect(calls.map((c) => [c.scheme, c.status]), 'one call from the twin, DPoP, accepted').toEqual([['DPoP', 200]]);
+  const jkt = expectProof(calls[0].proof, { method: 'GET', url: me, token: session.access_token }, 'the twin\'s proof');
+  expect(jkt, 'signed by the key the session was bound to at sign-in').toBe(cnf.jkt);
 });
 
 test('a renewal carries a proof of the same key, and the renewed tokens stay bound to it', async ({
