@@ -94,15 +94,9 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // A sign-out may have happened while anything above was awaited (the request, a key refetch, the
         // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
         // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
+        let revoke_new = || revoke_tokens(config, &metadata, rotated, &response.access_token, key);
         if !holds(&refresh_token) {
-            revoke_tokens(
-                config,
-                &metadata,
-                rotated,
-                &response.access_token,
-                key.clone(),
-            )
-            .await;
+            revoke_new().await;
             return Ok(None);
         }
         let claims = match claims {
@@ -110,14 +104,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
             // live at the provider with nobody holding it (RFC 9700 2.2.2).
             Err(error) => {
-                revoke_tokens(
-                    config,
-                    &metadata,
-                    rotated,
-                    &response.access_token,
-                    key.clone(),
-                )
-                .await;
+                revoke_new().await;
                 return Err(error);
             }
         };

@@ -5,15 +5,14 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  APP, CLIENT_ID, logInAtProvider, providerMetadata, withoutQuery,
+  APP, CLIENT_ID, expectSignedOut, logInAtProvider, providerMetadata, withoutQuery,
 } from './support.mjs';
 
 test('the app loads signed out and sign-in sends an authorization code request with PKCE S256', async ({ page }) => {
   const { authorization_endpoint: authorizationEndpoint } = await providerMetadata();
 
   await page.goto('/');
-  await expect(page.getByTestId('sign-in')).toBeVisible();
-  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await expectSignedOut(page);
 
   const authRequest = page.waitForRequest(
     (req) => req.isNavigationRequest() && withoutQuery(req.url()) === authorizationEndpoint,

@@ -170,6 +170,16 @@ export async function expectSignedIn(page, origin = APP) {
   }
 }
 
+/**
+ * Signed out as the user sees it: the sign-in button, no name. With `issued` (a recordIssuedTokens recorder), also
+ * no token the provider issued left in sessionStorage.
+ */
+export async function expectSignedOut(page, issued, when = 'when signed out') {
+  await expect(page.getByTestId('sign-in')).toBeVisible();
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  if (issued) expectNoTokens(await sessionEntries(page), await issued.all(), when);
+}
+
 /** The app's own keys are namespaced, and a signed-in session is kept in sessionStorage. */
 export function expectNamespacedSession(entries) {
   expect(entries.length, 'a signed-in app keeps its session in sessionStorage').toBeGreaterThan(0);
