@@ -185,7 +185,13 @@ pub async fn sign_in(
             dpop::discard(&id).await;
         }
     }
-    storage::save_pending(&request.pending)?;
+    if let Err(error) = storage::save_pending(&request.pending) {
+        // Nothing would lead back to the key.
+        if let Some(id) = &request.pending.dpop_key_id {
+            dpop::discard(id).await;
+        }
+        return Err(error.into());
+    }
     if location::navigate(&request.url) {
         Ok(())
     } else {
@@ -214,31 +220,38 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
     let pending = response
         .state()
         .and_then(|state| storage::take_pending(state).found());
-    // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
-    // trusted for as long as it takes to fetch the published one, which it must equal.
-    let saved = match &pending {
-        Some(_) => storage::take_metadata(&config.issuer),
-        None => None,
-    };
-    // Both saved copies are single use, whatever happens next.
-    let saved_keys = saved.as_ref().and_then(|saved| {
-        storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
-    });
-    let metadata = match saved {
-        Some(saved) => saved,
-        None => metadata(config).await?,
-    };
-    let now = clock::now();
-    let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
-    // `verify_callback` only returns a code when a pending record matched.
-    let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
-
-    let redeemed = redeem(config, metadata, code, &pending, saved_keys, now).await;
-    // The key was made for this sign-in only: without a session it is of no use.
-    if let (Err(_), Some(id)) = (&redeemed, &pending.dpop_key_id) {
+    let key_id = pending
+        .as_ref()
+        .and_then(|pending| pending.dpop_key_id.clone());
+    let completed = async {
+        // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
+        // trusted for as long as it takes to fetch the published one, which it must equal.
+        let saved = match &pending {
+            Some(_) => storage::take_metadata(&config.issuer),
+            None => None,
+        };
+        // Both saved copies are single use, whatever happens next.
+        let saved_keys = saved.as_ref().and_then(|saved| {
+            storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
+        });
+        let metadata = match saved {
+            Some(saved) => saved,
+            None => metadata(config).await?,
+        };
+        let now = clock::now();
+        let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
+        // `verify_callback` only returns a code when a pending record matched.
+        let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
+        let session = redeem(config, metadata, code, &pending, saved_keys, now).await?;
+        Ok((session, safe_return_path(&pending.return_to)))
+    }
+    .await;
+    // The sign-in's DPoP key was made for it only: whatever failed after its record was taken (a refused or
+    // cancelled sign-in, a failed exchange), nothing else will ever use the key.
+    if let (Err(_), Some(id)) = (&completed, &key_id) {
         dpop::discard(id).await;
     }
-    Ok((redeemed?, safe_return_path(&pending.return_to)))
+    completed
 }
 
 /// The callback's second half: the code redeemed (with a DPoP proof when the sign-in bound it to a key), the

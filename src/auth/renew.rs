@@ -57,13 +57,15 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
             return adopt_successor(used, &refresh_token).await;
         }
-        let key = dpop::key_of(&current).await?;
-        let token_type = dpop::token_type(key.as_deref());
+        let key = dpop::key_of(&current).await;
         let metadata = metadata(config).await?;
-        // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more.
+        // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
+        // a key the sign-out deleted meanwhile is no failure.
         if !holds(&refresh_token) {
             return Ok(None);
         }
+        let key = key?;
+        let token_type = dpop::token_type(key.as_deref());
         let client = dpop::client(key.clone(), None);
         let response =
             match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {

@@ -231,12 +231,13 @@ function checkProof({ claims }, req, url, token) {
   // Step 8: the method of this request.
   if (claims.htm !== req.method) throw invalidProof('the DPoP proof is for another method');
   // Step 9: this request's URL, query and fragment ignored, both sides normalised by the URL parser (RFC 3986 6.2.2,
-  // 6.2.3: case of scheme and host, default port, dot segments). The Host header names the URL the client called.
+  // 6.2.3: case of scheme and host, default port, dot segments). The origin is this API's own, as configured: the
+  // Host header is the client's to choose, so a proof made for another host must not pass by naming that host.
   let htu;
   let expected;
   try {
     htu = new URL(claims.htu);
-    expected = new URL(url.pathname, `http://${req.headers.host}`);
+    expected = new URL(url.pathname, new URL(RESOURCE).origin);
   } catch {
     throw invalidProof('the DPoP proof is for another URL');
   }
