@@ -1,13 +1,25 @@
-// The benchmark (issue 6): our release build (dist/) against a reference app built on oidc-client-ts
+// The benchmark (issues 6 and 15): our release build (dist/) against a reference app built on oidc-client-ts
 // (bench/reference/), on the same machine in the same run. Prints figures, never a verdict.
 //
-//   node bench/run.mjs [--runs N]   (bench/run first runs scripts/setup and `CSP_LOOPBACK=1 trunk build --release`)
+//   node bench/run.mjs [--runs N] [--warmup N] [--modes loopback,rtt,cpu] [--rtt-ms 50] [--cdn-rtt-ms 50]
+//                      [--cpu-rate 4]
+//   (bench/run first runs scripts/setup and `CSP_LOOPBACK=1 trunk build --release`)
 //
 // 1. Bytes each app's browser downloads on first load (HTML, JS, wasm, CSS, config.json): raw, gzip -9 and
 //    brotli quality 11, per file and in total, and the ratio ours / reference.
-// 2. N runs per app (default 5, after one warm-up run that is not counted) of the sign-in scenario in headless
-//    Chromium against the bundled provider, a fresh browser context each run: boot, sign in at the provider,
-//    back through /callback, reload. Medians of the timings and of the requests made in each step.
+// 2. In each mode, N runs per app (default 5, after one warm-up run that is not counted) of the sign-in scenario
+//    in headless Chromium against the bundled provider, a fresh browser context each run: boot, sign in at the
+//    provider, back through /callback, reload. Medians of the timings, and of the requests made and the bytes
+//    received in each step. The modes:
+//    - loopback: provider and static server answer at once on 127.0.0.1;
+//    - rtt: every response of the provider waits --rtt-ms (default 50) and every response of the static server
+//      --cdn-rtt-ms (default: the same), a round trip on a real network, made by the servers themselves
+//      (RESPONSE_DELAY_MS of tests/provider/server.mjs and tests/e2e/static-server.mjs);
+//    - cpu: loopback, with the page's CPU slowed down --cpu-rate times (default 4; Chrome DevTools Protocol
+//      Emulation.setCPUThrottlingRate, which holds across the page's navigations and reloads), as on a phone.
+//    In every mode the provider puts the profile claims in the ID token (ID_TOKEN_CLAIMS=profile), as Keycloak,
+//    Auth0, Okta, Entra ID and Google do by default, so neither app needs UserInfo for the name.
+// 3. A summary of every mode: callback to signed in, boot to interactive, requests and bytes, ours / reference.
 //
 // Timings are taken inside the page, on the browser's clock: a MutationObserver installed before any page script
 // notes performance.now() when an element with the data-testid first is in the DOM with a layout box (before
@@ -24,9 +36,9 @@
 
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
@@ -51,31 +63,69 @@ const PORT_WAIT_MS = 10 * 60_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments
 
+const MODE_KEYS = ['loopback', 'rtt', 'cpu'];
+const USAGE = 'usage: node bench/run.mjs [--runs N (default 5)] [--warmup N (default 1)] '
+  + `[--modes ${MODE_KEYS.join(',')} (default: all)] [--rtt-ms N (default 50)] [--cdn-rtt-ms N (default: --rtt-ms)] `
+  + '[--cpu-rate N (default 4)]';
+
 function parseArgs(argv) {
-  const options = { runs: 5, warmup: 1 };
+  const options = { runs: 5, warmup: 1, modes: MODE_KEYS, rttMs: 50, cdnRttMs: undefined, cpuRate: 4 };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].split('=', 2);
+    const text = () => inline ?? argv[(i += 1)];
     const value = () => {
-      const raw = inline ?? argv[(i += 1)];
+      const raw = text();
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${JSON.stringify(raw)}`);
       return n;
     };
     if (flag === '--runs') options.runs = value();
     else if (flag === '--warmup') options.warmup = value();
-    else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node bench/run.mjs [--runs N (default 5)] [--warmup N (default 1)]');
+    else if (flag === '--rtt-ms') options.rttMs = value();
+    else if (flag === '--cdn-rtt-ms') options.cdnRttMs = value();
+    else if (flag === '--cpu-rate') options.cpuRate = value();
+    else if (flag === '--modes') {
+      const modes = String(text() ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+      const unknown = modes.filter((m) => !MODE_KEYS.includes(m));
+      if (modes.length === 0 || unknown.length) {
+        throw new Error(`--modes takes some of ${MODE_KEYS.join(',')}, got ${JSON.stringify(modes.join(','))}`);
+      }
+      options.modes = MODE_KEYS.filter((m) => modes.includes(m));
+    } else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]} (try --help)`);
   }
   if (options.runs < 1) throw new Error('--runs must be at least 1');
+  if (options.cpuRate < 1) throw new Error('--cpu-rate must be at least 1');
+  options.cdnRttMs ??= options.rttMs;
   return options;
 }
+
+// What each mode changes: the provider's and the static server's delay before every response, and the page's CPU
+// slowdown. Everything else (apps, provider, scenario) is the same in every mode.
+function modesOf(options) {
+  const all = {
+    loopback: { key: 'loopback', title: 'loopback', providerDelayMs: 0, cdnDelayMs: 0, cpuRate: 1 },
+    rtt: {
+      key: 'rtt',
+      title: `${options.rttMs} ms round trip to the provider, ${options.cdnRttMs} ms to the static server`,
+      providerDelayMs: options.rttMs,
+      cdnDelayMs: options.cdnRttMs,
+      cpuRate: 1,
+    },
+    cpu: { key: 'cpu', title: `CPU ${options.cpuRate}x slower (loopback)`, providerDelayMs: 0, cdnDelayMs: 0, cpuRate: options.cpuRate },
+  };
+  return options.modes.map((key) => all[key]);
+}
+
+const MODE_NAMES = (options) => ({ loopback: 'loopback', rtt: `${options.rttMs} ms RTT`, cpu: `${options.cpuRate}x CPU` });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting
 
 const fmtInt = (n) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const fmtKB = (n) => (n === undefined ? 'n/a' : (n / 1000).toFixed(1));
 const fmtMs = (n) => (n === undefined ? 'n/a' : n.toFixed(1));
 const fmtRatio = (a, b) => {
   if (a === undefined || b === undefined) return 'n/a';
@@ -231,11 +281,17 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-const startProvider = () => startChild('provider', 'tests/provider/server.mjs',
-  { PROVIDER_PORT: String(PROVIDER_PORT), APP_PORTS: String(APP_PORT) }, PROVIDER_PORT, /oidc-provider listening/);
+// The profile claims go in the ID token in every mode, stated rather than left to the fixture's default.
+const startProvider = (mode) => startChild('provider', 'tests/provider/server.mjs', {
+  PROVIDER_PORT: String(PROVIDER_PORT),
+  APP_PORTS: String(APP_PORT),
+  ID_TOKEN_CLAIMS: 'profile',
+  RESPONSE_DELAY_MS: String(mode.providerDelayMs),
+}, PROVIDER_PORT, /oidc-provider listening/);
 
-const startApp = (dir) => startChild('static server', 'tests/e2e/static-server.mjs',
-  { DIST_DIR: dir, APP_PORT: String(APP_PORT), APP_HOST: HOST }, APP_PORT, /static-server: serving/);
+const startApp = (dir, mode) => startChild('static server', 'tests/e2e/static-server.mjs', {
+  DIST_DIR: dir, APP_PORT: String(APP_PORT), APP_HOST: HOST, RESPONSE_DELAY_MS: String(mode.cdnDelayMs),
+}, APP_PORT, /static-server: serving/);
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. The sign-in scenario
@@ -278,9 +334,13 @@ const REQUEST_LABELS = {
   reload: 'reload-restore: reload to user-name',
 };
 
-// Tracks requests of a browser context: every one in order, and how many are still in flight.
+// Tracks requests of a browser context: every one in order, how many are still in flight, and the bytes each
+// response brought (headers and body as received, uncompressed since the static server does not compress; 0 for one
+// the browser answered from its cache).
 function watchRequests(context) {
   const log = [];
+  const entries = new Map();
+  const sizes = [];
   let inFlight = 0;
   let lastChange = performance.now();
   const touch = () => {
@@ -288,13 +348,22 @@ function watchRequests(context) {
   };
   context.on('request', (req) => {
     const url = new URL(req.url());
-    log.push({ method: req.method(), origin: url.origin, path: url.pathname });
+    const entry = { method: req.method(), origin: url.origin, path: url.pathname, bytes: 0 };
+    entries.set(req, entry);
+    log.push(entry);
     inFlight += 1;
     touch();
   });
-  const done = () => {
+  const done = (req) => {
     inFlight = Math.max(0, inFlight - 1);
     touch();
+    const entry = entries.get(req);
+    entries.delete(req);
+    if (!entry) return;
+    // A redirect's own response is counted here too: it has headers and travels like any other.
+    sizes.push(req.sizes().then((s) => {
+      entry.bytes = Math.max(0, s.responseHeadersSize) + Math.max(0, s.responseBodySize);
+    }, () => {}));
   };
   context.on('requestfinished', done);
   context.on('requestfailed', done);
@@ -305,9 +374,10 @@ function watchRequests(context) {
     async quiet() {
       const deadline = performance.now() + STEP_TIMEOUT_MS;
       while (performance.now() < deadline) {
-        if (inFlight === 0 && performance.now() - lastChange >= QUIET_MS) return;
+        if (inFlight === 0 && performance.now() - lastChange >= QUIET_MS) break;
         await sleep(50);
       }
+      await Promise.all(sizes.splice(0));
     },
   };
 }
@@ -332,7 +402,7 @@ async function visible(page, testId, when) {
   }
 }
 
-async function scenario(browser) {
+async function scenario(browser, mode) {
   const context = await browser.newContext();
   try {
     await context.addInitScript(PAGE_PROBE);
@@ -342,10 +412,17 @@ async function scenario(browser) {
     });
     const requests = watchRequests(context);
     const page = await context.newPage();
-    const result = { ms: {}, requests: {}, paths: {} };
+    if (mode.cpuRate > 1) {
+      // Set on the page's target, it stays through the cross-origin trip to the provider and back, and the reload
+      // (checked once by timing a loop in each document: about 4x as long at rate 4).
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: mode.cpuRate });
+    }
+    const result = { ms: {}, requests: {}, bytes: {}, paths: {} };
     const step = (name, mark) => {
       const made = requests.log.slice(mark);
       result.requests[name] = made.length;
+      result.bytes[name] = made.reduce((sum, r) => sum + r.bytes, 0);
       result.paths[name] = made;
     };
 
@@ -429,8 +506,76 @@ function describePaths(entries) {
   return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ') || '(none)';
 }
 
+// The machine, as the README names it: how many CPUs this process may use (what `nproc` prints), and the CPU model
+// from /proc/cpuinfo.
+function machine() {
+  let model;
+  try {
+    model = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1].trim();
+  } catch {
+    model = undefined;
+  }
+  return `nproc ${availableParallelism()}, ${cpus().length} CPUs, CPU model "${model || cpus()[0]?.model.trim() || 'unknown'}"`;
+}
+
+const loadNow = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+function stats(runs, pick) {
+  const values = runs.map(pick).filter((v) => typeof v === 'number');
+  return {
+    median: median(values),
+    min: values.length ? Math.min(...values) : undefined,
+    max: values.length ? Math.max(...values) : undefined,
+    n: values.length,
+  };
+}
+
+// One mode's medians, with min–max: the four timings, then requests and bytes received per step.
+function modeTable(mode, ours, reference) {
+  const rows = [];
+  const range = (st, fmt) => (st.n ? `${fmt(st.min)}–${fmt(st.max)}` : 'n/a');
+  const add = (label, pick, fmt) => {
+    const o = stats(ours.runs[mode.key], pick);
+    const ref = stats(reference.runs[mode.key], pick);
+    rows.push([label, fmt(o.median), range(o, fmt), fmt(ref.median), range(ref, fmt), fmtRatio(o.median, ref.median)]);
+  };
+  for (const s of STEPS) add(`${TIME_LABELS[s]}, ms`, (r) => r.ms[s], fmtMs);
+  for (const s of STEPS) add(`requests, ${REQUEST_LABELS[s]}`, (r) => r.requests[s], fmtInt);
+  for (const s of STEPS) add(`kB received, ${REQUEST_LABELS[s]}`, (r) => r.bytes[s], fmtKB);
+  return table(['metric', 'ours', 'ours min–max', 'reference', 'ref min–max', 'ours/ref'], rows,
+    ['l', 'r', 'r', 'r', 'r', 'r']);
+}
+
+// Every mode in one table: what issue 15 asks to compare.
+function summaryTable(modes, names, ours, reference) {
+  const rows = [];
+  const metrics = [
+    ['callback to signed in, ms', (r) => r.ms.callback, fmtMs],
+    ['boot to interactive, ms', (r) => r.ms.boot, fmtMs],
+    ['reload to signed in, ms', (r) => r.ms.reload, fmtMs],
+    ['requests, callback', (r) => r.requests.callback, fmtInt],
+    ['requests, boot', (r) => r.requests.boot, fmtInt],
+    ['kB received, callback', (r) => r.bytes.callback, fmtKB],
+    ['kB received, boot', (r) => r.bytes.boot, fmtKB],
+  ];
+  for (const mode of modes) {
+    for (const [label, pick, fmt] of metrics) {
+      const o = stats(ours.runs[mode.key], pick).median;
+      const ref = stats(reference.runs[mode.key], pick).median;
+      rows.push([names[mode.key], label, fmt(o), fmt(ref), fmtRatio(o, ref)]);
+    }
+  }
+  for (const [label, key] of [['first-load kB, gzip -9', 'gzip'], ['first-load kB, brotli 11', 'brotli']]) {
+    rows.push(['any', label, fmtKB(ours.sizes.total[key]), fmtKB(reference.sizes.total[key]),
+      fmtRatio(ours.sizes.total[key], reference.sizes.total[key])]);
+  }
+  return table(['mode', 'metric (medians)', 'ours', 'reference', 'ours/ref'], rows, ['l', 'l', 'r', 'r', 'r']);
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  const modes = modesOf(options);
+  const names = MODE_NAMES(options);
   if (!existsSync(join(OUR_DIST, 'index.html'))) {
     throw new Error(`${OUR_DIST}/index.html is missing: build the app first (CSP_LOOPBACK=1 trunk build --release), `
       + 'or use bench/run');
@@ -439,9 +584,7 @@ async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: set CHROMIUM_PATH`);
 
   const referenceDist = await buildReference();
-  const cpu = cpus();
-  console.log(`bench ${new Date().toISOString()}: ${cpu.length} cores, ${cpu[0]?.model.trim() || 'unknown CPU'}, `
-    + `Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`bench ${new Date().toISOString()}: ${machine()}, Node ${process.version}, load average ${loadNow()}`);
   const work = await mkdtemp(join(tmpdir(), 'yew-oidc-bench-'));
   try {
     // Snapshots, so a concurrent `trunk build` cannot change the app under measurement.
@@ -467,73 +610,71 @@ async function main() {
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const chromiumVersion = browser.version();
-    let provider;
     const failures = [];
+    for (const app of apps) app.runs = Object.fromEntries(modes.map((m) => [m.key, []]));
     try {
       console.log(`\n== Sign-in scenario: Chromium ${chromiumVersion} (headless), provider ${PROVIDER}, apps on ${APP}`);
-      console.log(`   ${options.warmup} warm-up run(s) then ${options.runs} measured run(s) per app, alternating apps, `
-        + 'fresh browser context each run');
-      provider = await startProvider();
-      for (const app of apps) app.runs = [];
-      const total = options.warmup + options.runs;
-      for (let run = 0; run < total; run += 1) {
-        const warmup = run < options.warmup;
-        // Alternate which app goes first, so neither always runs right after the other.
-        const order = run % 2 === 0 ? apps : [...apps].reverse();
-        for (const app of order) {
-          const server = await startApp(app.dir);
-          try {
-            const result = await scenario(browser);
-            if (!warmup) app.runs.push(result);
-            const tag = warmup ? 'warm-up' : `run ${run - options.warmup + 1}/${options.runs}`;
-            console.log(`   ${tag.padEnd(9)} ${app.key.padEnd(9)} ${STEPS.map((s) => `${s} ${fmtMs(result.ms[s])} ms/${result.requests[s]} req`).join(', ')}`);
-          } catch (err) {
-            failures.push(`${app.key}, run ${run + 1}: ${err.message}`);
-            console.log(`   ${app.key} run ${run + 1} FAILED: ${err.message}`);
-          } finally {
-            await stopChild(server);
+      console.log(`   per mode, ${options.warmup} warm-up run(s) then ${options.runs} measured run(s) per app, `
+        + 'alternating apps, fresh browser context each run');
+      for (const mode of modes) {
+        console.log(`-- mode ${names[mode.key]}: ${mode.title}`);
+        // A provider per mode: its delay is set when it starts.
+        const provider = await startProvider(mode);
+        try {
+          const total = options.warmup + options.runs;
+          for (let run = 0; run < total; run += 1) {
+            const warmup = run < options.warmup;
+            // Alternate which app goes first, so neither always runs right after the other.
+            const order = run % 2 === 0 ? apps : [...apps].reverse();
+            for (const app of order) {
+              const server = await startApp(app.dir, mode);
+              try {
+                const result = await scenario(browser, mode);
+                if (!warmup) app.runs[mode.key].push(result);
+                const tag = warmup ? 'warm-up' : `run ${run - options.warmup + 1}/${options.runs}`;
+                console.log(`   ${tag.padEnd(9)} ${app.key.padEnd(9)} ${STEPS.map((s) => `${s} ${fmtMs(result.ms[s])} ms/${result.requests[s]} req`).join(', ')}`);
+              } catch (err) {
+                failures.push(`${mode.key}, ${app.key}, run ${run + 1}: ${err.message}`);
+                console.log(`   ${app.key} run ${run + 1} FAILED: ${err.message}`);
+              } finally {
+                await stopChild(server);
+              }
+            }
           }
+        } finally {
+          await stopChild(provider);
         }
       }
     } finally {
       await browser.close();
-      await stopChild(provider);
     }
 
-    console.log(`\n== Medians over ${options.runs} run(s) per app; ratio = ours / reference `
-      + `(Chromium ${chromiumVersion}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    const rows = [];
-    const stats = (app, pick) => {
-      const values = app.runs.map(pick).filter((v) => typeof v === 'number');
-      return { median: median(values), min: values.length ? Math.min(...values) : undefined, max: values.length ? Math.max(...values) : undefined, n: values.length };
-    };
-    const range = (s, fmt) => (s.n ? `${fmt(s.min)}–${fmt(s.max)}` : 'n/a');
-    for (const s of STEPS) {
-      const o = stats(ours, (r) => r.ms[s]);
-      const ref = stats(reference, (r) => r.ms[s]);
-      rows.push([`${TIME_LABELS[s]}, ms`, fmtMs(o.median), range(o, fmtMs), fmtMs(ref.median), range(ref, fmtMs), fmtRatio(o.median, ref.median)]);
+    for (const mode of modes) {
+      console.log(`\n== Mode ${names[mode.key]} (${mode.title}): medians over ${options.runs} run(s) per app; `
+        + 'ratio = ours / reference');
+      console.log(modeTable(mode, ours, reference));
     }
-    for (const s of STEPS) {
-      const o = stats(ours, (r) => r.requests[s]);
-      const ref = stats(reference, (r) => r.requests[s]);
-      rows.push([`requests, ${REQUEST_LABELS[s]}`, fmtInt(o.median), range(o, fmtInt), fmtInt(ref.median), range(ref, fmtInt), fmtRatio(o.median, ref.median)]);
-    }
-    rows.push(['first-load bytes, gzip -9', fmtInt(ours.sizes.total.gzip), '', fmtInt(reference.sizes.total.gzip), '', fmtRatio(ours.sizes.total.gzip, reference.sizes.total.gzip)]);
-    rows.push(['first-load bytes, brotli 11', fmtInt(ours.sizes.total.brotli), '', fmtInt(reference.sizes.total.brotli), '', fmtRatio(ours.sizes.total.brotli, reference.sizes.total.brotli)]);
-    console.log(table(['metric', 'ours', 'ours min–max', 'reference', 'ref min–max', 'ours/ref'], rows,
-      ['l', 'r', 'r', 'r', 'r', 'r']));
 
-    console.log('\n== Requests per step in the last measured run (query strings dropped; "…" stands for ids and hashes)');
+    console.log(`\n== Requests per step in the last measured run of each mode (query strings dropped; "…" stands for `
+      + 'ids and hashes)');
     for (const app of apps) {
-      const last = app.runs.at(-1);
-      if (!last) continue;
-      console.log(`${app.key}:`);
-      for (const s of STEPS) console.log(`  ${s.padEnd(8)} ${describePaths(last.paths[s])}`);
+      let previous;
+      for (const mode of modes) {
+        const last = app.runs[mode.key].at(-1);
+        if (!last) continue;
+        const lines = STEPS.map((s) => `  ${s.padEnd(8)} ${describePaths(last.paths[s])}`).join('\n');
+        if (lines === previous) {
+          console.log(`${app.key}, ${names[mode.key]}: as above`);
+        } else {
+          console.log(`${app.key}, ${names[mode.key]}:\n${lines}`);
+        }
+        previous = lines;
+      }
     }
 
     // What the byte count assumes, checked against what the browser fetched from the app's origin on boot.
     for (const app of apps) {
-      const first = app.runs[0];
+      const first = app.runs[modes[0].key][0];
       if (!first) continue;
       const fetched = new Set(first.paths.boot.filter((r) => r.origin === APP)
         .map((r) => (r.path.endsWith('/') ? `${r.path}index.html` : r.path).replace(/^\//, '')));
@@ -545,6 +686,10 @@ async function main() {
           + `fetched but not counted: ${notCounted.join(', ') || 'none'}`);
       }
     }
+
+    console.log(`\n== Summary: medians over ${options.runs} run(s) per app and mode, ratio = ours / reference; `
+      + `${machine()}, Chromium ${chromiumVersion}, load average now ${loadNow()}`);
+    console.log(summaryTable(modes, names, ours, reference));
 
     if (failures.length) {
       console.log(`\n${failures.length} run(s) failed and are left out of the medians:\n  ${failures.join('\n  ')}`);

@@ -18,14 +18,15 @@ import { gzipSync } from 'node:zlib';
 // serde `Content` buffering (ID token claims not flattened, tab messages externally tagged), 264,845. Raised for
 // issue 14's DPoP (RFC 9449: the key in IndexedDB, proofs, nonce retries, the API and UserInfo with bound tokens):
 // 265,412 just before it, 280,189 with it (+14,777 B, after cutting a map, a JSON serializer and run-time header
-// names out of it).
-const CEILING = 281_000;
+// names out of it); the fixes of a spec review of it, 281,250.
+const CEILING = 282_000;
 const dist = process.argv[2] || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 
 // What index.html makes the browser fetch: stylesheets, scripts, preloads; plus what the app fetches at start.
 const referenced = [...html.matchAll(/<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"/g)].map(([, ref]) => ref);
-const files = ['index.html', ...new Set(referenced.map((ref) => ref.replace(/^\//, ''))), 'config.json'];
+// A file both named by index.html and fetched by the app (config.json, which index.html preloads) counts once.
+const files = [...new Set(['index.html', ...referenced.map((ref) => ref.replace(/^\//, '')), 'config.json'])];
 const boot = files.find((name) => /^boot-.*\.js$/.test(name));
 if (boot) {
   // The boot script imports the glue; its URL names the wasm too.

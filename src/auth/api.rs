@@ -228,14 +228,17 @@ async fn send(request: &ApiRequest, session: &Session) -> Result<Response, ApiEr
             None => builder.send().await,
         }
         .map_err(network)?;
-        if key.is_none() || retried {
+        if key.is_none() {
             return Ok(response);
         }
-        // RFC 9449 9: a resource may ask for a nonce; one retry with it, with a fresh proof.
+        // RFC 9449 9 (and 8.2): the API's latest nonce goes in the next proof, whatever this answer is; a nonce
+        // challenge gets one retry with it, and a fresh proof.
         let headers = response.headers();
         let fresh = dpop::remember_api_nonce(&request.url, headers.get(NONCE_HEADER).as_deref());
         let challenge = headers.get("www-authenticate");
-        if !(fresh && is_resource_nonce_challenge(response.status(), challenge.as_deref())) {
+        if retried
+            || !(fresh && is_resource_nonce_challenge(response.status(), challenge.as_deref()))
+        {
             return Ok(response);
         }
         retried = true;

@@ -156,8 +156,10 @@ pub async fn send(
         .await
         .map_err(failed)?;
         let mut attempt = copy(&request);
-        let value = HeaderValue::from_str(&proof)
+        let mut value = HeaderValue::from_str(&proof)
             .map_err(|_| HttpError::Build("the DPoP proof".to_owned()))?;
+        // Replayable within its `iat` window where a server keeps no `jti` cache: kept out of logs as a token is.
+        value.set_sensitive(true);
         attempt.headers_mut().insert(DPOP, value);
         let response = http::fetch(attempt).await?;
         let nonce = response

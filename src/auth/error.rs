@@ -123,6 +123,10 @@ impl AuthError {
     pub fn is_transient(&self) -> bool {
         match self {
             AuthError::Unreachable { .. } | AuthError::Token(TokenError::Http(_)) => true,
+            // IndexedDB failing for a moment (the key may still be there); a provider asking for a DPoP nonce a
+            // second time (a cluster whose nodes rotate nonces): the next attempt sends the latest nonce.
+            AuthError::DpopKey(_) => true,
+            AuthError::Token(TokenError::Provider { error, .. }) => error == "use_dpop_nonce",
             AuthError::Status { status, .. } | AuthError::Token(TokenError::Status { status }) => {
                 *status >= 500
             }
@@ -144,5 +148,31 @@ impl AuthError {
                     ..
                 }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(error: &str) -> AuthError {
+        AuthError::Token(TokenError::Provider {
+            error: error.to_owned(),
+            description: None,
+            uri: None,
+        })
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn what_a_renewal_retries_and_what_ends_the_session() {
+        // Worth another attempt before the access token runs out.
+        assert!(AuthError::Token(TokenError::Status { status: 503 }).is_transient());
+        assert!(provider("use_dpop_nonce").is_transient(), "a second nonce challenge (RFC 9449 8)");
+        // Final: the grant is gone, or the key the tokens are bound to.
+        assert!(!provider("invalid_grant").is_transient());
+        assert!(provider("invalid_grant").is_invalid_grant());
+        assert!(!AuthError::DpopKeyMissing.is_transient());
+        assert!(!AuthError::Token(TokenError::Status { status: 400 }).is_transient());
     }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use futures::future::join;
 use url::Url;
-use web_sys::RequestCache;
+use web_sys::{RequestCache, RequestCredentials};
 
 use super::error::Document;
 use super::sign_out::revoke_tokens;
@@ -35,9 +35,18 @@ async fn fetch_document(
     cache: RequestCache,
 ) -> Result<Vec<u8>, AuthError> {
     let unreachable = |source| AuthError::Unreachable { document, source };
-    let response = http::send(http::get_json(url).map_err(unreachable)?, cache)
-        .await
-        .map_err(unreachable)?;
+    // Only the app's own file may go with its origin's credentials; see http::send.
+    let credentials = match document {
+        Document::Config => RequestCredentials::SameOrigin,
+        Document::Discovery | Document::Jwks => RequestCredentials::Omit,
+    };
+    let response = http::send(
+        http::get_json(url).map_err(unreachable)?,
+        cache,
+        credentials,
+    )
+    .await
+    .map_err(unreachable)?;
     if !response.status().is_success() {
         let status = response.status().as_u16();
         return Err(AuthError::Status { document, status });
@@ -45,7 +54,10 @@ async fn fetch_document(
     Ok(response.into_body())
 }
 
-/// Fetches and validates `config.json` from the app's base URL.
+/// Fetches and validates `config.json` from the app's base URL. index.html preloads it (`<link rel="preload"
+/// as="fetch" crossorigin="anonymous">`), so the download starts with the page's, not after the wasm has started and
+/// rendered; this request then gets the preloaded response. `no-store` keeps a deployment's edit from ever waiting
+/// on this request's cache entry (Chromium hands a preload to a `no-store` fetch of the same URL and credentials).
 pub async fn load_config() -> Result<Config, AuthError> {
     let base = location::base().ok_or(AuthError::Navigation("the app's base URL"))?;
     let url = base
@@ -173,7 +185,13 @@ pub async fn sign_in(
             dpop::discard(&id).await;
         }
     }
-    storage::save_pending(&request.pending)?;
+    if let Err(error) = storage::save_pending(&request.pending) {
+        // Nothing would lead back to the key.
+        if let Some(id) = &request.pending.dpop_key_id {
+            dpop::discard(id).await;
+        }
+        return Err(error.into());
+    }
     if location::navigate(&request.url) {
         Ok(())
     } else {
@@ -202,31 +220,38 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
     let pending = response
         .state()
         .and_then(|state| storage::take_pending(state).found());
-    // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
-    // trusted for as long as it takes to fetch the published one, which it must equal.
-    let saved = match &pending {
-        Some(_) => storage::take_metadata(&config.issuer),
-        None => None,
-    };
-    // Both saved copies are single use, whatever happens next.
-    let saved_keys = saved.as_ref().and_then(|saved| {
-        storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
-    });
-    let metadata = match saved {
-        Some(saved) => saved,
-        None => metadata(config).await?,
-    };
-    let now = clock::now();
-    let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
-    // `verify_callback` only returns a code when a pending record matched.
-    let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
-
-    let redeemed = redeem(config, metadata, code, &pending, saved_keys, now).await;
-    // The key was made for this sign-in only: without a session it is of no use.
-    if let (Err(_), Some(id)) = (&redeemed, &pending.dpop_key_id) {
+    let key_id = pending
+        .as_ref()
+        .and_then(|pending| pending.dpop_key_id.clone());
+    let completed = async {
+        // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
+        // trusted for as long as it takes to fetch the published one, which it must equal.
+        let saved = match &pending {
+            Some(_) => storage::take_metadata(&config.issuer),
+            None => None,
+        };
+        // Both saved copies are single use, whatever happens next.
+        let saved_keys = saved.as_ref().and_then(|saved| {
+            storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
+        });
+        let metadata = match saved {
+            Some(saved) => saved,
+            None => metadata(config).await?,
+        };
+        let now = clock::now();
+        let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
+        // `verify_callback` only returns a code when a pending record matched.
+        let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
+        let session = redeem(config, metadata, code, &pending, saved_keys, now).await?;
+        Ok((session, safe_return_path(&pending.return_to)))
+    }
+    .await;
+    // The sign-in's DPoP key was made for it only: whatever failed after its record was taken (a refused or
+    // cancelled sign-in, a failed exchange), nothing else will ever use the key.
+    if let (Err(_), Some(id)) = (&completed, &key_id) {
         dpop::discard(id).await;
     }
-    Ok((redeemed?, safe_return_path(&pending.return_to)))
+    completed
 }
 
 /// The callback's second half: the code redeemed (with a DPoP proof when the sign-in bound it to a key), the

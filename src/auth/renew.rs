@@ -57,13 +57,15 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
             return adopt_successor(used, &refresh_token).await;
         }
-        let key = dpop::key_of(&current).await?;
-        let token_type = dpop::token_type(key.as_deref());
+        let key = dpop::key_of(&current).await;
         let metadata = metadata(config).await?;
-        // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more.
+        // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
+        // a key the sign-out deleted meanwhile is no failure.
         if !holds(&refresh_token) {
             return Ok(None);
         }
+        let key = key?;
+        let token_type = dpop::token_type(key.as_deref());
         let client = dpop::client(key.clone(), None);
         let response =
             match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {
@@ -94,15 +96,9 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // A sign-out may have happened while anything above was awaited (the request, a key refetch, the
         // signature check). Then the new tokens are not wanted, valid or not: they are revoked and never written
         // back into a signed-out tab. Nothing is awaited between this check and the write: the sign-out wins.
+        let revoke_new = || revoke_tokens(config, &metadata, rotated, &response.access_token, key);
         if !holds(&refresh_token) {
-            revoke_tokens(
-                config,
-                &metadata,
-                rotated,
-                &response.access_token,
-                key.clone(),
-            )
-            .await;
+            revoke_new().await;
             return Ok(None);
         }
         let claims = match claims {
@@ -110,14 +106,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
             // live at the provider with nobody holding it (RFC 9700 2.2.2).
             Err(error) => {
-                revoke_tokens(
-                    config,
-                    &metadata,
-                    rotated,
-                    &response.access_token,
-                    key.clone(),
-                )
-                .await;
+                revoke_new().await;
                 return Err(error);
             }
         };

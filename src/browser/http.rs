@@ -60,23 +60,29 @@ pub enum HttpError {
     Network(String),
 }
 
-/// Sends `request` with `fetch`, bypassing the HTTP cache. Pass `&fetch` wherever the oauth2 crate wants an HTTP
-/// client.
+/// Sends `request` with `fetch`, bypassing the HTTP cache, without cookies. Pass `&fetch` wherever the oauth2 crate
+/// wants an HTTP client.
 pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    send(request, RequestCache::NoStore).await
+    send(request, RequestCache::NoStore, RequestCredentials::Omit).await
 }
 
 /// Sends `request` with the HTTP cache mode `cache`: `Default` lets a public document (discovery, keys) come from
 /// the cache as the provider allows, `NoCache` asks the server again and updates the cache. Never for anything
-/// that carries or returns a token: that is [`fetch`].
-pub async fn send(request: HttpRequest, cache: RequestCache) -> Result<HttpResponse, HttpError> {
+/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's;
+/// the app's own `config.json` goes `SameOrigin`, the mode of index.html's preload of it, because a request in
+/// another credentials mode does not get the preloaded response and downloads the file a second time.
+/// `SameOrigin` sends no cookie to any other origin (a `<base>` on another host makes config.json cross-origin).
+pub async fn send(
+    request: HttpRequest,
+    cache: RequestCache,
+    credentials: RequestCredentials,
+) -> Result<HttpResponse, HttpError> {
     let method = match *request.method() {
         http::Method::GET => Method::GET,
         http::Method::POST => Method::POST,
         ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
     };
-    let mut builder =
-        builder(&request.uri().to_string(), method, cache).credentials(RequestCredentials::Omit);
+    let mut builder = builder(&request.uri().to_string(), method, cache).credentials(credentials);
     for (name, value) in request.headers() {
         let name = wire_name(name)?;
         let value = value

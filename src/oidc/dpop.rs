@@ -518,6 +518,20 @@ mod tests {
         PublicJwk::new(X, Y).unwrap()
     }
 
+    /// The claims of RFC 9449 Figure 2, the token request's proof (its `jti` is not base64url of 16 octets).
+    fn figure_2_claims() -> ProofClaims {
+        ProofClaims {
+            jti: "-BwC3ESc6acc2lTc".into(),
+            ..ProofClaims::new(
+                "POST",
+                &url("https://server.example.com/token"),
+                1562262616,
+                &mut |_| {},
+            )
+            .unwrap()
+        }
+    }
+
     fn url(text: &str) -> Url {
         Url::parse(text).unwrap()
     }
@@ -642,16 +656,7 @@ mod tests {
             WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
             4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg",
         );
-        let claims = ProofClaims {
-            jti: "-BwC3ESc6acc2lTc".into(),
-            ..ProofClaims::new(
-                "POST",
-                &url("https://server.example.com/token"),
-                1562262616,
-                &mut |_| {},
-            )
-            .unwrap()
-        };
+        let claims = figure_2_claims();
         let input = signing_input(&ProofHeader::es256(rfc_jwk()), &claims);
         let (expected_input, signature) = figure_2.rsplit_once('.').unwrap();
         assert_eq!(input, expected_input);
@@ -753,17 +758,8 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn rfc9449_figure_21_nonce_claims() {
-        let claims = ProofClaims {
-            jti: "-BwC3ESc6acc2lTc".into(),
-            ..ProofClaims::new(
-                "POST",
-                &url("https://server.example.com/token"),
-                1562262616,
-                &mut |_| {},
-            )
-            .unwrap()
-        }
-        .with_nonce(DpopNonce::parse("eyJ7S_zG.eyJH0-Z.HX4w-7v").as_ref());
+        let claims =
+            figure_2_claims().with_nonce(DpopNonce::parse("eyJ7S_zG.eyJH0-Z.HX4w-7v").as_ref());
         assert_eq!(
             claims.to_json(),
             r#"{"jti":"-BwC3ESc6acc2lTc","htm":"POST","htu":"https://server.example.com/token","iat":1562262616,"nonce":"eyJ7S_zG.eyJH0-Z.HX4w-7v"}"#

@@ -1,19 +1,18 @@
 // Foundation: the release build loads, shows `sign-in`, and clicking it sends the browser to the provider with an
 // authorization code request using PKCE S256, state and nonce (OIDC Core 3.1.2.1, RFC 7636 4.3). Also the
-// runtime-configuration failure page and the not-found route from the UI contract.
+// runtime-configuration failure page and the not-found route from the UI contract, and config.json's preload.
 
 import { expect, test } from '@playwright/test';
 
 import {
-  APP, CLIENT_ID, logInAtProvider, providerMetadata, withoutQuery,
+  APP, CLIENT_ID, expectSignedOut, logInAtProvider, providerMetadata, withoutQuery,
 } from './support.mjs';
 
 test('the app loads signed out and sign-in sends an authorization code request with PKCE S256', async ({ page }) => {
   const { authorization_endpoint: authorizationEndpoint } = await providerMetadata();
 
   await page.goto('/');
-  await expect(page.getByTestId('sign-in')).toBeVisible();
-  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await expectSignedOut(page);
 
   const authRequest = page.waitForRequest(
     (req) => req.isNavigationRequest() && withoutQuery(req.url()) === authorizationEndpoint,
@@ -34,6 +33,25 @@ test('the app loads signed out and sign-in sends an authorization code request w
   expect(params.get('state')).toMatch(/^\S{16,}$/);
   expect(params.get('nonce')).toMatch(/^\S{16,}$/);
   expect(params.get('nonce')).not.toBe(params.get('state'));
+});
+
+test('config.json downloads once per load, started by index.html\'s preload, and the app reads that download', async ({
+  page,
+}) => {
+  // Issue 15: the app's own fetch of config.json starts only once the wasm runs; the preload starts the download
+  // with the page's. A fetch the preload does not match (another credentials mode, another URL) would show up as
+  // a second download, initiated by `fetch`; a preload gone, as one initiated by `fetch` alone.
+  const requested = [];
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/config.json') requested.push(req.method());
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('sign-in')).toBeVisible();
+  const initiators = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((entry) => new URL(entry.name).pathname === '/config.json')
+    .map((entry) => entry.initiatorType));
+  expect(initiators).toEqual(['link']);
+  expect(requested).toEqual(['GET']);
 });
 
 test('each sign-in attempt uses a fresh state, nonce and code challenge', async ({ page }) => {

@@ -4,7 +4,9 @@
 // short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002,
 // and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three; and
 // in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/; and in
-// provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300.
+// provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300; and in
+// dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
+// requires them on 127.0.0.1:9203.
 //
 //   CSP_LOOPBACK=1 trunk build --release
 //   CSP_LOOPBACK=1 trunk build --release --public-url /some/app/ --dist dist-subpath
@@ -18,8 +20,9 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, PROVIDER2,
-  SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
+  API, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS,
+  DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL,
+  SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,7 +83,8 @@ export default defineConfig({
       name: 'provider',
       command: 'node tests/provider/server.mjs',
       url: `${PROVIDER}/.well-known/openid-configuration`,
-      env: { PROVIDER_PORT: new URL(PROVIDER).port },
+      // Both demo APIs: dpop.spec.mjs calls the one that requires nonces with this provider's tokens.
+      env: { PROVIDER_PORT: new URL(PROVIDER).port, API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}` },
     },
     {
       ...serverDefaults,
@@ -107,12 +111,38 @@ export default defineConfig({
     },
     {
       ...serverDefaults,
+      name: 'provider-requiring-dpop-nonces',
+      command: 'node tests/provider/server.mjs',
+      url: `${DPOP_NONCE_PROVIDER}/.well-known/openid-configuration`,
+      env: {
+        PROVIDER_PORT: new URL(DPOP_NONCE_PROVIDER).port,
+        DPOP_NONCE: '1',
+        // The name in UserInfo only, so that a sign-in there makes the app call UserInfo with DPoP.
+        ID_TOKEN_CLAIMS: 'minimal',
+        API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}`,
+        TEST_HOOKS: '1',
+      },
+    },
+    {
+      ...serverDefaults,
       name: 'api',
       command: 'node tests/resource/server.mjs',
       url: `${API}/__test/calls`,
       env: {
         RESOURCE_PORT: new URL(API).port,
-        PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER].join(','),
+        PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER, DPOP_NONCE_PROVIDER].join(','),
+        TEST_HOOKS: '1',
+      },
+    },
+    {
+      ...serverDefaults,
+      name: 'api-requiring-dpop-nonces',
+      command: 'node tests/resource/server.mjs',
+      url: `${API_WITH_NONCES}/__test/calls`,
+      env: {
+        RESOURCE_PORT: new URL(API_WITH_NONCES).port,
+        PROVIDERS: [PROVIDER, DPOP_NONCE_PROVIDER].join(','),
+        DPOP_NONCE: '1',
         TEST_HOOKS: '1',
       },
     },

@@ -8,9 +8,8 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  ECHO_PROVIDER, SHORT_PROVIDER, USER,
-  discover, expectNoTokens, fingerprint, recordIssuedTokens, revocationsAt, revocationsSince, sessionEntries,
-  sessionOf, signInAt, storedSession, useConfig,
+  ECHO_PROVIDER, SHORT_PROVIDER, USER, discover, expectNoTokens, expectSignedOut, fingerprint, recordIssuedTokens,
+  revocationsAt, revocationsSince, sessionEntries, sessionOf, signInAt, storedSession, useConfig,
 } from './support.mjs';
 
 const ISSUER = SHORT_PROVIDER;
@@ -60,8 +59,7 @@ async function renewedTokens(issued) {
 
 async function expectNothingSurvivesAReload(page, issued) {
   await page.reload();
-  await expect(page.getByTestId('sign-in')).toBeVisible();
-  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  await expectSignedOut(page);
   expect(await storedSession(page) === null, 'no session in sessionStorage after a reload').toBe(true);
   expectNoTokens(await sessionEntries(page), await issued.all(), 'after the reload');
 }

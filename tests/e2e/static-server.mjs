@@ -9,7 +9,10 @@
 // BASE_PATH serves the build under a path, as a host does for `trunk build --public-url /some/app/`: paths outside
 // it are 404, and the path without its trailing slash redirects to it (as GitHub Pages and nginx do for folders).
 //
-//   DIST_DIR=dist APP_PORT=8081 [BASE_PATH=/some/app/] node tests/e2e/static-server.mjs
+// RESPONSE_DELAY_MS (default 0) holds every request that long before answering it: the round trip to a CDN, for the
+// benchmark's network mode (bench/run); the end-to-end tests leave it off.
+//
+//   DIST_DIR=dist APP_PORT=8081 [BASE_PATH=/some/app/] [RESPONSE_DELAY_MS=50] node tests/e2e/static-server.mjs
 
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -22,6 +25,11 @@ const ROOT = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
 const PORT = Number(process.env.APP_PORT || 8081);
 const HOST = process.env.APP_HOST || '127.0.0.1';
 const BASE = (process.env.BASE_PATH || '/').replace(/^\/?/, '/').replace(/\/?$/, '/');
+const RESPONSE_DELAY_MS = Number(process.env.RESPONSE_DELAY_MS || 0);
+if (!Number.isInteger(RESPONSE_DELAY_MS) || RESPONSE_DELAY_MS < 0) {
+  console.error(`static-server: RESPONSE_DELAY_MS must be a whole number of milliseconds, got ${JSON.stringify(process.env.RESPONSE_DELAY_MS)}`);
+  process.exit(2);
+}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -120,6 +128,8 @@ const server = createServer(async (req, res) => {
   const headers = headersFor(urlPath);
   let status;
   try {
+    // Every answer waits, 304s and errors included: each is a round trip on a real network.
+    if (RESPONSE_DELAY_MS > 0) await new Promise((resolveDelay) => { setTimeout(resolveDelay, RESPONSE_DELAY_MS); });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       status = 405;
       res.writeHead(status, { ...headers, Allow: 'GET, HEAD' }).end();
@@ -171,7 +181,8 @@ if (!(await fileAt(join(ROOT, 'index.html')))) {
   process.exit(1);
 }
 
-server.listen(PORT, HOST, () => console.log(`static-server: serving ${ROOT} on http://${HOST}:${PORT}${BASE}`));
+server.listen(PORT, HOST, () => console.log(`static-server: serving ${ROOT} on http://${HOST}:${PORT}${BASE}`
+  + `${RESPONSE_DELAY_MS ? `, each response delayed ${RESPONSE_DELAY_MS} ms` : ''}`));
 server.on('error', (err) => {
   console.error(`static-server: cannot listen on ${HOST}:${PORT}: ${err.message}`);
   process.exit(1);

@@ -170,6 +170,16 @@ export async function expectSignedIn(page, origin = APP) {
   }
 }
 
+/**
+ * Signed out as the user sees it: the sign-in button, no name. With `issued` (a recordIssuedTokens recorder), also
+ * no token the provider issued left in sessionStorage.
+ */
+export async function expectSignedOut(page, issued, when = 'when signed out') {
+  await expect(page.getByTestId('sign-in')).toBeVisible();
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  if (issued) expectNoTokens(await sessionEntries(page), await issued.all(), when);
+}
+
 /** The app's own keys are namespaced, and a signed-in session is kept in sessionStorage. */
 export function expectNamespacedSession(entries) {
   expect(entries.length, 'a signed-in app keeps its session in sessionStorage').toBeGreaterThan(0);
@@ -406,3 +416,18 @@ export async function apiRequestsSince(mark) {
 export const PROVIDER2_ORIGIN = 'http://127.0.0.1:9300';
 export const PROVIDER2 = `${PROVIDER2_ORIGIN}/o`;
 export const PROVIDER2_LOGIN = { provider: PROVIDER2, loginPage: `${PROVIDER2_ORIGIN}/accounts/login/` };
+
+// --- DPoP (dpop.spec.mjs) ---------------------------------------------------------------------------------------
+
+/**
+ * A fourth instance of the bundled provider that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 8),
+ * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES; its ID tokens carry no name
+ * (ID_TOKEN_CLAIMS=minimal), so the app asks UserInfo for it.
+ */
+export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
+/**
+ * A second instance of the demo API that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 9), a
+ * resource server of PROVIDER and DPOP_NONCE_PROVIDER, with TEST_HOOKS=1.
+ */
+export const API_WITH_NONCES = 'http://127.0.0.1:9203';
+export const API_WITH_NONCES_RESOURCE = resourceIdentifier(Number(new URL(API_WITH_NONCES).port));

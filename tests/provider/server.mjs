@@ -6,11 +6,15 @@
 //   node tests/provider/server.mjs        (or: npm run provider)
 //
 // Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081,8082"; on
-// each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each), ID_TOKEN_CLAIMS=minimal (put profile and email
-// claims only in userinfo, as OIDC Core 5.4 describes for response types that issue an access token),
+// each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each),
+// ID_TOKEN_CLAIMS=profile|minimal (profile, the default: the ID token carries the profile and email claims as well,
+// as Keycloak, Auth0, Okta, Entra ID and Google do by default; minimal: those claims only in userinfo, as OIDC Core
+// 5.4 describes for response types that issue an access token), RESPONSE_DELAY_MS (default 0: hold every request
+// this long before answering it, a network round trip for the benchmark's bench/run; the test suites leave it off),
 // TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
-// rotate do: RFC 6749 6 lets a server issue a new refresh token or not).
+// rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
+// nonce the provider issued: see below).
 //
 // The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
@@ -19,6 +23,16 @@
 // tests/resource/demo-api.mjs) is the `demo-api` client's secret, shared with the resource server. An authorization
 // request without `resource` is served exactly as before: its access token has no audience and is good at the
 // UserInfo endpoint only.
+//
+// DPoP (RFC 9449) is on, as it is by default in oidc-provider 9: discovery lists `dpop_signing_alg_values_supported`
+// (ES256 among them). A token request that carries a `DPoP` proof gets tokens of type DPoP bound to the proof's key
+// (introspection shows `cnf.jkt`; a public client's refresh token is bound too, RFC 9449 5); an authorization
+// request may bind the code with `dpop_jkt` (RFC 9449 10). A request without a proof is served exactly as before,
+// with Bearer tokens. DPOP_NONCE=1 makes every proof carry a server nonce (RFC 9449 8): the token endpoint answers a
+// proof without one with 400 `use_dpop_nonce` and a `DPoP-Nonce` header, UserInfo with 401
+// `WWW-Authenticate: DPoP error="use_dpop_nonce"`. oidc-provider lists DPoP-Nonce in Access-Control-Expose-Headers
+// of the token and UserInfo endpoints only when it has a nonce secret; the DPoP request header passes every
+// preflight, which echoes Access-Control-Request-Headers.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
@@ -40,8 +54,25 @@ const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://l
 const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `${o}${path}`));
 const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
+const DPOP_NONCE = process.env.DPOP_NONCE === '1';
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
   .map((r) => r.trim()).filter(Boolean));
+
+const ID_TOKEN_CLAIMS = process.env.ID_TOKEN_CLAIMS || 'profile';
+if (!['profile', 'minimal'].includes(ID_TOKEN_CLAIMS)) {
+  // A typo must not silently give the other shape of ID token than the one a test or the benchmark asked for.
+  console.error(`ID_TOKEN_CLAIMS must be profile or minimal, got ${JSON.stringify(ID_TOKEN_CLAIMS)}`);
+  process.exit(2);
+}
+const RESPONSE_DELAY_MS = (() => {
+  const raw = process.env.RESPONSE_DELAY_MS || '0';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`RESPONSE_DELAY_MS must be a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+})();
 
 const seconds = (name, fallback) => {
   const raw = process.env[name];
@@ -110,7 +141,7 @@ const provider = new Provider(ISSUER, {
   },
   // Returning profile/email claims in the ID token as well lets the app show a name without a userinfo call;
   // ID_TOKEN_CLAIMS=minimal switches to the strict reading so the userinfo fallback can be exercised.
-  conformIdTokenClaims: process.env.ID_TOKEN_CLAIMS === 'minimal',
+  conformIdTokenClaims: ID_TOKEN_CLAIMS === 'minimal',
   async findAccount(_ctx, sub) {
     const account = ACCOUNTS.get(sub);
     if (!account) return undefined;
@@ -143,6 +174,13 @@ const provider = new Provider(ISSUER, {
       },
     },
     userinfo: { enabled: true },
+    // RFC 9449. Stated although it is oidc-provider 9's default, so that an upgrade that turns it off shows here.
+    // The nonce secret (32 random octets, new at every start like the keys above) is what lets the provider hand out
+    // and check nonces at all; requireNonce makes them mandatory on every proof (RFC 9449 8, 9).
+    dPoP: {
+      enabled: true,
+      ...(DPOP_NONCE && { nonceSecret: randomBytes(32), requireNonce: () => true }),
+    },
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -165,6 +203,17 @@ const provider = new Provider(ISSUER, {
   renderError,
 });
 provider.proxy = false;
+
+// RESPONSE_DELAY_MS: the first middleware, so every answer waits, whichever part of the provider gives it (discovery,
+// JWKS, token, userinfo, the login pages, redirects, errors, CORS preflights). Waiting before the request is handled
+// rather than after changes nothing the browser can see: its response arrives that much later either way. The
+// connection itself is not delayed (keep-alive loopback), as with a browser that already talks to the provider.
+if (RESPONSE_DELAY_MS > 0) {
+  provider.use(async (_ctx, next) => {
+    await new Promise((resolveDelay) => { setTimeout(resolveDelay, RESPONSE_DELAY_MS); });
+    await next();
+  });
+}
 
 // RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the HTTP GET and POST methods" at the
 // end-session endpoint. oidc-provider serves POST there only with `enableHttpPostMethods`, which it allows only
@@ -222,7 +271,8 @@ provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
   console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `
-    + `APIs ${[...API_RESOURCES].join(' ')}`);
+    + `APIs ${[...API_RESOURCES].join(' ')}, ID token claims ${ID_TOKEN_CLAIMS}, response delay ${RESPONSE_DELAY_MS} ms`
+    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}`);
 });
 server.on('error', (err) => {
   console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
