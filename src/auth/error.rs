@@ -168,7 +168,10 @@ mod tests {
     fn what_a_renewal_retries_and_what_ends_the_session() {
         // Worth another attempt before the access token runs out.
         assert!(AuthError::Token(TokenError::Status { status: 503 }).is_transient());
-        assert!(provider("use_dpop_nonce").is_transient(), "a second nonce challenge (RFC 9449 8)");
+        assert!(
+            provider("use_dpop_nonce").is_transient(),
+            "a second nonce challenge (RFC 9449 8)"
+        );
         // Final: the grant is gone, or the key the tokens are bound to.
         assert!(!provider("invalid_grant").is_transient());
         assert!(provider("invalid_grant").is_invalid_grant());
