@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 // 265,412 just before it, 280,189 with it (+14,777 B, after cutting a map, a JSON serializer and run-time header
 // names out of it); the fixes of a spec review of it, 281,250. Issue 15's second round of cuts, each measured on
 // the one before (on main at 280,518, before that review): request headers named from a table of four, not by
-// HeaderName::as_str (278,938); JWKS keys read from the parsed Value by hand (277,309); seven hook-free components
+// HeaderName::as_str (278,938); JWKS keys read from the parsed Value by hand (277,309); seven stateless components
 // as plain functions (273,986); wasm-opt to a fixed point without the producers and target_features sections
 // (273,437); a renewal's audiences compared without a sort (271,584); error texts without values nobody can act
 // on (270,864); AuthProvider's props compared by identity (270,479); wasm-opt orders functions by name, which gzip
