@@ -597,7 +597,7 @@ fn audience_from_value(value: Value) -> Option<Vec<String>> {
     }
 }
 
-/// A stored copy is read with the reader of the token's own claims ([`claims_from_object`]) rather than a derive:
+/// A stored copy is read with the reader of the token's own claims (`claims_from_object`) rather than a derive:
 /// the claims are a `Value` first either way, and a derived reader was about 2 KB gzip of the first load. As a
 /// derive would, it requires `iss`, `sub`, `aud`, `exp` and `iat`, and refuses a member of the wrong type; the
 /// nested `other` goes back where [`Serialize`] took it from.
