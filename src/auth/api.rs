@@ -10,7 +10,7 @@ use super::provider::AuthHandle;
 use super::{AuthAction, AuthError, dpop, renew};
 use crate::browser::{clock, http, storage};
 use crate::oidc::config::Config;
-use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, is_resource_nonce_challenge};
+use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
 use crate::oidc::renewal::fresh_enough;
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
@@ -200,7 +200,7 @@ async fn send(request: &ApiRequest, session: &Session) -> Result<Response, ApiEr
             return Err(ApiError::BadHeader { name: name.clone() });
         }
     }
-    let key = dpop::key_of(session).await.map_err(ApiError::Dpop)?;
+    let key = (dpop::key_of(session.dpop_key_id.as_deref()).await).map_err(ApiError::Dpop)?;
     let mut retried = false;
     loop {
         let mut builder = http::builder(
@@ -234,11 +234,14 @@ async fn send(request: &ApiRequest, session: &Session) -> Result<Response, ApiEr
         // RFC 9449 9 (and 8.2): the API's latest nonce goes in the next proof, whatever this answer is; a nonce
         // challenge gets one retry with it, and a fresh proof.
         let headers = response.headers();
-        let fresh = dpop::remember_api_nonce(&request.url, headers.get(NONCE_HEADER).as_deref());
-        let challenge = headers.get("www-authenticate");
-        if retried
-            || !(fresh && is_resource_nonce_challenge(response.status(), challenge.as_deref()))
-        {
+        let (nonce, challenge) = (headers.get(NONCE_HEADER), headers.get("www-authenticate"));
+        let answer = dpop::Answer {
+            status: response.status(),
+            nonce: nonce.as_deref(),
+            www_authenticate: challenge.as_deref(),
+            body: &[],
+        };
+        if !dpop::asks_retry(Server::Resource, &request.url, &answer) || retried {
             return Ok(response);
         }
         retried = true;

@@ -17,7 +17,6 @@ use crate::browser::http::{self, DPOP, DPOP_NONCE, HttpError};
 use crate::browser::{clock, storage};
 use crate::oidc::dpop::{self, Nonces, ProofClaims, ProofHeader, Server};
 use crate::oidc::secret::AccessToken;
-use crate::oidc::session::Session;
 use crate::oidc::token::TokenType;
 
 /// Octets behind a key id: it only has to be unique among this origin's keys.
@@ -58,9 +57,9 @@ pub async fn key(id: &str) -> Result<Rc<DpopKey>, AuthError> {
     Ok(key)
 }
 
-/// The key `session` is bound to, if it is bound to one.
-pub async fn key_of(session: &Session) -> Result<Option<Rc<DpopKey>>, AuthError> {
-    match &session.dpop_key_id {
+/// The key kept under `id`, for a session or a pending sign-in that names one (`dpop_key_id`); `None` for Bearer.
+pub async fn key_of(id: Option<&str>) -> Result<Option<Rc<DpopKey>>, AuthError> {
+    match id {
         Some(id) => key(id).await.map(Some),
         None => Ok(None),
     }
@@ -162,21 +161,19 @@ pub async fn send(
         value.set_sensitive(true);
         attempt.headers_mut().insert(DPOP, value);
         let response = http::fetch(attempt).await?;
-        let nonce = response
-            .headers()
-            .get(&DPOP_NONCE)
-            .and_then(|value| value.to_str().ok());
-        let fresh = NONCES.with_borrow_mut(|nonces| nonces.remember(server, &url, nonce));
-        let status = response.status().as_u16();
-        let challenged = dpop::is_token_nonce_challenge(status, response.body())
-            || dpop::is_resource_nonce_challenge(
-                status,
-                response
-                    .headers()
-                    .get(&oauth2::http::header::WWW_AUTHENTICATE)
-                    .and_then(|value| value.to_str().ok()),
-            );
-        if retried || !fresh || !challenged {
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+        };
+        let answer = Answer {
+            status: response.status().as_u16(),
+            nonce: header(&DPOP_NONCE),
+            www_authenticate: header(&oauth2::http::header::WWW_AUTHENTICATE),
+            body: response.body(),
+        };
+        if !asks_retry(server, &url, &answer) || retried {
             return Ok(response);
         }
         retried = true;
@@ -202,7 +199,24 @@ pub async fn api_proof(
     proof(key, method, url, Server::Resource, Some(token)).await
 }
 
-/// Remembers the API's `DPoP-Nonce`; whether it was new.
-pub fn remember_api_nonce(url: &Url, nonce: Option<&str>) -> bool {
-    NONCES.with_borrow_mut(|nonces| nonces.remember(Server::Resource, url, nonce))
+/// What a server answered a request that carried a proof: what [`asks_retry`] looks at.
+pub struct Answer<'a> {
+    pub status: u16,
+    /// The `DPoP-Nonce` header.
+    pub nonce: Option<&'a str>,
+    /// The `WWW-Authenticate` header.
+    pub www_authenticate: Option<&'a str>,
+    /// The body, when it has been read (token endpoint answers); empty otherwise.
+    pub body: &'a [u8],
+}
+
+/// Remembers the nonce `answer` carries for `server` at `url`'s origin, whatever the answer (RFC 9449 8.2, 9: the
+/// latest nonce goes in the next proof), and says whether the answer is a nonce challenge with a new nonce: the
+/// token endpoint's `use_dpop_nonce` error (8) or a resource's `DPoP error="use_dpop_nonce"` (9), worth one retry
+/// with a fresh proof. The one rule for the protocol's requests ([`send`]) and the API helper's.
+pub fn asks_retry(server: Server, url: &Url, answer: &Answer) -> bool {
+    let fresh = NONCES.with_borrow_mut(|nonces| nonces.remember(server, url, answer.nonce));
+    fresh
+        && (dpop::is_token_nonce_challenge(answer.status, answer.body)
+            || dpop::is_resource_nonce_challenge(answer.status, answer.www_authenticate))
 }

@@ -264,10 +264,7 @@ async fn redeem(
     saved_keys: Option<(Url, JwkSet)>,
     now: u64,
 ) -> Result<Session, AuthError> {
-    let key = match &pending.dpop_key_id {
-        Some(id) => Some(dpop::key(id).await?),
-        None => None,
-    };
+    let key = dpop::key_of(pending.dpop_key_id.as_deref()).await?;
     let token_type = dpop::token_type(key.as_deref());
     let client = dpop::client(key.clone(), None);
     let exchange = exchange_code(

@@ -57,7 +57,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
             return adopt_successor(used, &refresh_token).await;
         }
-        let key = dpop::key_of(&current).await;
+        let key = dpop::key_of(current.dpop_key_id.as_deref()).await;
         let metadata = metadata(config).await?;
         // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
         // a key the sign-out deleted meanwhile is no failure.

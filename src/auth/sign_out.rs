@@ -1,12 +1,12 @@
 //! The two sign-outs. Local: forget this tab's session and revoke its tokens. Provider: the same, then
 //! RP-Initiated Logout, and every other tab of the app hears that the provider session is gone.
 
+use std::rc::Rc;
+
 use url::Url;
 
 use super::flow::metadata;
 use super::tabs::{self, TabMessage};
-use std::rc::Rc;
-
 use super::{AuthError, SignedOutReason, dpop};
 use crate::browser::dpop_key::DpopKey;
 use crate::browser::{clock, location, storage};
@@ -60,7 +60,9 @@ pub async fn revoke_tokens(
 /// [`revoke_tokens`] for a session, whose DPoP key is then deleted.
 async fn revoke_session(config: &Config, metadata: &ProviderMetadata, session: &Session) -> bool {
     // A key that cannot be had leaves the revocation without proofs, which a provider may still accept.
-    let key = dpop::key_of(session).await.ok().flatten();
+    let key = (dpop::key_of(session.dpop_key_id.as_deref()).await)
+        .ok()
+        .flatten();
     let refresh = session.refresh_token.as_ref();
     let revoked = revoke_tokens(config, metadata, refresh, &session.access_token, key).await;
     discard_key(session).await;
