@@ -11,9 +11,9 @@ import { expect, test } from '@playwright/test';
 
 import {
   APP, PROVIDER2, PROVIDER2_LOGIN, PROVIDER2_ORIGIN, USER, discover, expectNamespacedSession, expectNoTokens,
-  expectOtherToken, expectSameToken, expectSignedIn, expectSignedOut, fingerprint, logInAtProvider,
-  recordIssuedTokens, recordNavigations, recordRequests, recordTokenRequests, refreshAtProvider, sessionEntries,
-  sessionOf, signInAt, useConfig, withoutQuery,
+  expectQuietReload, expectOtherToken, expectSameToken, expectSignedIn, expectSignedOut, fingerprint,
+  logInAtProvider, recordIssuedTokens, recordNavigations, recordRequests, recordTokenRequests, refreshAtProvider,
+  sessionEntries, sessionOf, signInAt, useConfig, withoutQuery,
 } from './support.mjs';
 
 /** Where django-oauth-toolkit mounts RFC 7009 revocation, under the issuer's path. */
@@ -79,12 +79,7 @@ test('seed scenario: sign in, reload, sign out locally, sign in silently, sign o
     }
     await page.goto('/');
     await expectSignedIn(page);
-    await page.waitForLoadState('networkidle');
-    const mark = requests.mark();
-    await page.reload();
-    await expectSignedIn(page);
-    await page.waitForLoadState('networkidle');
-    expect(requests.toProvider(mark, PROVIDER2_ORIGIN), 'requests to the provider on reload').toEqual([]);
+    await expectQuietReload(page, requests, PROVIDER2_ORIGIN);
   });
 
   await test.step('3. local sign-out: tokens gone from sessionStorage, nothing sent but the revocations', async () => {

@@ -7,8 +7,8 @@ import { expect, test } from '@playwright/test';
 
 import {
   APP, APP_LOCALHOST, APP_SUBPATH, CLIENT_ID, PROVIDER, USER, expectNamespacedSession, expectNoTokens,
-  expectSignedIn, expectSignedOut, logInAtProvider, providerMetadata, recordIssuedTokens, recordNavigations,
-  recordRequests, sessionEntries, useConfig, withoutQuery,
+  expectQuietReload, expectSignedIn, expectSignedOut, logInAtProvider, providerMetadata, recordIssuedTokens,
+  recordNavigations, recordRequests, sessionEntries, useConfig, withoutQuery,
 } from './support.mjs';
 
 const signedOutNotice = (page) => page.getByTestId('signed-out-notice');
@@ -117,13 +117,7 @@ test('a reload keeps the session and asks the provider nothing', async ({ page, 
   await page.getByTestId('sign-in').click();
   await logInAtProvider(page);
   await expectSignedIn(page);
-  await page.waitForLoadState('networkidle');
-
-  const mark = requests.mark();
-  await page.reload();
-  await expectSignedIn(page);
-  await page.waitForLoadState('networkidle');
-  expect(requests.toProvider(mark), 'requests to the provider on reload').toEqual([]);
+  await expectQuietReload(page, requests);
 });
 
 for (const { where, home } of SITES) {

@@ -180,6 +180,16 @@ export async function expectSignedOut(page, issued, when = 'when signed out') {
   if (issued) expectNoTokens(await sessionEntries(page), await issued.all(), when);
 }
 
+/** A reload of a signed-in page keeps the session and asks the provider at `origin` nothing. */
+export async function expectQuietReload(page, requests, origin = PROVIDER) {
+  await page.waitForLoadState('networkidle');
+  const mark = requests.mark();
+  await page.reload();
+  await expectSignedIn(page);
+  await page.waitForLoadState('networkidle');
+  expect(requests.toProvider(mark, origin), 'requests to the provider on reload').toEqual([]);
+}
+
 /** The app's own keys are namespaced, and a signed-in session is kept in sessionStorage. */
 export function expectNamespacedSession(entries) {
   expect(entries.length, 'a signed-in app keeps its session in sessionStorage').toBeGreaterThan(0);
