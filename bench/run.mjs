@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs [--runs N] [--warmup N] [--modes loopback,rtt,cpu] [--rtt-ms 50] [--cdn-rtt-ms 50]
 //                      [--cpu-rate 4]
-//   (bench/run first runs scripts/setup and `CSP_LOOPBACK=1 trunk build --release`)
+//   (bench/run first runs scripts/setup and `CSP_LOOPBACK=1 scripts/release-build`)
 //
 // 1. Bytes each app's browser downloads on first load (HTML, JS, wasm, CSS, config.json): raw, gzip -9 and
 //    brotli quality 11, per file and in total, and the ratio ours / reference.
@@ -577,7 +577,7 @@ async function main() {
   const modes = modesOf(options);
   const names = MODE_NAMES(options);
   if (!existsSync(join(OUR_DIST, 'index.html'))) {
-    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (CSP_LOOPBACK=1 trunk build --release), `
+    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (CSP_LOOPBACK=1 scripts/release-build), `
       + 'or use bench/run');
   }
   requireLoopbackBuild(OUR_DIST);

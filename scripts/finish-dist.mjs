@@ -30,7 +30,11 @@ let html = readFileSync(htmlPath, 'utf8');
 const inline = /<script type="module"((?: nonce="[^"]*")?)>([\s\S]*?)<\/script>/;
 const match = html.match(inline);
 if (!match) throw new Error('no inline module script found in index.html: has Trunk changed its output?');
-const boot = match[2].trim() + '\n';
+// The fatal-error screen goes first, so it is listening before the wasm starts (imports are hoisted anyway).
+const fatal = readFileSync(new URL('./fatal.js', import.meta.url), 'utf8');
+let boot = `${fatal}${match[2].trim()}\n`;
+// Release builds ship it minified (esbuild, as the glue below): comments and whitespace only.
+if (release) boot = transformSync(boot, { loader: 'js', minify: true, format: 'esm', legalComments: 'none' }).code;
 const digest = createHash('sha384').update(boot).digest();
 const name = `boot-${digest.toString('hex').slice(0, 16)}.js`;
 writeFileSync(join(staging, name), boot);

@@ -1,4 +1,5 @@
+// A panic traps like any other fatal error: the boot script shows the message (scripts/fatal.js), in stable builds
+// (panic = "abort") and in the nightly release build (panic = immediate-abort) alike.
 fn main() {
-    yew_oidc_spa::browser::panic::install();
     yew::Renderer::<yew_oidc_spa::app::App>::new().render();
 }

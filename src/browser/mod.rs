@@ -8,6 +8,5 @@ pub mod dpop_key;
 pub mod http;
 pub mod location;
 pub mod locks;
-pub mod panic;
 pub mod storage;
 pub mod webcrypto;

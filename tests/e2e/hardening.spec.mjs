@@ -113,3 +113,33 @@ test('static hosts find their SPA fallback: 404.html for GitHub Pages, _redirect
       .toEqual([`${base}*    ${base}index.html    200`]);
   }
 });
+
+// A panic compiles to a wasm trap (`unreachable`) under both panic strategies, so the boot script's handler
+// (scripts/fatal.js) is what the user sees. The trap here is a real one, from a one-instruction module, thrown
+// where the app's own code runs: in a task (an event listener, a timer) and in a promise job (spawn_local's futures).
+const TRAP_MODULE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 5, 1, 3, 0, 0, 11];
+
+for (const where of ['task', 'promise job']) {
+  test(`a wasm trap in a ${where} replaces the page with the fatal-error message`, async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    // An error that is not a trap leaves the app alone.
+    // Timers run in order: by the second one, the first one's error has been dispatched.
+    await page.evaluate(() => new Promise((resolve) => {
+      setTimeout(() => { throw new Error('not a trap'); });
+      setTimeout(resolve);
+    }));
+    await expect(page.getByTestId('sign-in')).toBeVisible();
+    await expect(page.getByTestId('fatal-error')).toHaveCount(0);
+
+    await page.evaluate(([bytes, inPromise]) => {
+      const trap = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes))).exports.f;
+      if (inPromise) Promise.resolve().then(trap);
+      else setTimeout(trap);
+    }, [TRAP_MODULE, where === 'promise job']);
+    const fatal = page.getByTestId('fatal-error');
+    await expect(fatal).toHaveText('Something went wrong and the app stopped. Reload the page to start again.');
+    await expect(fatal).toHaveAttribute('role', 'alert');
+    await expect(page.getByTestId('sign-in')).toHaveCount(0);
+  });
+}

@@ -8,8 +8,8 @@
 // dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
 // requires them on 127.0.0.1:9203.
 //
-//   CSP_LOOPBACK=1 trunk build --release
-//   CSP_LOOPBACK=1 trunk build --release --public-url /some/app/ --dist dist-subpath
+//   CSP_LOOPBACK=1 scripts/release-build   (or with stable Rust: CSP_LOOPBACK=1 trunk build --release --dist dist-stable, DIST_DIR=dist-stable)
+//   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
 //   npx playwright test -c tests/e2e/playwright.config.mjs
 
 import { existsSync } from 'node:fs';
@@ -32,8 +32,8 @@ const SUBPATH = new URL(APP_SUBPATH);
 const DIST_SUBPATH_DIR = resolve(process.env.DIST_SUBPATH_DIR || join(REPO, 'dist-subpath'));
 
 for (const [dir, build] of [
-  [DIST_DIR, 'CSP_LOOPBACK=1 trunk build --release'],
-  [DIST_SUBPATH_DIR, `CSP_LOOPBACK=1 trunk build --release --public-url ${SUBPATH.pathname} --dist dist-subpath`],
+  [DIST_DIR, 'CSP_LOOPBACK=1 scripts/release-build (or, with stable Rust, CSP_LOOPBACK=1 trunk build --release)'],
+  [DIST_SUBPATH_DIR, `CSP_LOOPBACK=1 scripts/release-build --public-url ${SUBPATH.pathname} --dist dist-subpath`],
 ]) {
   if (!existsSync(join(dir, 'index.html'))) {
     throw new Error(`${join(dir, 'index.html')} is missing: build the app first with \`${build}\` `

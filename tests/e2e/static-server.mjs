@@ -177,7 +177,7 @@ const server = createServer(async (req, res) => {
 });
 
 if (!(await fileAt(join(ROOT, 'index.html')))) {
-  console.error(`static-server: ${join(ROOT, 'index.html')} is missing; build the app first (CSP_LOOPBACK=1 trunk build --release).`);
+  console.error(`static-server: ${join(ROOT, 'index.html')} is missing; build the app first (CSP_LOOPBACK=1 scripts/release-build).`);
   process.exit(1);
 }
 

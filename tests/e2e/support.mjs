@@ -41,7 +41,7 @@ export function requireLoopbackBuild(distDir) {
   const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
   if (csp && !/connect-src [^;]*http:\/\/127\.0\.0\.1:\*/.test(csp)) {
     throw new Error(`${distDir} is a production build: its connect-src does not allow the providers on 127.0.0.1. `
-      + 'Build it with `CSP_LOOPBACK=1 trunk build --release` for the tests and the benchmark.');
+      + 'Build it with `CSP_LOOPBACK=1 scripts/release-build` for the tests and the benchmark.');
   }
 }
 

@@ -104,7 +104,7 @@ process.once('exit', () => {
 export async function startServers() {
   if (!existsSync(join(DIST_DIR, 'index.html'))) {
     throw new Error(`${join(DIST_DIR, 'index.html')} is missing: build the app first with `
-      + '`CSP_LOOPBACK=1 trunk build --release` (scripts/test does this before the end-to-end tests).');
+      + '`CSP_LOOPBACK=1 scripts/release-build` (scripts/test does this before the end-to-end tests).');
   }
   requireLoopbackBuild(DIST_DIR);
   const work = await mkdtemp(join(tmpdir(), 'yew-oidc-firefox-'));

@@ -2,7 +2,7 @@
 // tests/e2e/scenario.spec.mjs and lifecycle.spec.mjs make in Chromium, checked on what the user sees, on
 // sessionStorage, and on what reached the provider (its request log: method and path, never a query).
 //
-//   CSP_LOOPBACK=1 trunk build --release && node --test tests/firefox/
+//   CSP_LOOPBACK=1 scripts/release-build && node --test tests/firefox/
 //
 // Classic WebDriver cannot watch the browser's requests as Playwright does, so "nothing but the revocations reached
 // the provider" and "no login page was shown" are read from the provider's own log, which this suite's provider

@@ -1,0 +1,15 @@
+# Sourced by scripts/setup and scripts/release-build: the nightly toolchain of release builds, pinned by date and
+# by the compiler's commit. `nightly_toolchain` prints the rustup name under which that compiler is installed:
+# the dated one, or the machine image's own `nightly` when it is the same compiler; nothing when neither is.
+NIGHTLY=nightly-2026-05-20
+NIGHTLY_COMMIT=e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a
+
+nightly_toolchain() {
+  local name
+  for name in "$NIGHTLY" nightly; do
+    if rustup run "$name" rustc --version --verbose 2>/dev/null | grep -qx "commit-hash: $NIGHTLY_COMMIT"; then
+      echo "$name"
+      return
+    fi
+  done
+}
