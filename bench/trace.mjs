@@ -55,7 +55,7 @@ const TRACE_PROBE = `(() => {
 const COLLECT = (provider) => {
   const nav = performance.getEntriesByType('navigation')[0];
   const zero = nav.requestStart || nav.fetchStart;
-  const out = { 'HTML received': nav.responseEnd - zero };
+  const out = { 'GET /callback sent': 0, 'HTML received': nav.responseEnd - zero };
   for (const [key, value] of Object.entries(window.__trace)) out[key] = value - zero;
   for (const entry of performance.getEntriesByType('resource')) {
     const url = new URL(entry.name);
@@ -71,6 +71,16 @@ const COLLECT = (provider) => {
   }
   return out;
 };
+
+const SPANS = [
+  ['HTML received to wasm instantiated', 'HTML received', 'instantiateStreaming settled'],
+  ['wasm instantiated to first view', 'instantiateStreaming settled', 'auth-loading'],
+  ['wasm instantiated to token request', 'instantiateStreaming settled', 'provider /token start'],
+  ['config.json received to token request', '/config.json end', 'provider /token start'],
+  ['token request to its response', 'provider /token start', 'provider /token end'],
+  ['token response to signed-in view', 'provider /token end', 'user-name'],
+  ['GET /callback to signed-in view', 'GET /callback sent', 'user-name'],
+];
 
 async function callbackTrace(browser, mode) {
   const context = await browser.newContext();
@@ -125,6 +135,12 @@ async function main() {
         .map(([key, ms, n]) => [key, fmtMs(ms), n === runs.length ? '' : `${n}/${runs.length} runs`]);
       console.log(`\n== ${names[mode.key]} (${mode.title}): medians over ${runs.length} callback(s), ms after GET /callback was sent`);
       console.log(table(['phase', 'ms', ''], rows, ['l', 'r', 'l']));
+      // The spans between phases, median of each run's own span (not a difference of medians).
+      const spans = SPANS.map(([label, from, to]) => {
+        const ms = median(runs.map((r) => r[to] - r[from]));
+        return [label, fmtMs(ms)];
+      });
+      console.log(table(['span (median of each run\'s)', 'ms'], spans, ['l', 'r']));
     }
   } finally {
     await browser.close();
