@@ -23,7 +23,7 @@ import { chromium } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
 import {
   APP, OUR_DIST, PROVIDER, fmtMs, loadNow, machine, median, modesOf, MODE_NAMES, parseArgs, snapshot, startApp,
-  startProvider, stopChild, table, visible,
+  seenBy, startProvider, stopChild, table, visible,
 } from './run.mjs';
 
 // Installed in every document before its scripts.
@@ -41,11 +41,13 @@ const TRACE_PROBE = `(() => {
     };
   }
   addEventListener('TrunkApplicationStarted', () => note('main() returned'));
-  const ids = ['auth-loading', 'user-name'];
+  const ids = ['auth-loading', 'user-name', 'auth-error', 'config-error'];
   new MutationObserver(() => {
     for (const id of ids) {
       const el = document.querySelector('[data-testid="' + id + '"]');
-      if (el && el.getClientRects().length > 0) note(id);
+      if (!el || el.getClientRects().length === 0 || at[id] !== undefined) continue;
+      note(id);
+      if (typeof window.__benchSeen === 'function') window.__benchSeen(id);
     }
   }).observe(document, { childList: true, subtree: true });
   Object.defineProperty(window, '__trace', { value: at });
@@ -86,6 +88,7 @@ async function callbackTrace(browser, mode) {
   const context = await browser.newContext();
   try {
     await context.addInitScript(TRACE_PROBE);
+    const seen = await seenBy(context);
     const page = await context.newPage();
     if (mode.cpuRate > 1) {
       const cdp = await context.newCDPSession(page);
@@ -97,8 +100,9 @@ async function callbackTrace(browser, mode) {
     await visible(page, 'login-username', 'sign-in');
     await page.getByTestId('login-username').fill(USER.username);
     await page.getByTestId('login-password').fill(USER.password);
+    seen.clear();
     await page.getByTestId('login-submit').click();
-    await visible(page, 'user-name', 'callback');
+    await seen.appeared(page, 'user-name', 'callback');
     return await page.evaluate(COLLECT, PROVIDER);
   } finally {
     await context.close();
