@@ -2,10 +2,26 @@
 
 use yew::prelude::*;
 
-/// `at` (Unix seconds) in the browser's locale and time zone.
+/// `at` (Unix seconds) in the browser's time zone, as `2026-12-02 14:05:09` (ISO 8601's order, which reads the
+/// same in every locale). Not `Date.toLocaleString`: its first call builds an `Intl.DateTimeFormat`, 20-130 ms of
+/// main thread in headless Chromium (45 ms in the benchmark's default locale), and the signed-in page shows a time
+/// on its first render, so that cost sat between the token response and the user's name (bench/trace.mjs). The
+/// `Date` getters only need the time zone's offset.
 pub fn local_time(at: u64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    calendar(
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds(),
+    )
+}
+
+/// A date and time of day as `YYYY-MM-DD HH:MM:SS` (`month` counted from 1).
+fn calendar(year: u32, month: u32, day: u32, hours: u32, minutes: u32, seconds: u32) -> String {
+    format!("{year:04}-{month:02}-{day:02} {hours:02}:{minutes:02}:{seconds:02}")
 }
 
 /// How far `at` is from `now`, both Unix seconds, in the largest unit that fits: "in 59 min", "5 s ago", "now".
@@ -42,7 +58,14 @@ pub fn moment(at: u64, now: u64) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{calendar, relative};
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn times_read_year_first_with_two_digit_fields() {
+        assert_eq!(calendar(2026, 12, 2, 14, 5, 9), "2026-12-02 14:05:09");
+        assert_eq!(calendar(2027, 1, 31, 0, 0, 0), "2027-01-31 00:00:00");
+    }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
