@@ -13,10 +13,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { transformSync } from 'esbuild';
 
 import { headersFile, metaPolicy, optionsFromEnv } from './csp.mjs';
+import { precompress } from './precompress.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run me as a Trunk hook (TRUNK_STAGING_DIR is not set)');
@@ -78,16 +78,10 @@ if (release) {
   writeFileSync(join(staging, '_redirects'), `${base}*    ${base}index.html    200\n`);
 }
 
-// Precompressed siblings (`app_bg.wasm.gz`, `app_bg.wasm.br`) for CDNs and servers that serve them as-is
-// (nginx `gzip_static`/`brotli_static`, most static hosts). Maximum compression: it is paid once, at build time.
+// Precompressed siblings for CDNs (scripts/precompress.mjs).
 if (release) {
   for (const name of readdirSync(staging)) {
     // config.json is edited per deployment; a stale compressed copy beside it would be served instead.
-    if (!/\.(html|js|wasm|css)$/.test(name)) continue;
-    const raw = readFileSync(join(staging, name));
-    writeFileSync(join(staging, `${name}.gz`), gzipSync(raw, { level: 9 }));
-    writeFileSync(join(staging, `${name}.br`), brotliCompressSync(raw, {
-      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-    }));
+    if (/\.(html|js|wasm|css)$/.test(name)) precompress(join(staging, name));
   }
 }

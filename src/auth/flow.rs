@@ -54,12 +54,16 @@ async fn fetch_document(
     Ok(response.into_body())
 }
 
-/// Fetches and validates `config.json` from the app's base URL. index.html preloads it (`<link rel="preload"
-/// as="fetch" crossorigin="anonymous">`), so the download starts with the page's, not after the wasm has started and
+/// Reads and validates the configuration: inlined in the page by `scripts/inline-config.mjs` (no request at all),
+/// else `config.json` fetched from the app's base URL. index.html preloads it (`<link rel="preload" as="fetch"
+/// crossorigin="anonymous">`), so the download starts with the page's, not after the wasm has started and
 /// rendered; this request then gets the preloaded response. `no-store` keeps a deployment's edit from ever waiting
 /// on this request's cache entry (Chromium hands a preload to a `no-store` fetch of the same URL and credentials).
 pub async fn load_config() -> Result<Config, AuthError> {
     let base = location::base().ok_or(AuthError::Navigation("the app's base URL"))?;
+    if let Some(inlined) = location::inlined_config() {
+        return Ok(Config::from_json(&inlined, &base)?);
+    }
     let url = base
         .join("config.json")
         .map_err(|_| AuthError::Navigation("config.json"))?;

@@ -15,6 +15,13 @@ pub fn base() -> Option<Url> {
     Url::parse(&base).ok()
 }
 
+/// The configuration that `scripts/inline-config.mjs` put into the page (`<script type="application/json"
+/// id="config">`), if it did.
+pub fn inlined_config() -> Option<String> {
+    let block = web_sys::window()?.document()?.get_element_by_id("config")?;
+    (block.get_attribute("type")?.as_str() == "application/json").then(|| block.text_content())?
+}
+
 /// `url` without the query parameters in `names`; everything else (path, other parameters, fragment)
 /// is kept in order.
 pub fn without_params(url: &Url, names: &[&str]) -> Url {

@@ -3,7 +3,8 @@
 // the hostile providers of tests/hostile on 127.0.0.1:9100, and in lifecycle.spec.mjs a second bundled provider with
 // short access-token lifetimes on 127.0.0.1:9001 and a third that never rotates refresh tokens on 127.0.0.1:9002,
 // and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three; and
-// in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/; and in
+// in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/; in
+// inline-config.spec.mjs a copy of dist/ with its configuration inlined on 127.0.0.1:8083; and in
 // provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300; and in
 // dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
 // requires them on 127.0.0.1:9203.
@@ -12,7 +13,9 @@
 //   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
 //   npx playwright test -c tests/e2e/playwright.config.mjs
 
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +23,7 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS,
+  API, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_INLINE, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS,
   DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL,
   SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
@@ -44,6 +47,16 @@ for (const [dir, build] of [
 if (!existsSync(CHROMIUM)) {
   throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) `
     + 'or set CHROMIUM_PATH. These tests never download a browser.');
+}
+
+// A copy of the build with its configuration inlined by scripts/inline-config.mjs, as a deployment that ran it has
+// it, for inline-config.spec.mjs. Made once, by the main process, before the servers start (workers load this file
+// too).
+const DIST_INLINE_DIR = join(tmpdir(), 'yew-oidc-spa-dist-inline');
+if (process.env.TEST_WORKER_INDEX === undefined) {
+  rmSync(DIST_INLINE_DIR, { recursive: true, force: true });
+  cpSync(DIST_DIR, DIST_INLINE_DIR, { recursive: true });
+  execFileSync(process.execPath, [join(REPO, 'scripts/inline-config.mjs'), DIST_INLINE_DIR], { stdio: 'ignore' });
 }
 
 const serverDefaults = {
@@ -168,6 +181,13 @@ export default defineConfig({
       command: 'node tests/e2e/static-server.mjs',
       url: `${APP}/index.html`,
       env: { DIST_DIR, APP_PORT: new URL(APP).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'app-with-inlined-config',
+      command: 'node tests/e2e/static-server.mjs',
+      url: `${APP_INLINE}/index.html`,
+      env: { DIST_DIR: DIST_INLINE_DIR, APP_PORT: new URL(APP_INLINE).port },
     },
     {
       ...serverDefaults,

@@ -14,6 +14,8 @@ export const APP = 'http://127.0.0.1:8081';
 export const APP_LOCALHOST = 'http://localhost:8081';
 /** The same app built with `trunk build --public-url /some/app/` (dist-subpath/), served under that path. */
 export const APP_SUBPATH = 'http://127.0.0.1:8082/some/app/';
+/** The same build with its configuration inlined in the page (scripts/inline-config.mjs): inline-config.spec.mjs. */
+export const APP_INLINE = 'http://127.0.0.1:8083';
 export const PROVIDER = 'http://127.0.0.1:9000';
 export const CLIENT_ID = 'yew-oidc-spa';
 export const STORAGE_PREFIX = 'yew-oidc:';

@@ -5,7 +5,7 @@
 //
 //   node tests/provider/server.mjs        (or: npm run provider)
 //
-// Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081,8082"; on
+// Environment: PROVIDER_PORT (default 9000), APP_PORTS (comma-separated app ports, default "8080,8081,8082,8083"; on
 // each, the app may sit at / or under /some/app/), ACCESS_TOKEN_TTL and ID_TOKEN_TTL (seconds, default 3600 each),
 // ID_TOKEN_CLAIMS=profile|minimal (profile, the default: the ID token carries the profile and email claims as well,
 // as Keycloak, Auth0, Okta, Entra ID and Google do by default; minimal: those claims only in userinfo, as OIDC Core
@@ -48,7 +48,7 @@ import {
 
 const PORT = Number(process.env.PROVIDER_PORT || 9000);
 const ISSUER = `http://127.0.0.1:${PORT}`;
-const APP_PORTS = (process.env.APP_PORTS || '8080,8081,8082').split(',').map((p) => p.trim()).filter(Boolean);
+const APP_PORTS = (process.env.APP_PORTS || '8080,8081,8082,8083').split(',').map((p) => p.trim()).filter(Boolean);
 const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
 // Where the app is served on those origins: `/` and the path of the build made with `--public-url /some/app/`.
 const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `${o}${path}`));
