@@ -281,8 +281,11 @@ pub(super) fn parse_members(
 ) -> Result<Members, (&'static str, serde_json::Error)> {
     let at = Cell::new(".");
     let mut json = serde_json::Deserializer::from_slice(body);
+    // `deserialize_any`, not `deserialize_map`: anything but an object then reaches the visitor's own refusals
+    // below, instead of serde_json's type error, whose message formats the value (floats included) and brought
+    // that formatting code into the first load.
     let members = json
-        .deserialize_map(MembersVisitor { kind, at: &at })
+        .deserialize_any(MembersVisitor { kind, at: &at })
         .and_then(|members| json.end().map(|()| members))
         .map_err(|error| (at.get(), error))?;
     Ok(members)
@@ -298,6 +301,34 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("an object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Members, A::Error> {
+        Err(de::Error::custom(WRONG_TYPE))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
@@ -1077,6 +1108,23 @@ mod tests {
         ] {
             let (path, _) = malformed_at(exchange(200, JSON, &body));
             assert_eq!(path, ".", "{body}");
+        }
+        // Every JSON value that is not an object is refused as a value of the wrong type, never quoted.
+        for body in [
+            "null",
+            "true",
+            "5",
+            "-5",
+            "1.5e300",
+            r#""at-secret""#,
+            r#"["at-secret"]"#,
+        ] {
+            let (path, chain) = malformed_at(exchange(200, JSON, body));
+            assert_eq!(path, ".", "{body}");
+            assert!(
+                chain.contains(": a value has the wrong type or format at line 1 column "),
+                "{body}: {chain}"
+            );
         }
         assert!(exchange(200, JSON, &format!(" \n{}\n ", token_body(""))).is_ok());
     }
