@@ -5,14 +5,13 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
-use crate::auth::{AuthState, use_auth};
+use crate::auth::{AuthHandle, AuthState};
 use crate::components::{auth_error::auth_error_view, loading::loading};
 
-#[function_component(Callback)]
-pub fn callback() -> Html {
-    let auth = use_auth();
+/// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
+pub fn callback(auth: &AuthHandle) -> Html {
     match auth.state() {
-        AuthState::Failed(error) => auth_error_view(&auth, error),
+        AuthState::Failed(error) => auth_error_view(auth, error),
         AuthState::Loading => loading("Completing sign-in…"),
         // Signed in or out already: the callback has nothing left to do here.
         AuthState::SignedIn(_) | AuthState::SignedOut(_) => {
