@@ -7,9 +7,7 @@ use yew_router::prelude::*;
 
 use crate::auth::{AuthProvider, use_auth};
 use crate::components::header::use_header;
-use crate::pages::{
-    api::Api, callback::callback, home::home, not_found::not_found, profile::profile,
-};
+use crate::pages::{api::Api, callback, home::home, not_found::not_found, profile::profile};
 
 /// The app's routes. `Routable` is written out rather than derived: the derive matches paths with
 /// `route-recognizer`'s NFA (about 10 KB of wasm), which four fixed paths do not need. Same rules as the
@@ -37,7 +35,8 @@ impl Route {
         (Route::NotFound, "/404"),
     ];
 
-    fn path(&self) -> &'static str {
+    /// The path under the app's base path.
+    pub fn path(&self) -> &'static str {
         match self {
             Route::Home => "/",
             Route::Callback => "/callback",
@@ -89,13 +88,23 @@ struct FrameProps {
 #[function_component(Frame)]
 fn frame(props: &FrameProps) -> Html {
     let auth = use_auth();
-    let header = use_header(&auth);
+    let navigator = use_navigator();
+    let header = use_header(&auth, navigator.as_ref());
+    {
+        let leave = props.route == Route::Callback && callback::finished(&auth);
+        let navigator = navigator.clone();
+        use_effect(move || {
+            if let (true, Some(navigator)) = (leave, navigator) {
+                navigator.push(&Route::Home);
+            }
+        });
+    }
     let page = match props.route {
         Route::Home => home(&auth),
-        Route::Callback => callback(&auth),
+        Route::Callback => callback::callback(&auth),
         Route::Profile => profile(&auth),
         Route::Api => html! { <Api /> },
-        Route::NotFound => not_found(),
+        Route::NotFound => not_found(navigator.as_ref()),
     };
     html! {
         <>
