@@ -73,25 +73,18 @@ impl Routable for Route {
     }
 }
 
-fn switch(route: Route) -> Html {
-    html! { <Frame {route} /> }
-}
-
-#[derive(PartialEq, Properties)]
-struct FrameProps {
-    route: Route,
-}
-
 /// The frame of every page: the header and the route's page, which get the auth handle read once here. One
-/// component for every route: the pages that keep no state are plain functions, because every component type
-/// costs about 1 KB gzip of Yew's lifecycle code in the first load.
+/// component for every route, which it reads itself (as yew-router's `Switch` component did): the pages that keep
+/// no state are plain functions, because every component type costs about 1 KB gzip of Yew's lifecycle code in the
+/// first load.
 #[function_component(Frame)]
-fn frame(props: &FrameProps) -> Html {
+fn frame() -> Html {
+    let route = use_route::<Route>().unwrap_or(Route::NotFound);
     let auth = use_auth();
     let navigator = use_navigator();
     let header = use_header(&auth, navigator.as_ref());
     {
-        let leave = props.route == Route::Callback && callback::finished(&auth);
+        let leave = route == Route::Callback && callback::finished(&auth);
         let navigator = navigator.clone();
         use_effect(move || {
             if let (true, Some(navigator)) = (leave, navigator) {
@@ -99,7 +92,7 @@ fn frame(props: &FrameProps) -> Html {
             }
         });
     }
-    let page = match props.route {
+    let page = match route {
         Route::Home => home(&auth),
         Route::Callback => callback::callback(&auth),
         Route::Profile => profile(&auth),
@@ -119,7 +112,7 @@ pub fn app() -> Html {
     html! {
         <BrowserRouter>
             <AuthProvider>
-                <Switch<Route> render={switch} />
+                <Frame />
             </AuthProvider>
         </BrowserRouter>
     }
