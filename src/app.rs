@@ -5,11 +5,9 @@ use std::collections::HashMap;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::AuthProvider;
-use crate::components::header::Header;
-use crate::pages::{
-    api::Api, callback::Callback, home::Home, not_found::not_found, profile::Profile,
-};
+use crate::auth::{AuthProvider, use_auth};
+use crate::components::header::use_header;
+use crate::pages::{api::Api, callback, home::home, not_found::not_found, profile::profile};
 
 /// The app's routes. `Routable` is written out rather than derived: the derive matches paths with
 /// `route-recognizer`'s NFA (about 10 KB of wasm), which four fixed paths do not need. Same rules as the
@@ -37,7 +35,8 @@ impl Route {
         (Route::NotFound, "/404"),
     ];
 
-    fn path(&self) -> &'static str {
+    /// The path under the app's base path.
+    pub fn path(&self) -> &'static str {
         match self {
             Route::Home => "/",
             Route::Callback => "/callback",
@@ -74,13 +73,37 @@ impl Routable for Route {
     }
 }
 
-fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <Home /> },
-        Route::Callback => html! { <Callback /> },
-        Route::Profile => html! { <Profile /> },
+/// The frame of every page: the header and the route's page, which get the auth handle read once here. One
+/// component for every route, which it reads itself (as yew-router's `Switch` component did): the pages that keep
+/// no state are plain functions, because every component type costs about 1 KB gzip of Yew's lifecycle code in the
+/// first load.
+#[function_component(Frame)]
+fn frame() -> Html {
+    let route = use_route::<Route>().unwrap_or(Route::NotFound);
+    let auth = use_auth();
+    let navigator = use_navigator();
+    let header = use_header(&auth, navigator.as_ref());
+    {
+        let leave = route == Route::Callback && callback::finished(&auth);
+        let navigator = navigator.clone();
+        use_effect(move || {
+            if let (true, Some(navigator)) = (leave, navigator) {
+                navigator.push(&Route::Home);
+            }
+        });
+    }
+    let page = match route {
+        Route::Home => home(&auth),
+        Route::Callback => callback::callback(&auth),
+        Route::Profile => profile(&auth),
         Route::Api => html! { <Api /> },
-        Route::NotFound => not_found(),
+        Route::NotFound => not_found(navigator.as_ref()),
+    };
+    html! {
+        <>
+            { header }
+            <main>{ page }</main>
+        </>
     }
 }
 
@@ -89,10 +112,7 @@ pub fn app() -> Html {
     html! {
         <BrowserRouter>
             <AuthProvider>
-                <Header />
-                <main>
-                    <Switch<Route> render={switch} />
-                </main>
+                <Frame />
             </AuthProvider>
         </BrowserRouter>
     }

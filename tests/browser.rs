@@ -204,3 +204,55 @@ fn saved_metadata_is_single_use_and_rechecked_when_read_back() {
     storage::save_metadata(&tampered).expect("save");
     assert_eq!(storage::take_metadata(issuer), None);
 }
+
+/// The small stored values are read from the parsed `Value` by hand (`FromJson`), refusing what their derived
+/// readers refused: a logout `state` that is not a string, a saved key set without both members, and a consumed
+/// list with a non-string in it.
+#[wasm_bindgen_test]
+fn small_stored_values_of_the_wrong_shape_are_garbage() {
+    reset();
+    let s = session_storage();
+    s.set_item(keys::LOGOUT_STATE, "42").expect("set");
+    assert_eq!(storage::take_logout_state(), Stored::Garbage);
+    s.set_item(keys::LOGOUT_STATE, r#""s-1""#).expect("set");
+    assert_eq!(
+        storage::take_logout_state(),
+        Stored::Found(State::new("s-1".to_owned()))
+    );
+
+    let jwks_uri = url::Url::parse("https://id.example/jwks").unwrap();
+    let saved = |text: &str| {
+        s.set_item(keys::JWKS, text).expect("set");
+        storage::take_jwks(&jwks_uri).map(|keys| keys.keys.len())
+    };
+    assert_eq!(
+        saved(r#"{"jwks_uri":"https://id.example/jwks","keys":{"keys":[{"kty":"EC"}]}}"#),
+        Some(1)
+    );
+    for broken in [
+        r#"{"keys":{"keys":[]}}"#,
+        r#"{"jwks_uri":null,"keys":{"keys":[]}}"#,
+        r#"{"jwks_uri":7,"keys":{"keys":[]}}"#,
+        r#"{"jwks_uri":"https://id.example/jwks"}"#,
+        r#"{"jwks_uri":"https://id.example/jwks","keys":[]}"#,
+        r#"["https://id.example/jwks",{"keys":[]}]"#,
+    ] {
+        assert_eq!(saved(broken), None, "{broken}");
+    }
+
+    let local = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    local
+        .set_item(keys::CONSUMED, r#"["fp-1","fp-2"]"#)
+        .expect("set");
+    assert!(storage::is_consumed("fp-2"));
+    local
+        .set_item(keys::CONSUMED, r#"["fp-1",2]"#)
+        .expect("set");
+    assert!(
+        !storage::is_consumed("fp-1"),
+        "a list with a non-string is garbage"
+    );
+    assert_eq!(local.get_item(keys::CONSUMED).expect("get"), None);
+}

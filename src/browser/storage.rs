@@ -4,7 +4,8 @@
 //! Every key starts with [`PREFIX`], so a sign-out can remove exactly what the app wrote and nothing
 //! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::Serialize;
+use serde_json::Value;
 use url::Url;
 
 use crate::oidc::authorize::PendingSignIn;
@@ -12,6 +13,7 @@ use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::jwks::JwkSet;
 use crate::oidc::secret::State;
 use crate::oidc::session::Session;
+use crate::oidc::stored::{FromJson, text};
 
 /// The namespace of every key this app writes.
 pub const PREFIX: &str = "yew-oidc:";
@@ -64,16 +66,20 @@ fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn read_from<T: DeserializeOwned>(storage: Option<web_sys::Storage>, key: &str) -> Stored<T> {
+/// Every stored text is parsed by the one `Value` reader, then read by its type's [`FromJson`].
+fn read_from<T: FromJson>(storage: Option<web_sys::Storage>, key: &str) -> Stored<T> {
     let Some(storage) = storage else {
         return Stored::Missing;
     };
     let Ok(Some(raw)) = storage.get_item(key) else {
         return Stored::Missing;
     };
-    match serde_json::from_slice(raw.as_bytes()) {
-        Ok(value) => Stored::Found(value),
-        Err(_) => {
+    match serde_json::from_slice::<Value>(raw.as_bytes())
+        .ok()
+        .and_then(T::from_json)
+    {
+        Some(value) => Stored::Found(value),
+        None => {
             let _ = storage.remove_item(key);
             Stored::Garbage
         }
@@ -92,7 +98,7 @@ fn write_to<T: Serialize>(
         .map_err(|_| StorageError("storage is full or blocked".to_owned()))
 }
 
-fn read<T: DeserializeOwned>(key: &str) -> Stored<T> {
+fn read<T: FromJson>(key: &str) -> Stored<T> {
     read_from(session(), key)
 }
 
@@ -107,7 +113,7 @@ fn delete(key: &str) {
 }
 
 /// Reads and removes in one step: whatever was there can be used once only.
-fn take<T: DeserializeOwned>(key: &str) -> Stored<T> {
+fn take<T: FromJson>(key: &str) -> Stored<T> {
     let value = read(key);
     delete(key);
     value
@@ -135,10 +141,33 @@ pub fn save_metadata(metadata: &ProviderMetadata) -> Result<(), StorageError> {
 }
 
 /// The provider's signing keys, saved at sign-in for the callback together with the `jwks_uri` they came from.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct CachedJwks {
     jwks_uri: String,
     keys: JwkSet,
+}
+
+/// Both members required, as the derive had them (`null` is not a `jwks_uri`, nor a key set).
+impl FromJson for CachedJwks {
+    fn from_json(value: Value) -> Option<Self> {
+        let Value::Object(mut members) = value else {
+            return None;
+        };
+        Some(CachedJwks {
+            jwks_uri: text(&mut members, "jwks_uri").ok()??,
+            keys: JwkSet::from_json(members.remove("keys")?)?,
+        })
+    }
+}
+
+/// A string, as `State`'s derive (`serde(transparent)`) read it.
+impl FromJson for State {
+    fn from_json(value: Value) -> Option<Self> {
+        match value {
+            Value::String(state) => Some(State::new(state)),
+            _ => None,
+        }
+    }
 }
 
 /// The signing keys saved at sign-in for the callback, removed as they are read.

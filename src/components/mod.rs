@@ -2,6 +2,7 @@
 
 pub mod auth_error;
 pub mod header;
+pub mod link;
 pub mod loading;
 pub mod require_auth;
 pub mod session_status;

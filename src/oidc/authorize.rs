@@ -10,7 +10,7 @@ use super::config::{AuthorizationParams, Config};
 use super::discovery::ProviderMetadata;
 use super::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
 use super::secret::{Nonce, PkceVerifier, State};
-use super::stored::{number, text};
+use super::stored::{FromJson, number, text};
 
 /// The parameters this module sets; any copy already on the authorization endpoint's URL is dropped so none is
 /// sent twice (RFC 6749 3.1: "Request and response parameters MUST NOT be included more than once").
@@ -62,6 +62,15 @@ impl<'de> Deserialize<'de> for PendingSignIn {
             return Err(D::Error::custom("a pending sign-in is an object"));
         };
         PendingSignIn::from_members(&mut members).map_err(D::Error::custom)
+    }
+}
+
+impl FromJson for PendingSignIn {
+    fn from_json(value: Value) -> Option<Self> {
+        let Value::Object(mut members) = value else {
+            return None;
+        };
+        PendingSignIn::from_members(&mut members).ok()
     }
 }
 

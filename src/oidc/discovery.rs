@@ -9,6 +9,7 @@ use url::Url;
 use super::config::{Endpoints, is_secure_url};
 use super::id_token::SigningAlgorithm;
 use super::pkce::CODE_CHALLENGE_METHOD;
+use super::stored::FromJson;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -111,6 +112,13 @@ impl<'de> Deserialize<'de> for ProviderMetadata {
         object
             .and_then(metadata_from)
             .map_err(|error| D::Error::custom(error.to_string()))
+    }
+}
+
+/// A saved copy, as the `Deserialize` impl reads it; validation stays the caller's.
+impl FromJson for ProviderMetadata {
+    fn from_json(value: Value) -> Option<Self> {
+        metadata_from(value.as_object()?).ok()
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::id_token::{JoseHeader, SigningAlgorithm};
+use super::stored::FromJson;
 
 /// One public key, reduced to the members that matter for choosing and importing it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +73,13 @@ impl<'de> Deserialize<'de> for JwkSet {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         set_from(&Value::deserialize(deserializer)?)
             .ok_or_else(|| serde::de::Error::custom("a key set is an object with a `keys` array"))
+    }
+}
+
+/// A saved set, as the `Deserialize` impl reads it.
+impl FromJson for JwkSet {
+    fn from_json(value: Value) -> Option<Self> {
+        set_from(&value)
     }
 }
 

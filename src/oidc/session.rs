@@ -8,7 +8,7 @@ use super::config::Config;
 use super::id_token::IdTokenClaims;
 use super::renewal::Consumed;
 use super::secret::{AccessToken, IdToken, RefreshToken};
-use super::stored::{list, number, text};
+use super::stored::{FromJson, list, number, text};
 use super::token::TokenResponse;
 use super::userinfo::UserInfo;
 
@@ -59,6 +59,15 @@ impl<'de> Deserialize<'de> for Session {
             return Err(D::Error::custom("a stored session is an object"));
         };
         Session::from_members(&mut members).map_err(D::Error::custom)
+    }
+}
+
+impl FromJson for Session {
+    fn from_json(value: Value) -> Option<Self> {
+        let Value::Object(mut members) = value else {
+            return None;
+        };
+        Session::from_members(&mut members).ok()
     }
 }
 

@@ -5,6 +5,30 @@
 
 use serde_json::{Map, Value};
 
+/// A type the app writes as JSON and reads back from the parsed `Value`: storage parses every stored text with the
+/// one `Value` reader and hands the result here, instead of calling one `serde_json::from_slice::<T>` per type
+/// (each an instantiation of the parser's entry, and for the small types a derived reader). `None`: not what the
+/// app wrote (a missing or mistyped member), which the caller treats as garbage.
+pub trait FromJson: Sized {
+    fn from_json(value: Value) -> Option<Self>;
+}
+
+/// A list of strings, all of them (a derived `Vec<String>` refused the list for one non-string too).
+impl FromJson for Vec<String> {
+    fn from_json(value: Value) -> Option<Self> {
+        let Value::Array(items) = value else {
+            return None;
+        };
+        items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(text) => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The text member `name`: `None` when absent or `null`, `Err(name)` when not a string.
 pub(crate) fn text(
     members: &mut Map<String, Value>,

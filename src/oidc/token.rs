@@ -17,7 +17,8 @@ use std::fmt;
 
 use oauth2::http::{Method, Request, StatusCode, header};
 use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 use serde_json::error::Category;
 use thiserror::Error;
 
@@ -280,8 +281,11 @@ pub(super) fn parse_members(
 ) -> Result<Members, (&'static str, serde_json::Error)> {
     let at = Cell::new(".");
     let mut json = serde_json::Deserializer::from_slice(body);
+    // `deserialize_any`, not `deserialize_map`: anything but an object then reaches the visitor's own refusals
+    // below, instead of serde_json's type error, whose message formats the value (floats included) and brought
+    // that formatting code into the first load.
     let members = json
-        .deserialize_map(MembersVisitor { kind, at: &at })
+        .deserialize_any(MembersVisitor { kind, at: &at })
         .and_then(|members| json.end().map(|()| members))
         .map_err(|error| (at.get(), error))?;
     Ok(members)
@@ -299,6 +303,34 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
         formatter.write_str("an object")
     }
 
+    fn visit_unit<E: de::Error>(self) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Members, E> {
+        Err(E::custom(WRONG_TYPE))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Members, A::Error> {
+        Err(de::Error::custom(WRONG_TYPE))
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
         let mut members = Members::default();
         let mut seen = 0u16;
@@ -307,23 +339,42 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
             let (bit, name) = match (self.kind, name.as_str()) {
                 (Kind::Token, "access_token") => (
                     0,
-                    read(&mut map, &mut m.access_token, self.at, "access_token")?,
+                    read(
+                        &mut map,
+                        &mut m.access_token,
+                        self.at,
+                        "access_token",
+                        string,
+                    )?,
                 ),
-                (Kind::Token, "token_type") => {
-                    (1, read(&mut map, &mut m.token_type, self.at, "token_type")?)
-                }
-                (Kind::Token, "expires_in") => {
-                    (2, read(&mut map, &mut m.expires_in, self.at, "expires_in")?)
-                }
+                (Kind::Token, "token_type") => (
+                    1,
+                    read(&mut map, &mut m.token_type, self.at, "token_type", string)?,
+                ),
+                (Kind::Token, "expires_in") => (
+                    2,
+                    read(&mut map, &mut m.expires_in, self.at, "expires_in", count)?,
+                ),
                 (Kind::Token, "refresh_token") => (
                     3,
-                    read(&mut map, &mut m.refresh_token, self.at, "refresh_token")?,
+                    read(
+                        &mut map,
+                        &mut m.refresh_token,
+                        self.at,
+                        "refresh_token",
+                        string,
+                    )?,
                 ),
-                (Kind::Token, "scope") => (4, read(&mut map, &mut m.scope, self.at, "scope")?),
-                (Kind::Token, "id_token") => {
-                    (5, read(&mut map, &mut m.id_token, self.at, "id_token")?)
+                (Kind::Token, "scope") => {
+                    (4, read(&mut map, &mut m.scope, self.at, "scope", string)?)
                 }
-                (Kind::Error, "error") => (6, read(&mut map, &mut m.error, self.at, "error")?),
+                (Kind::Token, "id_token") => (
+                    5,
+                    read(&mut map, &mut m.id_token, self.at, "id_token", string)?,
+                ),
+                (Kind::Error, "error") => {
+                    (6, read(&mut map, &mut m.error, self.at, "error", string)?)
+                }
                 (Kind::Error, "error_description") => (
                     7,
                     read(
@@ -331,11 +382,13 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
                         &mut m.error_description,
                         self.at,
                         "error_description",
+                        string,
                     )?,
                 ),
-                (Kind::Error, "error_uri") => {
-                    (8, read(&mut map, &mut m.error_uri, self.at, "error_uri")?)
-                }
+                (Kind::Error, "error_uri") => (
+                    8,
+                    read(&mut map, &mut m.error_uri, self.at, "error_uri", string)?,
+                ),
                 // RFC 6749 5.1: "The client MUST ignore unrecognized value names in the response."
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -366,20 +419,40 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
     }
 }
 
-/// Reads the value of member `name` into `slot`, noting the name for an error.
+/// Reads the value of member `name` into `slot`, noting the name for an error. The value is parsed as a `Value`
+/// (the reader the rest of the first load uses) and `typed` takes what it accepts; `null` is absent. A reader per
+/// type through serde (`Option<String>`, `Option<u64>`) was a second copy of the parser's typed paths.
 fn read<'de, A, T>(
     map: &mut A,
     slot: &mut Option<T>,
     at: &Cell<&'static str>,
     name: &'static str,
+    typed: fn(Value) -> Option<T>,
 ) -> Result<&'static str, A::Error>
 where
     A: MapAccess<'de>,
-    T: Deserialize<'de>,
 {
     at.set(name);
-    *slot = map.next_value()?;
+    *slot = match map.next_value::<Value>()? {
+        Value::Null => None,
+        value => Some(typed(value).ok_or_else(|| de::Error::custom(WRONG_TYPE))?),
+    };
     Ok(name)
+}
+
+/// What [`JsonShapeError`] says of a value of the wrong type or format, whoever found it.
+const WRONG_TYPE: &str = "a value has the wrong type or format";
+
+fn string(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// A non-negative integer that fits `u64` (not `1.5`, `3e2` or `-1`).
+fn count(value: Value) -> Option<u64> {
+    value.as_u64()
 }
 
 /// A serde_json error without anything quoted from the input. serde's data errors can quote the offending value
@@ -404,7 +477,7 @@ impl JsonShapeError {
                         .unwrap_or_default()
                         .to_owned()
                 } else {
-                    "a value has the wrong type or format".to_owned()
+                    WRONG_TYPE.to_owned()
                 }
             }
             Category::Syntax => "not valid JSON".to_owned(),
@@ -728,7 +801,8 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn mistyped_values_are_not_quoted_in_the_error_chain() {
-        // serde would say `invalid type: string "rt-secret", expected u64`; the chain must not.
+        // serde would say `invalid type: string "rt-secret", expected u64`; the chain must not. The position is
+        // where the object was closed: a member's type is checked once its value has been read.
         let error = exchange(
             200,
             JSON,
@@ -739,7 +813,7 @@ mod tests {
         assert!(!chain.contains("rt-secret"), "{chain}");
         assert_eq!(
             chain,
-            "the token response is malformed (at `expires_in`): a value has the wrong type or format at line 1 column 86"
+            "the token response is malformed (at `expires_in`): a value has the wrong type or format at line 1 column 87"
         );
     }
 
@@ -1034,6 +1108,23 @@ mod tests {
         ] {
             let (path, _) = malformed_at(exchange(200, JSON, &body));
             assert_eq!(path, ".", "{body}");
+        }
+        // Every JSON value that is not an object is refused as a value of the wrong type, never quoted.
+        for body in [
+            "null",
+            "true",
+            "5",
+            "-5",
+            "1.5e300",
+            r#""at-secret""#,
+            r#"["at-secret"]"#,
+        ] {
+            let (path, chain) = malformed_at(exchange(200, JSON, body));
+            assert_eq!(path, ".", "{body}");
+            assert!(
+                chain.contains(": a value has the wrong type or format at line 1 column "),
+                "{body}: {chain}"
+            );
         }
         assert!(exchange(200, JSON, &format!(" \n{}\n ", token_body(""))).is_ok());
     }

@@ -4,11 +4,14 @@
 
 use oauth2::http::{self, HeaderValue, Method, header};
 use oauth2::{AsyncHttpClient, HttpRequest};
+use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
 use super::secret::AccessToken;
+use super::stored::text;
 use super::token::TokenType;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,22 +35,13 @@ pub enum UserInfoError {
     Http(#[source] Box<dyn std::error::Error + 'static>),
     #[error("the userinfo endpoint answered with HTTP status {status}")]
     Status { status: u16 },
-    /// Only the parser's message is kept (it names the field, not the body's contents).
+    /// Only the parser's message is kept (it names the member, not the body's contents).
     #[error("the userinfo response is not the expected JSON")]
     Malformed(#[source] serde_json::Error),
     #[error("the userinfo response has no sub")]
     MissingSubject,
     #[error("the userinfo response is about another user (sub does not match the ID token)")]
     SubjectMismatch,
-}
-
-/// The wire shape: every field optional, so that a missing `sub` is its own error.
-#[derive(Deserialize)]
-struct UserInfoResponse {
-    sub: Option<String>,
-    name: Option<String>,
-    preferred_username: Option<String>,
-    email: Option<String>,
 }
 
 /// GETs the UserInfo endpoint with the access token and returns the claims, but only when they are about the user
@@ -88,21 +82,38 @@ where
             status: response.status().as_u16(),
         });
     }
-    let body: UserInfoResponse =
-        serde_json::from_slice(response.body()).map_err(UserInfoError::Malformed)?;
+    // Read from the parsed `Value` (the one JSON reader of the first load) rather than by a derive: an object whose
+    // claims used here are strings when present (`null` is absent), every other member ignored.
+    let body = serde_json::from_slice(response.body()).map_err(UserInfoError::Malformed)?;
+    let Value::Object(mut members) = body else {
+        let message = "the response is not an object";
+        return Err(UserInfoError::Malformed(serde_json::Error::custom(message)));
+    };
+    let mut claim = |name| {
+        text(&mut members, name).map_err(|name| {
+            let message = format_args!("the claim `{name}` is not a string");
+            UserInfoError::Malformed(serde_json::Error::custom(message))
+        })
+    };
+    let (sub, name, preferred_username, email) = (
+        claim("sub")?,
+        claim("name")?,
+        claim("preferred_username")?,
+        claim("email")?,
+    );
 
     // OIDC Core 5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim in
     // the ID Token; if they do not match, the UserInfo Response values MUST NOT be used." (Token substitution,
     // OIDC Core 16.11.)
-    let sub = body.sub.ok_or(UserInfoError::MissingSubject)?;
+    let sub = sub.ok_or(UserInfoError::MissingSubject)?;
     if sub != expected_sub {
         return Err(UserInfoError::SubjectMismatch);
     }
     Ok(UserInfo {
         sub,
-        name: body.name,
-        preferred_username: body.preferred_username,
-        email: body.email,
+        name,
+        preferred_username,
+        email,
     })
 }
 
@@ -187,10 +198,35 @@ mod tests {
         let error = fetch(200, "<html>at-secret</html>").unwrap_err();
         assert!(matches!(error, UserInfoError::Malformed(_)));
         assert!(!format!("{error} {:?}", std::error::Error::source(&error)).contains("at-secret"));
-        assert!(matches!(
-            fetch(200, r#"{"sub":5}"#),
-            Err(UserInfoError::Malformed(_))
-        ));
+        // Each claim used is a string when present; the message names it, not its value.
+        for (body, message) in [
+            (r#"{"sub":5}"#, "the claim `sub` is not a string"),
+            (
+                r#"{"sub":"user-1","name":{"at-secret":1}}"#,
+                "the claim `name` is not a string",
+            ),
+            (
+                r#"{"sub":"user-1","preferred_username":["a"]}"#,
+                "the claim `preferred_username` is not a string",
+            ),
+            (
+                r#"{"sub":"user-1","email":true}"#,
+                "the claim `email` is not a string",
+            ),
+            (r#"["user-1"]"#, "the response is not an object"),
+        ] {
+            match fetch(200, body) {
+                Err(UserInfoError::Malformed(source)) => assert_eq!(source.to_string(), message),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        // `null` is an absent claim; members not used here may have any type.
+        let info = fetch(
+            200,
+            r#"{"sub":"user-1","name":null,"address":{"x":1},"n":2}"#,
+        )
+        .unwrap();
+        assert_eq!(info.name, None);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -2,21 +2,25 @@
 //! progress or what went wrong.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
-use crate::auth::{AuthState, use_auth};
+use crate::auth::{AuthHandle, AuthState};
 use crate::components::{auth_error::auth_error_view, loading::loading};
 
-#[function_component(Callback)]
-pub fn callback() -> Html {
-    let auth = use_auth();
+/// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
+pub fn callback(auth: &AuthHandle) -> Html {
     match auth.state() {
-        AuthState::Failed(error) => auth_error_view(&auth, error),
+        AuthState::Failed(error) => auth_error_view(auth, error),
         AuthState::Loading => loading("Completing sign-in…"),
-        // Signed in or out already: the callback has nothing left to do here.
-        AuthState::SignedIn(_) | AuthState::SignedOut(_) => {
-            html! { <Redirect<Route> to={Route::Home} /> }
-        }
+        // Signed in or out already: the page frame moves on to the home page (see `finished`).
+        AuthState::SignedIn(_) | AuthState::SignedOut(_) => html! {},
     }
+}
+
+/// Whether the callback has nothing left to do here (signed in or out already), so the app moves on to its home
+/// page. The page frame pushes that route after rendering, as yew-router's `Redirect` component did.
+pub fn finished(auth: &AuthHandle) -> bool {
+    matches!(
+        auth.state(),
+        AuthState::SignedIn(_) | AuthState::SignedOut(_)
+    )
 }

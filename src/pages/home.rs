@@ -2,18 +2,17 @@
 
 use yew::prelude::*;
 
-use crate::auth::{AuthState, use_auth};
+use crate::auth::{AuthHandle, AuthState};
 use crate::components::{
     auth_error::auth_error_view, loading::loading, session_status::SessionStatus,
     sign_in_button::sign_in_button, signed_out_notice::signed_out_notice,
 };
 
-#[function_component(Home)]
-pub fn home() -> Html {
-    let auth = use_auth();
+/// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
+pub fn home(auth: &AuthHandle) -> Html {
     match auth.state() {
         AuthState::Loading => loading("Loading…"),
-        AuthState::Failed(error) => auth_error_view(&auth, error),
+        AuthState::Failed(error) => auth_error_view(auth, error),
         AuthState::SignedOut(reason) => {
             html! {
                 <>
@@ -21,7 +20,7 @@ pub fn home() -> Html {
                     <section class="card">
                         <h1>{ "You are signed out" }</h1>
                         <div class="actions">
-                            { sign_in_button(&auth, "Sign in") }
+                            { sign_in_button(auth, "Sign in") }
                         </div>
                     </section>
                 </>

@@ -4,14 +4,15 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::components::link::link;
 
 /// A plain function, not a component: it has no state or hooks, and every component type costs about 1 KB gzip of
 /// Yew's lifecycle code in the first load.
-pub fn not_found() -> Html {
+pub fn not_found(navigator: Option<&Navigator>) -> Html {
     html! {
         <section class="card" data-testid="not-found">
             <h1>{ "Page not found" }</h1>
-            <Link<Route> to={Route::Home}>{ "Back to the start" }</Link<Route>>
+            { link(navigator, Route::Home, "Back to the start") }
         </section>
     }
 }

@@ -3,13 +3,12 @@
 
 use yew::prelude::*;
 
-use crate::auth::{AuthHandle, AuthState, use_auth};
+use crate::auth::{AuthHandle, AuthState};
 use crate::components::{require_auth::RequireAuth, time::moment};
 
-#[function_component(Profile)]
-pub fn profile() -> Html {
-    let auth = use_auth();
-    html! { <RequireAuth>{ profile_card(&auth) }</RequireAuth> }
+/// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
+pub fn profile(auth: &AuthHandle) -> Html {
+    html! { <RequireAuth>{ profile_card(auth) }</RequireAuth> }
 }
 
 /// The card, for `RequireAuth` to show once signed in. A plain function, not a component: every component type
