@@ -46,6 +46,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import { chromium } from '@playwright/test';
 
 import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
+import { inlineConfig } from '../scripts/inline-config.mjs';
 import { buildReference } from './reference/build.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -66,10 +67,12 @@ const PORT_WAIT_MS = 10 * 60_000;
 const MODE_KEYS = ['loopback', 'rtt', 'cpu'];
 const USAGE = 'usage: node bench/run.mjs [--runs N (default 5)] [--warmup N (default 1)] '
   + `[--modes ${MODE_KEYS.join(',')} (default: all)] [--rtt-ms N (default 50)] [--cdn-rtt-ms N (default: --rtt-ms)] `
-  + '[--cpu-rate N (default 4)]';
+  + '[--cpu-rate N (default 4)] [--inline-config (ours with scripts/inline-config.mjs applied)]';
 
 export function parseArgs(argv) {
-  const options = { runs: 5, warmup: 1, modes: MODE_KEYS, rttMs: 50, cdnRttMs: undefined, cpuRate: 4 };
+  const options = {
+    runs: 5, warmup: 1, modes: MODE_KEYS, rttMs: 50, cdnRttMs: undefined, cpuRate: 4, inlineConfig: false,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].split('=', 2);
     const text = () => inline ?? argv[(i += 1)];
@@ -79,7 +82,8 @@ export function parseArgs(argv) {
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${JSON.stringify(raw)}`);
       return n;
     };
-    if (flag === '--runs') options.runs = value();
+    if (flag === '--inline-config') options.inlineConfig = true;
+    else if (flag === '--runs') options.runs = value();
     else if (flag === '--warmup') options.warmup = value();
     else if (flag === '--rtt-ms') options.rttMs = value();
     else if (flag === '--cdn-rtt-ms') options.cdnRttMs = value();
@@ -521,13 +525,20 @@ async function scenario(browser, mode) {
 // ---------------------------------------------------------------------------------------------------------------
 // Main
 
-export async function snapshot(from, into) {
+export async function snapshot(from, into, { inline = false } = {}) {
   await cp(from, into, { recursive: true });
   // The snapshot talks to the benchmark's own provider; everything else in config.json stays as built.
   const configPath = join(into, 'config.json');
   const config = JSON.parse(await readFile(configPath, 'utf8'));
   config.issuer = PROVIDER;
   await writeFile(configPath, JSON.stringify(config));
+  // --inline-config: deployed as scripts/inline-config.mjs leaves it, the configuration in the page.
+  if (inline) {
+    for (const page of ['index.html', '404.html']) {
+      const path = join(into, page);
+      await writeFile(path, inlineConfig(await readFile(path, 'utf8'), JSON.stringify(config)));
+    }
+  }
   return into;
 }
 
@@ -634,7 +645,7 @@ async function main() {
     for (const app of apps) {
       app.sizes = await measureSizes(join(work, `${app.key}-as-built`));
       printSizes(app.label, app.sizes);
-      await snapshot(join(work, `${app.key}-as-built`), app.dir);
+      await snapshot(join(work, `${app.key}-as-built`), app.dir, { inline: options.inlineConfig && app.key === 'ours' });
     }
     const [ours, reference] = apps;
     console.log('\ntotals');
@@ -651,7 +662,8 @@ async function main() {
     try {
       console.log(`\n== Sign-in scenario: Chromium ${chromiumVersion} (headless), provider ${PROVIDER}, apps on ${APP}`);
       console.log(`   per mode, ${options.warmup} warm-up run(s) then ${options.runs} measured run(s) per app, `
-        + 'alternating apps, fresh browser context each run');
+        + 'alternating apps, fresh browser context each run'
+        + (options.inlineConfig ? '; ours with its configuration inlined in the page (--inline-config)' : ''));
       for (const mode of modes) {
         console.log(`-- mode ${names[mode.key]}: ${mode.title}`);
         // A provider per mode: its delay is set when it starts.
