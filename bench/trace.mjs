@@ -5,7 +5,7 @@
 //
 //   node bench/trace.mjs [--runs N] [--warmup N] [--modes loopback,rtt,cpu] [--rtt-ms 50] [--cdn-rtt-ms 50]
 //                        [--cpu-rate 4]
-//   (build first: CSP_LOOPBACK=1 trunk build --release)
+//   (build first: CSP_LOOPBACK=1 scripts/release-build; --inline-config as in bench/run.mjs)
 //
 // The phases come from the page itself: Resource and Navigation Timing for every download and request (startTime
 // and responseEnd need no Timing-Allow-Origin), WebAssembly.instantiateStreaming wrapped before any page script
@@ -118,7 +118,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'yew-oidc-trace-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
-    const dir = await snapshot(OUR_DIST, join(work, 'ours'));
+    const dir = await snapshot(OUR_DIST, join(work, 'ours'), { inline: options.inlineConfig });
     for (const mode of modesOf(options)) {
       const provider = await startProvider(mode);
       const server = await startApp(dir, mode);
