@@ -6,8 +6,10 @@ NIGHTLY_COMMIT=e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a
 
 nightly_toolchain() {
   local name
-  for name in "$NIGHTLY" nightly; do
-    if rustup run "$name" rustc --version --verbose 2>/dev/null | grep -qx "commit-hash: $NIGHTLY_COMMIT"; then
+  # Only asks: never lets rustup install a missing toolchain on the way (scripts/setup does that, once).
+  for name in nightly "$NIGHTLY"; do
+    if RUSTUP_AUTO_INSTALL=0 rustup run "$name" rustc --version --verbose 2>/dev/null \
+      | grep -qx "commit-hash: $NIGHTLY_COMMIT"; then
       echo "$name"
       return
     fi
