@@ -8,8 +8,10 @@ nightly_toolchain() {
   local name
   # Only asks: never lets rustup install a missing toolchain on the way (scripts/setup does that, once).
   for name in nightly "$NIGHTLY"; do
+    # grep reads to the end, not `grep -q`: stopping at the match can kill rustc, still writing, with SIGPIPE, and
+    # the callers' `pipefail` would then fail the pipeline although the commit matched (scripts/nightly.test.mjs).
     if RUSTUP_AUTO_INSTALL=0 rustup run "$name" rustc --version --verbose 2>/dev/null \
-      | grep -qx "commit-hash: $NIGHTLY_COMMIT"; then
+      | grep -x "commit-hash: $NIGHTLY_COMMIT" >/dev/null; then
       echo "$name"
       return
     fi
