@@ -1,7 +1,8 @@
 // Prepended to the boot script by scripts/finish-dist.mjs. A trap in the WebAssembly (a panic, under either panic
-// strategy, an out-of-memory abort, a stack overflow) stops the whole app: instead of a page that silently stops
-// responding, the user gets a message asking to reload. It never shows the error's details (they could hold data).
-// Other script errors are not the app's end and are left alone.
+// strategy, an out-of-memory abort) stops the whole app: instead of a page that silently stops responding, the user
+// gets a message asking to reload. It never shows the error's details (they could hold data). Other script errors
+// are not the app's end and are left alone; so is an overflow of the engine's call stack, which is not a trap
+// (V8, in Chromium and Node, throws a RangeError) and which nothing here tells from a script's own.
 const fatal = (event) => {
   if (!((event.error ?? event.reason) instanceof WebAssembly.RuntimeError)) return;
   const section = document.createElement('section');
