@@ -13,7 +13,8 @@ use crate::oidc::session::Session;
 /// match auth.state() {
 ///     AuthState::Loading => html! { <p>{ "…" }</p> },
 ///     AuthState::SignedIn(session) => html! { <p>{ &session.display_name }</p> },
-///     AuthState::SignedOut(reason) => html! { <p>{ format!("{reason:?}") }</p> },
+///     AuthState::SignedOut(SignedOutReason::Expired) => html! { <p>{ "Your session ended." }</p> },
+///     AuthState::SignedOut(_) => html! { <p>{ "Signed out." }</p> },
 ///     AuthState::Failed(error) => html! { <p role="alert">{ error.to_string() }</p> },
 /// }
 /// ```

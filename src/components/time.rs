@@ -9,6 +9,10 @@ use yew::prelude::*;
 /// `Date` getters only need the time zone's offset.
 pub fn local_time(at: u64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
+    // Past the year 275760 (an ID token's `exp` has no upper bound) there is no such date; the getters would read 0.
+    if date.get_time().is_nan() {
+        return "(no such date)".to_owned();
+    }
     calendar(
         date.get_full_year(),
         date.get_month() + 1,
@@ -77,5 +81,17 @@ mod tests {
         assert_eq!(relative(now - 2 * 3_600, now), "2 h ago");
         assert_eq!(relative(now + 3 * 86_400, now), "in 3 d");
         assert_eq!(relative(now - 61, now), "1 min ago");
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_time_past_the_last_date_there_is_reads_as_none() {
+        // JavaScript's dates end 8.64e15 ms after 1970; an ID token's `exp` may lie beyond.
+        assert_eq!(super::local_time(10_000_000_000_000), "(no such date)");
+        let epoch = super::local_time(0);
+        assert!(
+            epoch.starts_with("1970-01-01") || epoch.starts_with("1969-12-31"),
+            "{epoch}"
+        );
     }
 }
