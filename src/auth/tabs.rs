@@ -73,11 +73,6 @@ impl FromJson for TabMessage {
     }
 }
 
-/// Text from another tab, parsed by the one `Value` reader and read by `T`'s [`FromJson`].
-fn read<T: FromJson>(json: &[u8]) -> Option<T> {
-    T::from_json(serde_json::from_slice(json).ok()?)
-}
-
 pub fn post(message: &TabMessage) {
     if let Ok(text) = serde_json::to_string(message) {
         channel::post_once(CHANNEL, &text);
@@ -102,7 +97,7 @@ pub async fn post_successor(consumed: String, key: &[u8; 32], session: &Session)
 
 /// What a message from another tab means for this one, if anything. Unreadable messages are ignored.
 pub async fn receive(text: &str) -> Option<AuthAction> {
-    let message: TabMessage = read(text.as_bytes())?;
+    let message = TabMessage::from_json_text(text.as_bytes())?;
     let held = storage::load_session().found()?;
     match message {
         TabMessage::Renewed {
@@ -117,7 +112,7 @@ pub async fn receive(text: &str) -> Option<AuthAction> {
             let iv = URL_SAFE_NO_PAD.decode(iv).ok()?;
             let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
             let plain = webcrypto::open(&channel_key(refresh_token), &iv, &sealed).await?;
-            let session: Session = read(&plain)?;
+            let session = Session::from_json_text(&plain)?;
             // A sign-out (or anything else) may have replaced the held session while the message was opened: only
             // the very session the successor replaces is replaced. Nothing is awaited from here to the write.
             let still_held = storage::load_session().found().is_some_and(|now| {
@@ -195,7 +190,11 @@ mod tests {
         ];
         for message in messages {
             let text = serde_json::to_string(&message).unwrap();
-            assert_eq!(read::<TabMessage>(text.as_bytes()), Some(message), "{text}");
+            assert_eq!(
+                TabMessage::from_json_text(text.as_bytes()),
+                Some(message),
+                "{text}"
+            );
         }
         for text in [
             r#"{"wanted":{"consumed":"fp"},"provider-signed-out":{"issuer":"i"}}"#,
@@ -208,10 +207,10 @@ mod tests {
             r#"["wanted",{"consumed":"fp"}]"#,
             r#"{}"#,
         ] {
-            assert_eq!(read::<TabMessage>(text.as_bytes()), None, "{text}");
+            assert_eq!(TabMessage::from_json_text(text.as_bytes()), None, "{text}");
         }
         assert_eq!(
-            read::<TabMessage>(br#"{"wanted":{"consumed":"fp","extra":1}}"#),
+            TabMessage::from_json_text(br#"{"wanted":{"consumed":"fp","extra":1}}"#),
             Some(TabMessage::Wanted {
                 consumed: "fp".into()
             }),

@@ -74,10 +74,7 @@ fn read_from<T: FromJson>(storage: Option<web_sys::Storage>, key: &str) -> Store
     let Ok(Some(raw)) = storage.get_item(key) else {
         return Stored::Missing;
     };
-    match serde_json::from_slice::<Value>(raw.as_bytes())
-        .ok()
-        .and_then(T::from_json)
-    {
+    match T::from_json_text(raw.as_bytes()) {
         Some(value) => Stored::Found(value),
         None => {
             let _ = storage.remove_item(key);

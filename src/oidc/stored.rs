@@ -11,6 +11,11 @@ use serde_json::{Map, Value};
 /// app wrote (a missing or mistyped member), which the caller treats as garbage.
 pub trait FromJson: Sized {
     fn from_json(value: Value) -> Option<Self>;
+
+    /// JSON text parsed by the one `Value` reader, then read by [`from_json`](Self::from_json).
+    fn from_json_text(json: &[u8]) -> Option<Self> {
+        Self::from_json(serde_json::from_slice(json).ok()?)
+    }
 }
 
 /// A list of strings, all of them (a derived `Vec<String>` refused the list for one non-string too).
