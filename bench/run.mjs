@@ -46,7 +46,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import { chromium } from '@playwright/test';
 
 import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
-import { inlineConfig } from '../scripts/inline-config.mjs';
+import { inlineConfigInto } from '../scripts/inline-config.mjs';
 import { buildReference } from './reference/build.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -533,12 +533,7 @@ export async function snapshot(from, into, { inline = false } = {}) {
   config.issuer = PROVIDER;
   await writeFile(configPath, JSON.stringify(config));
   // --inline-config: deployed as scripts/inline-config.mjs leaves it, the configuration in the page.
-  if (inline) {
-    for (const page of ['index.html', '404.html']) {
-      const path = join(into, page);
-      await writeFile(path, inlineConfig(await readFile(path, 'utf8'), JSON.stringify(config)));
-    }
-  }
+  if (inline) inlineConfigInto(into, JSON.stringify(config));
   return into;
 }
 

@@ -28,14 +28,19 @@ export function inlineConfig(html, json) {
   return html.replace(found[0], () => block);
 }
 
+/** Inlines `json` into a build's pages (index.html and, where there is one, 404.html) and renews their
+ * precompressed copies; returns the pages rewritten. */
+export function inlineConfigInto(dist, json) {
+  const pages = ['index.html', '404.html'].map((page) => join(dist, page)).filter((path) => existsSync(path));
+  for (const path of pages) {
+    writeFileSync(path, inlineConfig(readFileSync(path, 'utf8'), json));
+    precompress(path);
+  }
+  return pages;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dist = process.argv[2] || 'dist';
   const json = readFileSync(process.argv[3] || join(dist, 'config.json'), 'utf8');
-  for (const page of ['index.html', '404.html']) {
-    const path = join(dist, page);
-    if (!existsSync(path)) continue;
-    writeFileSync(path, inlineConfig(readFileSync(path, 'utf8'), json));
-    precompress(path);
-    console.log(`inline-config: ${path} carries the configuration`);
-  }
+  for (const path of inlineConfigInto(dist, json)) console.log(`inline-config: ${path} carries the configuration`);
 }

@@ -3,6 +3,8 @@
 # the dated one, or the machine image's own `nightly` when it is the same compiler; nothing when neither is.
 NIGHTLY=nightly-2026-05-20
 NIGHTLY_COMMIT=e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a
+# The crates -Zbuild-std rebuilds: scripts/setup fetches their dependencies, scripts/release-build builds them.
+BUILD_STD=std,panic_abort
 
 nightly_toolchain() {
   local name
