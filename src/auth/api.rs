@@ -2,16 +2,20 @@
 //! not be), and requests that carry it in the `Authorization` header (RFC 6750 2.1) to the configured origins only,
 //! renewing and retrying once when the API says the token is invalid (RFC 6750 3.1).
 
+use std::rc::Rc;
+
 use gloo_net::http::{Method, Response};
 use url::Url;
 use web_sys::RequestCache;
 
 use super::provider::AuthHandle;
-use super::{AuthAction, AuthError, dpop, renew};
-use crate::browser::{clock, http, storage};
+use super::{AuthAction, AuthError, SignedOutReason, dpop, renew};
+use crate::browser::{clock, http, storage, wake};
 use crate::oidc::config::Config;
 use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
-use crate::oidc::renewal::fresh_enough;
+use crate::oidc::renewal::{
+    MIN_RENEW_INTERVAL_SECONDS, MIN_TOKEN_VALIDITY_SECONDS, fresh_enough, renewal_deadline,
+};
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
@@ -36,9 +40,21 @@ pub enum ApiError {
     /// one); the auth state says why.
     #[error("the session has ended; sign in again")]
     SessionEnded,
-    /// The token needed renewing and the renewal failed for a reason that may pass (the network, say).
-    #[error("the access token could not be renewed: {0}")]
-    Renewal(#[source] AuthError),
+    /// The access token needed renewing, and the browser is offline. The session is kept and renews when the
+    /// network is back; try again then.
+    #[error(
+        "the browser is offline, so the session could not be renewed; it will renew when the network is back"
+    )]
+    Offline,
+    /// The access token needed renewing, and the provider did not answer (or failed, or asked to slow down) within
+    /// the wait. The session is kept and keeps trying.
+    #[error(
+        "the provider is unavailable, so the session could not be renewed yet ({0}); it keeps trying"
+    )]
+    ProviderUnavailable(#[source] AuthError),
+    /// The provider issued an access token that had already expired (`expires_in: 0`, say): it is not sent.
+    #[error("the provider issued an access token that had already expired")]
+    ExpiredOnArrival,
     #[error("the request could not be sent ({0})")]
     Network(String),
     /// The provider's access token is not a valid RFC 6750 b64token, so it cannot go in a header.
@@ -155,30 +171,76 @@ impl AuthHandle {
         send(request, &session).await
     }
 
-    /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it.
+    /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it. Never sooner than
+    /// [`MIN_RENEW_INTERVAL_SECONDS`] after this tab's last refresh request or after `seen`'s tokens arrived (an API
+    /// that answers `invalid_token` for ever, a provider that issues `expires_in: 0`); until then, and while the
+    /// provider is unreachable, a token that is still valid is handed out as it is. A session that needs its renewal
+    /// waits for it up to [`API_RENEWAL_WAIT_SECONDS`] (at once when the network comes back), then fails with
+    /// [`ApiError::Offline`] or [`ApiError::ProviderUnavailable`]; the session itself stays.
     async fn renewed(&self, config: &Config, seen: &Session) -> Result<Session, ApiError> {
-        if seen.refresh_token.is_none() {
-            return if seen.is_expired(clock::now()) {
-                Err(ApiError::SessionEnded)
+        let give_up_at = clock::now().saturating_add(API_RENEWAL_WAIT_SECONDS);
+        let usable = |session: &Session, now: u64| {
+            now.saturating_add(MIN_TOKEN_VALIDITY_SECONDS) <= session.expires_at
+        };
+        let mut last_error = None;
+        loop {
+            let now = clock::now();
+            if seen.refresh_token.is_none() {
+                return if seen.is_expired(now) {
+                    Err(ApiError::SessionEnded)
+                } else {
+                    Ok(seen.clone())
+                };
+            }
+            if now >= renewal_deadline(seen) {
+                dpop::clear_storage();
+                self.dispatch(AuthAction::Ended(SignedOutReason::RenewalLapsed));
+                return Err(ApiError::SessionEnded);
+            }
+            let floor = renew::next_allowed()
+                .max(seen.obtained_at.saturating_add(MIN_RENEW_INTERVAL_SECONDS));
+            let attempt = if now < floor {
+                None
             } else {
-                Ok(seen.clone())
+                Some(renew::renew(config, seen).await)
             };
-        }
-        match renew::settle(renew::renew(config, seen).await) {
-            Ok(Some(AuthAction::Renewed(session))) => {
-                let renewed = (*session).clone();
-                self.dispatch(AuthAction::Renewed(session));
-                Ok(renewed)
+            let now = clock::now();
+            match attempt {
+                Some(Ok(Some(session))) => {
+                    let session = Rc::new(session);
+                    self.dispatch(AuthAction::Renewed(session.clone()));
+                    if session.is_expired(now) {
+                        return Err(ApiError::ExpiredOnArrival);
+                    }
+                    return Ok((*session).clone());
+                }
+                Some(Ok(None)) => return Err(ApiError::SessionEnded),
+                Some(Err(error)) if !error.is_transient() => {
+                    self.dispatch(renew::end_with(error));
+                    return Err(ApiError::SessionEnded);
+                }
+                Some(Err(error)) => last_error = Some(error),
+                None => {}
             }
-            Ok(Some(ended)) => {
-                self.dispatch(ended);
-                Err(ApiError::SessionEnded)
+            // Within the floor, or the provider out of reach: the token in hand, if it still lasts.
+            if usable(seen, now) {
+                return Ok(seen.clone());
             }
-            Ok(None) => Err(ApiError::SessionEnded),
-            Err(error) => Err(ApiError::Renewal(error)),
+            let retry_at = renew::next_allowed().max(floor);
+            if retry_at > give_up_at && last_error.is_some() {
+                break;
+            }
+            renew::wait_until(retry_at).await;
         }
+        Err(match last_error {
+            Some(error) if wake::is_online() => ApiError::ProviderUnavailable(error),
+            _ => ApiError::Offline,
+        })
     }
 }
+
+/// How long `access_token()` and `fetch()` wait for a renewal the session cannot do without.
+pub const API_RENEWAL_WAIT_SECONDS: u64 = 10;
 
 /// The session this tab holds for `config`'s issuer and client.
 fn stored(config: &Config) -> Result<Session, ApiError> {

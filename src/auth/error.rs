@@ -8,6 +8,7 @@ use crate::browser::dpop_key::KeyError;
 use crate::browser::http::HttpError;
 use crate::browser::storage::StorageError;
 use crate::browser::webcrypto::WebCryptoError;
+use crate::oidc::fault::{Answer, Verdict, classify};
 use crate::oidc::{
     callback::CallbackError,
     config::ConfigError,
@@ -96,6 +97,10 @@ pub enum AuthError {
     DpopKeyMissing,
     #[error("a DPoP proof could not be made: {0}")]
     DpopProof(#[from] crate::oidc::dpop::DpopError),
+    /// A renewal of a signed-in session failed for good (not for the network or a provider outage, which are
+    /// retried): shown as the end of that session, never as a failed sign-in.
+    #[error("the session could not be renewed: {0}")]
+    Renewal(#[source] Box<AuthError>),
 }
 
 impl AuthError {
@@ -105,32 +110,49 @@ impl AuthError {
         match self {
             AuthError::Callback(CallbackError::Provider { description, .. })
             | AuthError::Token(TokenError::Provider { description, .. }) => description.as_deref(),
+            AuthError::Renewal(error) => error.provider_description(),
             _ => None,
         }
     }
 
-    /// The provider refused a refresh token (RFC 6749 5.2 `invalid_grant`): the session cannot be renewed.
-    pub fn is_invalid_grant(&self) -> bool {
+    /// What this failure of a renewal means for the session: the one table of [`classify`], extended to the
+    /// failures around the token request (the documents it needs, the DPoP key, the other tabs).
+    pub fn verdict(&self) -> Verdict {
         match self {
-            AuthError::Token(TokenError::Provider { error, .. }) => error == "invalid_grant",
-            // Not sent, because it would have been refused.
-            AuthError::RefreshTokenSuperseded => true,
-            _ => false,
+            AuthError::Token(error) => classify(error.answer()),
+            AuthError::Renewal(error) => error.verdict(),
+            // Not sent, because it would have been refused; or the key the tokens are bound to is gone.
+            AuthError::RefreshTokenSuperseded | AuthError::DpopKeyMissing => Verdict::GrantGone,
+            // Discovery or keys out of reach, or not whole (a captive portal's page, a proxy's error): weather. So
+            // is IndexedDB failing for a moment, the key may still be there.
+            AuthError::Unreachable { .. }
+            | AuthError::Discovery(_)
+            | AuthError::Jwks(_)
+            | AuthError::DpopKey(_) => Verdict::Transient,
+            AuthError::Status { status, .. } => classify(Answer::Refusal {
+                status: *status,
+                error: None,
+            }),
+            _ => Verdict::Refused,
         }
     }
 
-    /// A failure worth retrying: the network, or the provider answering 5xx.
+    /// The provider refused the refresh token, or it cannot be used any more: the session cannot be renewed.
+    pub fn is_invalid_grant(&self) -> bool {
+        self.verdict() == Verdict::GrantGone
+    }
+
+    /// A failure worth retrying: the network, or the provider failing or asking to slow down.
     pub fn is_transient(&self) -> bool {
+        self.verdict() == Verdict::Transient
+    }
+
+    /// The seconds the provider asked to wait before the next attempt (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AuthError::Unreachable { .. } | AuthError::Token(TokenError::Http(_)) => true,
-            // IndexedDB failing for a moment (the key may still be there); a provider asking for a DPoP nonce a
-            // second time (a cluster whose nodes rotate nonces): the next attempt sends the latest nonce.
-            AuthError::DpopKey(_) => true,
-            AuthError::Token(TokenError::Provider { error, .. }) => error == "use_dpop_nonce",
-            AuthError::Status { status, .. } | AuthError::Token(TokenError::Status { status }) => {
-                *status >= 500
-            }
-            _ => false,
+            AuthError::Token(error) => error.retry_after(),
+            AuthError::Renewal(error) => error.retry_after(),
+            _ => None,
         }
     }
 
@@ -155,27 +177,61 @@ impl AuthError {
 mod tests {
     use super::*;
 
-    fn provider(error: &str) -> AuthError {
+    fn provider(status: u16, error: &str) -> AuthError {
         AuthError::Token(TokenError::Provider {
             error: error.to_owned(),
             description: None,
             uri: None,
+            status,
+            retry_after: None,
         })
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn what_a_renewal_retries_and_what_ends_the_session() {
-        // Worth another attempt before the access token runs out.
-        assert!(AuthError::Token(TokenError::Status { status: 503 }).is_transient());
-        assert!(
-            provider("use_dpop_nonce").is_transient(),
-            "a second nonce challenge (RFC 9449 8)"
-        );
-        // Final: the grant is gone, or the key the tokens are bound to.
-        assert!(!provider("invalid_grant").is_transient());
-        assert!(provider("invalid_grant").is_invalid_grant());
-        assert!(!AuthError::DpopKeyMissing.is_transient());
-        assert!(!AuthError::Token(TokenError::Status { status: 400 }).is_transient());
+        let status = |status| {
+            AuthError::Token(TokenError::Status {
+                status,
+                retry_after: None,
+            })
+        };
+        let unreachable = AuthError::Unreachable {
+            document: Document::Jwks,
+            source: HttpError::Network("offline".into()),
+        };
+        let table = [
+            // Weather: retried, the session kept.
+            (status(503), Verdict::Transient),
+            (status(429), Verdict::Transient),
+            (provider(503, "temporarily_unavailable"), Verdict::Transient),
+            (provider(429, "invalid_grant"), Verdict::Transient),
+            (provider(400, "use_dpop_nonce"), Verdict::Transient),
+            (unreachable, Verdict::Transient),
+            (
+                AuthError::Status {
+                    document: Document::Discovery,
+                    status: 502,
+                },
+                Verdict::Transient,
+            ),
+            // The grant is gone, or the key the tokens are bound to.
+            (provider(400, "invalid_grant"), Verdict::GrantGone),
+            (AuthError::RefreshTokenSuperseded, Verdict::GrantGone),
+            (AuthError::DpopKeyMissing, Verdict::GrantGone),
+            // The configuration; anything else the provider says stands.
+            (provider(401, "invalid_client"), Verdict::Misconfigured),
+            (status(400), Verdict::Refused),
+            (AuthError::BadSignature, Verdict::Refused),
+        ];
+        for (error, verdict) in table {
+            assert_eq!(error.verdict(), verdict, "{error}");
+            // A renewal's failure keeps its inner verdict.
+            let wrapped = AuthError::Renewal(Box::new(error));
+            assert_eq!(wrapped.verdict(), verdict, "{wrapped}");
+        }
+        assert!(provider(400, "invalid_grant").is_invalid_grant());
+        assert!(!provider(503, "invalid_grant").is_invalid_grant());
+        assert!(status(502).is_transient());
     }
 }

@@ -22,6 +22,7 @@ use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::dpop::bind_authorization;
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
+use crate::oidc::renewal::renewal_deadline;
 use crate::oidc::secret::AuthorizationCode;
 use crate::oidc::session::Session;
 use crate::oidc::token::exchange_code;
@@ -353,6 +354,11 @@ pub fn restore(config: &Config) -> AuthAction {
         {
             dpop::clear_storage();
             AuthAction::SignedOut(SignedOutReason::Expired)
+        }
+        // An expired access token with a refresh token is a session waiting to renew, up to its absolute limit.
+        Stored::Found(session) if clock::now() >= renewal_deadline(&session) => {
+            dpop::clear_storage();
+            AuthAction::SignedOut(SignedOutReason::RenewalLapsed)
         }
         Stored::Found(session) => AuthAction::SignedIn(Rc::new(session)),
     }

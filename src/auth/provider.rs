@@ -7,7 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{AuthAction, AuthState, SignedOutReason, flow, renew, sign_out, tabs};
+use super::{AuthAction, AuthState, Reconnecting, SignedOutReason, flow, renew, sign_out, tabs};
 use crate::browser::{channel::Channel, location};
 use crate::oidc::config::{AuthorizationParams, Config};
 
@@ -22,11 +22,17 @@ use crate::oidc::config::{AuthorizationParams, Config};
 pub struct AuthHandle {
     state: UseReducerHandle<AuthState>,
     config: Option<Rc<Config>>,
+    reconnecting: Option<Rc<Reconnecting>>,
 }
 
 impl PartialEq for AuthHandle {
     fn eq(&self, other: &Self) -> bool {
-        self.state == other.state && same_config(&self.config, &other.config)
+        self.state == other.state
+            && same_config(&self.config, &other.config)
+            && match (&self.reconnecting, &other.reconnecting) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
@@ -43,6 +49,16 @@ fn same_config(a: &Option<Rc<Config>>, b: &Option<Rc<Config>>) -> bool {
 impl AuthHandle {
     pub fn state(&self) -> &AuthState {
         &self.state
+    }
+
+    /// Set while the session shown waits to renew after a failure that passes (the network, the provider down): for
+    /// a small non-blocking status. The session stays signed in meanwhile.
+    ///
+    /// ```ignore
+    /// if let Some(reconnecting) = auth.reconnecting() { /* "Reconnecting to the provider…" */ }
+    /// ```
+    pub fn reconnecting(&self) -> Option<&Reconnecting> {
+        self.reconnecting.as_deref()
     }
 
     /// The configuration in use, once loaded.
@@ -126,21 +142,13 @@ impl AuthHandle {
         });
     }
 
-    /// Renews the session now with its refresh token (one tab at a time).
+    /// Renews the session now with its refresh token (one tab at a time, never within
+    /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) of the last attempt). A
+    /// failure that passes shows as [`reconnecting`](Self::reconnecting), as the automatic renewal's does.
     pub fn refresh(&self) {
-        let (Some(config), AuthState::SignedIn(session)) = (self.config.clone(), &*self.state)
-        else {
-            return;
-        };
-        let (state, session) = (self.state.clone(), session.clone());
-        spawn_local(async move {
-            match renew::settle(renew::renew(&config, &session).await) {
-                Ok(action) => action.into_iter().for_each(|action| state.dispatch(action)),
-                // Unlike the automatic renewal, a failed click keeps the session: the error view's
-                // "Continue" returns to it.
-                Err(error) => state.dispatch(AuthAction::Failed(error)),
-            }
-        });
+        if matches!(&*self.state, AuthState::SignedIn(_)) {
+            renew::renew_now();
+        }
     }
 
     /// Leaves an error view: shows whatever session this tab still holds.
@@ -182,6 +190,7 @@ impl PartialEq for AuthProviderProps {
 pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let state = use_reducer(|| AuthState::Loading);
     let config = use_state(|| None::<Rc<Config>>);
+    let reconnecting = use_state(|| None::<Rc<Reconnecting>>);
 
     {
         let state = state.clone();
@@ -226,8 +235,11 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         };
         let watch = (*config).clone().zip(session);
         let state = state.clone();
+        let reconnecting = reconnecting.clone();
         use_effect_with(watch.map(Watched), move |watched| {
             let cancelled = Rc::new(Cell::new(false));
+            // A new session (renewed, signed in, or none) starts with no failed renewal behind it.
+            reconnecting.set(None);
             if let Some(Watched((config, session))) = watched.clone() {
                 let cancelled = cancelled.clone();
                 spawn_local(renew::keep_alive(
@@ -235,6 +247,7 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
                     session,
                     cancelled,
                     move |action| state.dispatch(action),
+                    move |status| reconnecting.set(status),
                 ));
             }
             move || cancelled.set(true)
@@ -244,6 +257,7 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let handle = AuthHandle {
         state,
         config: (*config).clone(),
+        reconnecting: (*reconnecting).clone(),
     };
     html! {
         <ContextProvider<AuthHandle> context={handle}>

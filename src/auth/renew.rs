@@ -1,5 +1,7 @@
 //! Keeping a session alive: renew before expiry with the refresh token (RFC 6749 6), one tab at a time
-//! (Web Locks), handing rotated tokens to the other tabs; end the session at expiry when it cannot renew.
+//! (Web Locks), handing rotated tokens to the other tabs. A fault of the network or the provider is weather: the
+//! session waits, retries with backoff and at once when the network or the page comes back, and ends only when the
+//! provider refuses the grant, the absolute limit passes, or there is no refresh token at expiry.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,11 +11,14 @@ use gloo_timers::future::TimeoutFuture;
 use super::flow::{metadata, verify_signature};
 use super::sign_out::revoke_tokens;
 use super::tabs::{self, TabMessage};
-use super::{AuthAction, AuthError, SignedOutReason, dpop};
-use crate::browser::{clock, locks, storage};
+use super::{AuthAction, AuthError, Reconnecting, SignedOutReason, dpop};
+use crate::browser::{clock, locks, storage, wake};
 use crate::oidc::config::Config;
+use crate::oidc::fault::{Verdict, retry_delay};
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
-use crate::oidc::renewal::{Plan, channel_key, fingerprint, plan, retry_delay, rotation};
+use crate::oidc::renewal::{
+    MIN_RENEW_INTERVAL_SECONDS, Plan, channel_key, fingerprint, plan, rotation,
+};
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
 use crate::oidc::token::refresh_tokens;
@@ -21,13 +26,42 @@ use crate::oidc::token::refresh_tokens;
 /// Held by whichever tab is using a refresh token; the others wait.
 const REFRESH_LOCK: &str = "yew-oidc:refresh";
 
-/// Sleeps `seconds`, in chunks setTimeout accepts (at most 2^31 - 1 ms each).
-async fn sleep(seconds: u64) {
-    let mut millis = seconds.saturating_mul(1000);
-    while millis > 0 {
-        let chunk = millis.min(i32::MAX as u64);
-        TimeoutFuture::new(chunk as u32).await;
-        millis -= chunk;
+thread_local! {
+    /// The Unix second this tab last sent a refresh request, whoever asked for it (the timer, an API call, a click).
+    static LAST_SENT: Cell<u64> = const { Cell::new(0) };
+    /// Set by [`renew_now`] for the watcher of the session shown.
+    static ASKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button): at once, or
+/// at [`next_allowed`]. Its outcome shows as any renewal's does: a new session, [`Reconnecting`], or the end.
+pub fn renew_now() {
+    ASKED.set(true);
+    wake::wake_all();
+}
+
+/// The first Unix second this tab may send another refresh request: [`MIN_RENEW_INTERVAL_SECONDS`] after the last,
+/// whatever a resource server answers or the provider's lifetimes say.
+pub fn next_allowed() -> u64 {
+    LAST_SENT.get().saturating_add(MIN_RENEW_INTERVAL_SECONDS)
+}
+
+/// How long a waiting renewal sleeps at most before it reads the wall clock again. Timers stand still while a laptop
+/// sleeps and the wall clock does not: one that slept past the renewal time renews within this of waking.
+const CHECK_EVERY_MILLIS: u64 = 10_000;
+
+/// Waits until the wall clock reaches `until` (Unix seconds), reading it at least every [`CHECK_EVERY_MILLIS`].
+/// Returns early, `true`, when the network comes back or the page becomes visible again.
+pub async fn wait_until(until: u64) -> bool {
+    loop {
+        let now = clock::now();
+        if now >= until {
+            return false;
+        }
+        let millis = (until - now).saturating_mul(1000).min(CHECK_EVERY_MILLIS);
+        if wake::sleep(millis as u32).await {
+            return true;
+        }
     }
 }
 
@@ -67,7 +101,8 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         let key = key?;
         let token_type = dpop::token_type(key.as_deref());
         let client = dpop::client(key.clone(), None);
-        let response =
+        LAST_SENT.set(clock::now());
+        let mut response =
             match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {
                 Ok(response) => response,
                 // Signed out while the request was out (its revocation may have won): the failure ends nothing.
@@ -101,8 +136,13 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             revoke_new().await;
             return Ok(None);
         }
-        let claims = match claims {
-            Ok(claims) => claims,
+        let (claims, unverified) = match claims {
+            Ok(claims) => (claims, false),
+            // The keys are out of reach (the network, the provider failing): the ID token can be neither trusted nor
+            // refuted. The tokens are kept without it, as if the response had none (OIDC Core 12.2 allows that):
+            // throwing them away would leave the old refresh token, which a rotation has used up, to be presented
+            // again and trip the provider's reuse detection (RFC 9700 4.14.2).
+            Err(error) if error.is_transient() => (None, true),
             // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
             // live at the provider with nobody holding it (RFC 9700 2.2.2).
             Err(error) => {
@@ -110,6 +150,9 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
                 return Err(error);
             }
         };
+        if unverified {
+            response.id_token = None;
+        }
         let renewed = current.renewed(response, claims, now);
         storage::save_session(&renewed)?;
         tabs::post_successor(used, &channel_key(&refresh_token), &renewed).await;
@@ -126,18 +169,14 @@ fn holds(refresh_token: &RefreshToken) -> bool {
         .is_some_and(|stored| stored.refresh_token.as_ref() == Some(refresh_token))
 }
 
-/// What a finished renewal means for the auth state: the renewed session, nothing (the session is gone), or
-/// the end of the session when the provider refused the refresh token. Any other error is the caller's to judge.
-pub fn settle(
-    outcome: Result<Option<Session>, AuthError>,
-) -> Result<Option<AuthAction>, AuthError> {
-    match outcome {
-        Ok(renewed) => Ok(renewed.map(|session| AuthAction::Renewed(Rc::new(session)))),
-        Err(error) if error.is_invalid_grant() => {
-            dpop::clear_storage();
-            Ok(Some(AuthAction::SignedOut(SignedOutReason::RenewalRefused)))
-        }
-        Err(error) => Err(error),
+/// What a renewal's failure for good does to the session: it ends, its storage (and DPoP key) cleared. A refused
+/// grant says so; anything else (the configuration, an answer that stands) is shown as the renewal's failure, never
+/// as a failed sign-in.
+pub fn end_with(error: AuthError) -> AuthAction {
+    dpop::clear_storage();
+    match error.verdict() {
+        Verdict::GrantGone => AuthAction::Ended(SignedOutReason::RenewalRefused),
+        _ => AuthAction::Failed(AuthError::Renewal(Box::new(error))),
     }
 }
 
@@ -164,47 +203,75 @@ async fn adopt_successor(
     Err(AuthError::RefreshTokenSuperseded)
 }
 
-/// Watches one session until it is replaced or ends: renews it `renew_margin_seconds` before expiry,
-/// retries network failures with backoff until expiry, and ends it when it cannot go on. `cancelled` is set
-/// when the session is no longer the one shown; nothing happens after that.
+/// Watches one session until it is replaced or ends: renews it `renew_margin_seconds` before expiry; after a
+/// transient failure reports the session as [`Reconnecting`] and tries again on the schedule of
+/// [`retry_delay`], or at once when the network comes back or the page becomes visible; ends it when the provider
+/// refuses the grant, the absolute limit passes, or it expires without a refresh token. `cancelled` is set when the
+/// session is no longer the one shown; nothing happens after that.
 pub async fn keep_alive(
     config: Rc<Config>,
     session: Rc<Session>,
     cancelled: Rc<Cell<bool>>,
     dispatch: impl Fn(AuthAction),
+    report: impl Fn(Option<Rc<Reconnecting>>),
 ) {
-    let mut attempt = 0;
+    let mut failures = 0;
     loop {
         let now = clock::now();
-        match plan(&session, now, config.renew_margin_seconds) {
-            Plan::WaitUntil(at) => sleep(at - now).await,
-            Plan::EndAt(at) => {
-                sleep(at.saturating_sub(now)).await;
-                if !cancelled.get() {
-                    dpop::clear_storage();
-                    dispatch(AuthAction::Expired);
-                }
-                return;
+        let planned = match plan(&session, now, config.renew_margin_seconds) {
+            Plan::WaitUntil(_) if ASKED.take() => Plan::Renew,
+            planned => planned,
+        };
+        match planned {
+            Plan::EndAt(at) if now >= at => {
+                dpop::clear_storage();
+                return dispatch(AuthAction::Ended(SignedOutReason::Expired));
+            }
+            Plan::Lapsed => {
+                dpop::clear_storage();
+                return dispatch(AuthAction::Ended(SignedOutReason::RenewalLapsed));
+            }
+            Plan::EndAt(at) | Plan::WaitUntil(at) => {
+                wait_until(at).await;
+            }
+            // An API call of this tab renewed (or tried) a moment ago: the floor holds for every path.
+            Plan::Renew if now < next_allowed() => {
+                wait_until(next_allowed()).await;
             }
             Plan::Renew => {
+                ASKED.set(false);
                 let outcome = renew(&config, &session).await;
                 if cancelled.get() {
                     return;
                 }
-                match settle(outcome) {
-                    Ok(action) => return action.into_iter().for_each(dispatch),
-                    Err(error) if error.is_transient() && !session.is_expired(clock::now()) => {
-                        sleep(retry_delay(attempt)).await;
-                        attempt += 1;
+                let error = match outcome {
+                    Ok(renewed) => {
+                        report(None);
+                        return renewed
+                            .into_iter()
+                            .for_each(|renewed| dispatch(AuthAction::Renewed(Rc::new(renewed))));
                     }
-                    Err(error) if error.is_transient() => {
-                        dpop::clear_storage();
-                        return dispatch(AuthAction::Expired);
-                    }
-                    Err(error) => {
-                        dpop::clear_storage();
-                        return dispatch(AuthAction::Failed(error));
-                    }
+                    Err(error) if error.is_transient() => error,
+                    Err(error) => return dispatch(end_with(error)),
+                };
+                let random = u32::from_le_bytes({
+                    let mut bytes = [0; 4];
+                    clock::random(&mut bytes);
+                    bytes
+                });
+                let next =
+                    clock::now().saturating_add(retry_delay(failures, error.retry_after(), random));
+                failures = failures.saturating_add(1);
+                report(Some(Rc::new(Reconnecting {
+                    last_success: session.obtained_at,
+                    attempts: failures,
+                    next_attempt: next,
+                    offline: !wake::is_online(),
+                    error: Rc::new(error),
+                })));
+                // The network back, the page visible again: try at once, but never inside the floor.
+                if wait_until(next).await {
+                    wait_until(next_allowed()).await;
                 }
             }
         }

@@ -27,6 +27,40 @@ pub enum AuthState {
     Failed(Rc<AuthError>),
 }
 
+/// A signed-in session waiting to renew: its last renewal failed for a reason that passes (the network, the
+/// provider down or asking to slow down). The session stays; its access token may have expired meanwhile, and
+/// `access_token()` and `fetch()` wait for the renewal rather than hand it out. Read it with
+/// `use_auth().reconnecting()`.
+#[derive(Debug, Clone)]
+pub struct Reconnecting {
+    /// Unix second the session's tokens last arrived (the sign-in or the last renewal).
+    pub last_success: u64,
+    /// Failed attempts in a row.
+    pub attempts: u32,
+    /// Unix second of the next attempt; sooner when the network comes back or the page becomes visible again.
+    pub next_attempt: u64,
+    /// The browser said it was offline (`navigator.onLine`) when the last attempt failed.
+    pub offline: bool,
+    /// Why the last attempt failed. Never holds a token.
+    pub error: Rc<AuthError>,
+}
+
+impl PartialEq for Reconnecting {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.last_success,
+            self.attempts,
+            self.next_attempt,
+            self.offline,
+        ) == (
+            other.last_success,
+            other.attempts,
+            other.next_attempt,
+            other.offline,
+        ) && Rc::ptr_eq(&self.error, &other.error)
+    }
+}
+
 /// Why nobody is signed in; the UI tells the user which sign-out happened.
 ///
 /// ```ignore
@@ -48,6 +82,9 @@ pub enum SignedOutReason {
     Expired,
     /// The provider refused to renew the session (`invalid_grant`: revoked, or the provider session ended).
     RenewalRefused,
+    /// The session could not renew for a day (or for the refresh token's stated lifetime): the provider was
+    /// unreachable all that time. The absolute limit of [`renewal_deadline`](crate::oidc::renewal::renewal_deadline).
+    RenewalLapsed,
     /// Storage held something unreadable; it was cleared.
     StorageDiscarded,
 }
@@ -63,6 +100,7 @@ impl SignedOutReason {
             SignedOutReason::Provider => Some("provider"),
             SignedOutReason::Expired => Some("expired"),
             SignedOutReason::RenewalRefused => Some("renewal-refused"),
+            SignedOutReason::RenewalLapsed => Some("renewal-limit"),
             SignedOutReason::StorageDiscarded => Some("discarded"),
         }
     }
@@ -78,8 +116,9 @@ pub enum AuthAction {
     Renewed(Rc<Session>),
     SignedOut(SignedOutReason),
     Failed(AuthError),
-    /// The session's expiry passed while the app was open.
-    Expired,
+    /// The session shown ended for `reason` (its expiry, its renewal refused or lapsed); ignored unless a session is
+    /// shown, so a late timer cannot overwrite a sign-out or a sign-in.
+    Ended(SignedOutReason),
     /// The tokens of a local sign-out could not be revoked.
     RevocationFailed,
 }
@@ -111,9 +150,9 @@ impl Reducible for AuthState {
             },
             AuthAction::SignedOut(reason) => AuthState::SignedOut(reason),
             AuthAction::Failed(error) => AuthState::Failed(Rc::new(error)),
-            // Only a live session can expire; a late timer must not overwrite another state.
-            AuthAction::Expired => match *self {
-                AuthState::SignedIn(_) => AuthState::SignedOut(SignedOutReason::Expired),
+            // Only a live session can end; a late timer must not overwrite another state.
+            AuthAction::Ended(reason) => match *self {
+                AuthState::SignedIn(_) => AuthState::SignedOut(reason),
                 _ => return self,
             },
             // Revocation runs after the local sign-out is shown; its failure amends only that notice, never a
@@ -180,19 +219,28 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn expiry_ends_only_a_live_session() {
-        let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
-        assert_eq!(
-            reduce(signed_in, AuthAction::Expired),
-            AuthState::SignedOut(SignedOutReason::Expired)
-        );
-        // A late expiry after a sign-out must not turn a local sign-out into "expired".
-        let signed_out = AuthState::SignedOut(SignedOutReason::Local);
-        assert_eq!(reduce(signed_out.clone(), AuthAction::Expired), signed_out);
-        assert_eq!(
-            reduce(AuthState::Loading, AuthAction::Expired),
-            AuthState::Loading
-        );
+    fn an_end_ends_only_a_live_session() {
+        for reason in [
+            SignedOutReason::Expired,
+            SignedOutReason::RenewalRefused,
+            SignedOutReason::RenewalLapsed,
+        ] {
+            let signed_in = reduce(AuthState::Loading, AuthAction::SignedIn(Rc::new(session())));
+            assert_eq!(
+                reduce(signed_in, AuthAction::Ended(reason)),
+                AuthState::SignedOut(reason)
+            );
+            // A late end after a sign-out must not turn a local sign-out into another reason.
+            let signed_out = AuthState::SignedOut(SignedOutReason::Local);
+            assert_eq!(
+                reduce(signed_out.clone(), AuthAction::Ended(reason)),
+                signed_out
+            );
+            assert_eq!(
+                reduce(AuthState::Loading, AuthAction::Ended(reason)),
+                AuthState::Loading
+            );
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -242,5 +290,10 @@ mod tests {
         assert_eq!(SignedOutReason::ProviderUnsupported.kind(), Some("local"));
         assert_eq!(SignedOutReason::Provider.kind(), Some("provider"));
         assert_eq!(SignedOutReason::Expired.kind(), Some("expired"));
+        assert_eq!(
+            SignedOutReason::RenewalRefused.kind(),
+            Some("renewal-refused")
+        );
+        assert_eq!(SignedOutReason::RenewalLapsed.kind(), Some("renewal-limit"));
     }
 }

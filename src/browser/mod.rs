@@ -9,4 +9,5 @@ pub mod http;
 pub mod location;
 pub mod locks;
 pub mod storage;
+pub mod wake;
 pub mod webcrypto;

@@ -4,6 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use super::link::link;
+use super::renewal_status::renewal_status;
 use crate::app::Route;
 use crate::auth::{AuthHandle, AuthState};
 
@@ -23,6 +24,7 @@ pub fn use_header(auth: &AuthHandle, navigator: Option<&Navigator>) -> Html {
         }
     });
     html! {
+        <>
         <header>
             <strong class="brand" data-testid="app-title">{ title.unwrap_or_default() }</strong>
             <nav>
@@ -32,5 +34,7 @@ pub fn use_header(auth: &AuthHandle, navigator: Option<&Navigator>) -> Html {
             </nav>
             { who }
         </header>
+        { renewal_status(auth) }
+        </>
     }
 }

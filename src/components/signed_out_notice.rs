@@ -32,7 +32,14 @@ pub fn signed_out_notice(reason: SignedOutReason) -> Html {
             "You are signed out of this app and of the provider, in every tab. Signing in again will \
              ask for your credentials."
         }
-        SignedOutReason::Expired => "Your session expired. Sign in again to continue.",
+        SignedOutReason::Expired => {
+            "Your session expired: the provider gave the app no refresh token to renew it with. Sign in \
+             again to continue."
+        }
+        SignedOutReason::RenewalLapsed => {
+            "Your session ended: it could not be renewed for too long (the provider could not be reached). \
+             Sign in again to continue."
+        }
         SignedOutReason::StorageDiscarded => {
             "The stored session could not be read and was discarded. Sign in again to continue."
         }

@@ -28,6 +28,7 @@ pub mod callback;
 pub mod config;
 pub mod discovery;
 pub mod dpop;
+pub mod fault;
 pub mod id_token;
 pub mod jwks;
 pub mod logout;
@@ -50,6 +51,7 @@ pub use callback::{
 };
 pub use config::{Config, ConfigError};
 pub use discovery::{DiscoveryError, ProviderMetadata, discovery_url, parse_metadata};
+pub use fault::{Answer, Verdict, classify, retry_delay};
 pub use id_token::{
     Expectations, IdTokenClaims, IdTokenError, JoseHeader, Jws, SigningAlgorithm, decode,
     validate_claims,
@@ -61,7 +63,7 @@ pub use logout::{
     EndSessionForm, LOGOUT_RETURN_PARAMS, LogoutError, end_session_form, end_session_url,
     verify_logout_return,
 };
-pub use renewal::{Plan, plan, retry_delay};
+pub use renewal::{Plan, plan};
 pub use revocation::{Revocable, RevocationError, revoke};
 pub use secret::{
     AccessToken, AuthorizationCode, IdToken, Nonce, PkceVerifier, RefreshToken, State,

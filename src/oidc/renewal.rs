@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::id_token::IdTokenClaims;
 use super::secret::RefreshToken;
-use super::session::{Session, bounded_expiry};
+use super::session::{MAX_ACCESS_TOKEN_LIFETIME_SECONDS, Session, bounded_expiry};
 use super::token::RefreshResponse;
 
 /// What to do about a session at `now`.
@@ -19,6 +19,8 @@ pub enum Plan {
     WaitUntil(u64),
     /// No refresh token: the session ends at this Unix second.
     EndAt(u64),
+    /// The refresh token's time is up ([`renewal_deadline`]) without a successful renewal: the session has ended.
+    Lapsed,
 }
 
 /// Never renew sooner than this after the last tokens arrived, whatever the provider's lifetimes.
@@ -35,6 +37,9 @@ pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     if session.refresh_token.is_none() {
         return Plan::EndAt(session.expires_at);
     }
+    if now >= renewal_deadline(session) {
+        return Plan::Lapsed;
+    }
     let lifetime = session.expires_at.saturating_sub(session.obtained_at);
     let renew_at = session
         .expires_at
@@ -49,6 +54,17 @@ pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     } else {
         Plan::WaitUntil(renew_at)
     }
+}
+
+/// The absolute limit of a session with a refresh token: a day ([`MAX_ACCESS_TOKEN_LIFETIME_SECONDS`]) after its
+/// last tokens arrived, or the end of the refresh token's stated lifetime if that comes first. Until then an expired
+/// access token is a session waiting to renew (the provider may be down, the laptop asleep, the browser offline);
+/// after it, the session ends rather than show an identity nobody has re-checked for that long.
+pub fn renewal_deadline(session: &Session) -> u64 {
+    // `obtained_at` is absent (0) in a session stored before it existed; the ID token's `iat` stands in.
+    let last = session.obtained_at.max(session.claims.iat);
+    let day = last.saturating_add(MAX_ACCESS_TOKEN_LIFETIME_SECONDS);
+    session.refresh_expires_at.map_or(day, |at| at.min(day))
 }
 
 /// The least time an access token handed to a caller has left, whatever the margin, so a request does not leave
@@ -118,11 +134,6 @@ pub fn rotation<'a>(
     response.refresh_token.as_ref().filter(|new| *new != sent)
 }
 
-/// Seconds to wait before retry number `attempt` (0-based) after a network failure: 1, 2, 4, … capped at 30.
-pub fn retry_delay(attempt: u32) -> u64 {
-    1u64.checked_shl(attempt).unwrap_or(u64::MAX).min(30)
-}
-
 impl Session {
     /// The session after a successful refresh. `claims` are the refreshed ID token's, already checked against
     /// the original with `validate_refreshed_claims`.
@@ -142,6 +153,12 @@ impl Session {
             (None, None) => now.saturating_add(self.expires_at.saturating_sub(self.obtained_at)),
         };
         let id_token_exp = claims.as_ref().unwrap_or(&self.claims).exp;
+        // A stated lifetime belongs to the refresh token this response leaves in place; without one, the last
+        // stated limit stays (a rotated token does not outlive its grant).
+        let refresh_expires_at = response
+            .refresh_expires_in
+            .map(|lifetime| now.saturating_add(lifetime))
+            .or(self.refresh_expires_at);
         let has_refresh_token = response.refresh_token.is_some() || self.refresh_token.is_some();
         let expires_at = bounded_expiry(now, stated, id_token_exp, has_refresh_token);
         // A rotated refresh token is used up: remember its fingerprint, so a tab that still holds it can ask
@@ -176,6 +193,7 @@ impl Session {
             renewed_at: Some(now),
             obtained_at: now,
             consumed,
+            refresh_expires_at,
             ..self.clone()
         }
     }
@@ -202,6 +220,7 @@ mod tests {
             obtained_at: NOW,
             consumed: Vec::new(),
             dpop_key_id: None,
+            refresh_expires_at: None,
         }
     }
 
@@ -213,6 +232,7 @@ mod tests {
             refresh_token: refresh.map(|token| RefreshToken::new(token.into())),
             expires_in: Some(600),
             scopes: None,
+            refresh_expires_in: None,
         }
     }
 
@@ -437,9 +457,31 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn retries_back_off_up_to_thirty_seconds() {
-        let delays: Vec<u64> = (0..7).map(retry_delay).collect();
-        assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30]);
-        assert_eq!(retry_delay(200), 30);
+    fn an_expired_access_token_waits_to_renew_until_the_absolute_limit() {
+        use crate::oidc::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
+        let held = session(Some("rt"));
+        assert_eq!(renewal_deadline(&held), NOW + DAY);
+        // Hours past the access token's expiry (an outage, a sleeping laptop): still a session to renew.
+        assert_eq!(plan(&held, NOW + 3 * 3600, 60), Plan::Renew);
+        assert_eq!(plan(&held, NOW + DAY - 1, 60), Plan::Renew);
+        // A day without a successful renewal: over.
+        assert_eq!(plan(&held, NOW + DAY, 60), Plan::Lapsed);
+        // A shorter stated refresh-token lifetime ends it sooner; a longer one does not stretch the day.
+        let mut stated = held.clone();
+        stated.refresh_expires_at = Some(NOW + 1_800);
+        assert_eq!(plan(&stated, NOW + 1_799, 60), Plan::Renew);
+        assert_eq!(plan(&stated, NOW + 1_800, 60), Plan::Lapsed);
+        stated.refresh_expires_at = Some(NOW + 10 * DAY);
+        assert_eq!(renewal_deadline(&stated), NOW + DAY);
+        // A successful renewal moves the limit; one that states a lifetime sets it.
+        let mut answer = response(Some("rt-2"));
+        answer.refresh_expires_in = Some(900);
+        let renewed = held.renewed(answer, None, NOW + 100);
+        assert_eq!(renewed.refresh_expires_at, Some(NOW + 1_000));
+        assert_eq!(renewal_deadline(&renewed), NOW + 1_000);
+        let again = renewed.renewed(response(Some("rt-3")), None, NOW + 200);
+        assert_eq!(again.refresh_expires_at, Some(NOW + 1_000));
+        // Without a refresh token nothing waits: the session ends at expiry.
+        assert_eq!(plan(&session(None), NOW + DAY, 60), Plan::EndAt(NOW + 300));
     }
 }

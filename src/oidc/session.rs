@@ -46,6 +46,9 @@ pub struct Session {
     /// The id of the DPoP key the tokens are bound to (RFC 9449), kept in IndexedDB; `None`: Bearer tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_key_id: Option<String>,
+    /// Unix second the refresh token stops being usable, when the provider stated it (`refresh_expires_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<u64>,
 }
 
 /// A stored session, read member by member from the parsed `Value` (the reader the ID token and the discovery
@@ -109,6 +112,7 @@ impl Session {
             obtained_at: number(members, "obtained_at")?.unwrap_or_default(),
             consumed: consumed.unwrap_or_default(),
             dpop_key_id: text(members, "dpop_key_id")?,
+            refresh_expires_at: number(members, "refresh_expires_at")?,
         })
     }
 
@@ -128,6 +132,9 @@ impl Session {
             None => claims.exp,
         };
         let expires_at = bounded_expiry(now, stated, claims.exp, tokens.refresh_token.is_some());
+        let refresh_expires_at = tokens
+            .refresh_expires_in
+            .map(|lifetime| now.saturating_add(lifetime));
         // RFC 6749 5.1: scope is "OPTIONAL, if identical to the scope requested by the client".
         let scopes = match tokens.scopes {
             Some(scopes) if !scopes.is_empty() => scopes,
@@ -149,6 +156,7 @@ impl Session {
             obtained_at: now,
             consumed: Vec::new(),
             dpop_key_id: None,
+            refresh_expires_at,
         }
     }
 
@@ -214,6 +222,7 @@ mod tests {
             refresh_token: Some(RefreshToken::new("rt".into())),
             expires_in,
             scopes: scopes.map(|scopes| scopes.into_iter().map(str::to_owned).collect()),
+            refresh_expires_in: None,
         }
     }
 

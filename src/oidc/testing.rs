@@ -185,5 +185,6 @@ pub fn stored_session(refresh: &str, access: &str) -> crate::oidc::session::Sess
         obtained_at: NOW,
         consumed: Vec::new(),
         dpop_key_id: None,
+        refresh_expires_at: None,
     }
 }

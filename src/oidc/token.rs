@@ -24,6 +24,7 @@ use thiserror::Error;
 
 use super::config::Config;
 use super::discovery::ProviderMetadata;
+use super::fault::{Answer, parse_retry_after};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, PkceVerifier, RefreshToken};
 
 /// What the token endpoint gave us, after the checks in [`exchange_code`].
@@ -39,6 +40,9 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     /// The granted scope when the provider states it (RFC 6749 5.1: omitted when identical to the request).
     pub scopes: Option<Vec<String>>,
+    /// Seconds the refresh token stays usable, where the provider says so (Keycloak's `refresh_expires_in`, not in
+    /// RFC 6749; `0`, Keycloak's word for an offline token without a limit, is `None`).
+    pub refresh_expires_in: Option<u64>,
 }
 
 /// What a refresh gave us (RFC 6749 6 and 5.1). OIDC Core 12.2: the response "might not contain an id_token".
@@ -52,21 +56,29 @@ pub struct RefreshResponse {
     pub refresh_token: Option<RefreshToken>,
     pub expires_in: Option<u64>,
     pub scopes: Option<Vec<String>>,
+    /// See [`TokenResponse::refresh_expires_in`].
+    pub refresh_expires_in: Option<u64>,
 }
 
 #[derive(Debug, Error)]
 pub enum TokenError {
     #[error("the token request could not be sent")]
     Http(#[source] Box<dyn std::error::Error + 'static>),
-    /// RFC 6749 5.2 error response; `description` is the provider's text, kept as data for the UI.
+    /// RFC 6749 5.2 error response; `description` is the provider's text, kept as data for the UI. `status` is the
+    /// HTTP status it came with, `retry_after` its `Retry-After` in seconds (RFC 9110 10.2.3).
     #[error("the token endpoint refused the request: {error}")]
     Provider {
         error: String,
         description: Option<String>,
         uri: Option<String>,
+        status: u16,
+        retry_after: Option<u64>,
     },
     #[error("the token endpoint answered with HTTP status {status}")]
-    Status { status: u16 },
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
     /// The body did not have the token response's shape. The member being read (`.` for the object itself) and a
     /// sanitized parser message are kept, never the body: it may hold tokens.
     #[error("the token response is malformed (at `{path}`)")]
@@ -144,6 +156,7 @@ where
         token_type: checked.token_type,
         refresh_token: checked.refresh_token,
         expires_in: checked.expires_in,
+        refresh_expires_in: checked.refresh_expires_in,
         scopes: checked.scopes,
     })
 }
@@ -224,6 +237,7 @@ pub(super) struct Members {
     refresh_token: Option<String>,
     scope: Option<String>,
     id_token: Option<String>,
+    refresh_expires_in: Option<u64>,
     pub(super) error: Option<String>,
     pub(super) error_description: Option<String>,
     pub(super) error_uri: Option<String>,
@@ -235,6 +249,7 @@ fn parse_response(response: &HttpResponse) -> Result<Members, TokenError> {
     if status != StatusCode::OK {
         // An error response that is not RFC 6749 5.2 JSON (an HTML error page, an empty body) is reported by its
         // status; its body is never quoted.
+        let (status, retry_after) = (status.as_u16(), retry_after(response));
         return Err(match parse_members(response.body(), Kind::Error) {
             Ok(Members {
                 error: Some(error),
@@ -245,9 +260,12 @@ fn parse_response(response: &HttpResponse) -> Result<Members, TokenError> {
                 error,
                 description,
                 uri,
+                status,
+                retry_after,
             },
             _ => TokenError::Status {
-                status: status.as_u16(),
+                status,
+                retry_after,
             },
         });
     }
@@ -264,6 +282,43 @@ fn parse_response(response: &HttpResponse) -> Result<Members, TokenError> {
         path,
         source: JsonShapeError::new(&source),
     })
+}
+
+/// The answer's `Retry-After` in seconds, if it has a readable one.
+fn retry_after(response: &HttpResponse) -> Option<u64> {
+    let value = response.headers().get(header::RETRY_AFTER)?;
+    parse_retry_after(value.as_bytes())
+}
+
+impl TokenError {
+    /// The failure in the terms of [`fault::classify`](super::fault::classify).
+    pub fn answer(&self) -> Answer<'_> {
+        match self {
+            TokenError::Http(_) => Answer::Lost,
+            TokenError::Provider { error, status, .. } => Answer::Refusal {
+                status: *status,
+                error: Some(error),
+            },
+            TokenError::Status { status, .. } => Answer::Refusal {
+                status: *status,
+                error: None,
+            },
+            TokenError::Malformed { .. } | TokenError::NotJson | TokenError::MissingAccessToken => {
+                Answer::Unreadable
+            }
+            TokenError::WrongTokenType { .. } | TokenError::MissingIdToken => Answer::Unacceptable,
+        }
+    }
+
+    /// The seconds the provider asked the client to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            TokenError::Provider { retry_after, .. } | TokenError::Status { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Which members [`parse_members`] reads; the others are ignored whatever their type.
@@ -372,6 +427,11 @@ impl<'de> Visitor<'de> for MembersVisitor<'_> {
                     5,
                     read(&mut map, &mut m.id_token, self.at, "id_token", string)?,
                 ),
+                // Not RFC 6749's: read when it is a count, ignored otherwise rather than refusing the response.
+                (Kind::Token, "refresh_expires_in") => {
+                    m.refresh_expires_in = map.next_value::<Value>()?.as_u64();
+                    (9, "refresh_expires_in")
+                }
                 (Kind::Error, "error") => {
                     (6, read(&mut map, &mut m.error, self.at, "error", string)?)
                 }
@@ -516,6 +576,7 @@ fn check_token_type(members: Members, expected: TokenType) -> Result<RefreshResp
         id_token: non_empty(members.id_token).map(IdToken::new),
         refresh_token: non_empty(members.refresh_token).map(RefreshToken::new),
         expires_in: members.expires_in,
+        refresh_expires_in: members.refresh_expires_in.filter(|seconds| *seconds > 0),
         // RFC 6749 3.3: scope tokens are separated by spaces (%x20); an empty one names nothing.
         scopes: members.scope.map(|scope| {
             scope
@@ -641,7 +702,10 @@ mod tests {
                 error,
                 description,
                 uri,
+                status,
+                retry_after,
             } => {
+                assert_eq!((status, retry_after), (400, None));
                 assert_eq!(error, "invalid_grant");
                 assert_eq!(description.as_deref(), Some("Code not valid"));
                 assert_eq!(uri.as_deref(), Some("https://id.example/e"));
@@ -657,7 +721,7 @@ mod tests {
         for content_type in [Some("text/html"), None] {
             let error = exchange(500, content_type, body).unwrap_err();
             assert!(
-                matches!(error, TokenError::Status { status: 500 }),
+                matches!(error, TokenError::Status { status: 500, .. }),
                 "{error:?}"
             );
             assert_eq!(
@@ -668,7 +732,7 @@ mod tests {
         }
         let error = exchange(502, JSON, "").unwrap_err();
         assert!(
-            matches!(error, TokenError::Status { status: 502 }),
+            matches!(error, TokenError::Status { status: 502, .. }),
             "{error:?}"
         );
     }
@@ -840,7 +904,7 @@ mod tests {
         // A 2xx other than 200 with a token body is not a success (the oauth2 crate accepted exactly 200).
         let error = exchange(201, JSON, &token_body("")).unwrap_err();
         assert!(
-            matches!(error, TokenError::Status { status: 201 }),
+            matches!(error, TokenError::Status { status: 201, .. }),
             "{error:?}"
         );
     }
@@ -852,7 +916,7 @@ mod tests {
             let error =
                 exchange(status, content_type, r#"{"error":"invalid_client"}"#).unwrap_err();
             assert!(
-                matches!(&error, TokenError::Provider { error, description: None, uri: None } if error == "invalid_client"),
+                matches!(&error, TokenError::Provider { error, description: None, uri: None, .. } if error == "invalid_client"),
                 "{error:?}"
             );
         }
@@ -882,7 +946,7 @@ mod tests {
         ] {
             let error = exchange(400, JSON, body).unwrap_err();
             assert!(
-                matches!(error, TokenError::Status { status: 400 }),
+                matches!(error, TokenError::Status { status: 400, .. }),
                 "{body}: {error:?}"
             );
         }
@@ -1208,7 +1272,104 @@ mod tests {
         ));
         assert!(matches!(
             refresh(502, "<html>bad gateway</html>"),
-            Err(TokenError::Status { status: 502 })
+            Err(TokenError::Status { status: 502, .. })
         ));
+    }
+
+    /// A refresh answered `status` with `body` and, when given, a `Retry-After` header.
+    fn refresh_answered(
+        status: u16,
+        retry_after: Option<&str>,
+        body: &str,
+    ) -> Result<RefreshResponse, TokenError> {
+        let client = |_: HttpRequest| {
+            let mut builder = oauth2::http::Response::builder().status(status);
+            if let Some(value) = retry_after {
+                builder = builder.header(header::RETRY_AFTER, value);
+            }
+            std::future::ready(Ok::<_, FakeHttpError>(
+                builder.body(body.as_bytes().to_vec()).unwrap(),
+            ))
+        };
+        block_on(refresh_tokens(
+            &client,
+            &config(),
+            &metadata(),
+            &RefreshToken::new("rt-old".into()),
+            TokenType::Bearer,
+        ))
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_refusal_keeps_its_status_and_retry_after_and_classifies_by_them() {
+        use crate::oidc::fault::{Verdict, classify};
+        let error = refresh_answered(
+            503,
+            Some("7"),
+            r#"{"error":"temporarily_unavailable","error_description":"down for a moment"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, TokenError::Provider { error, status: 503, retry_after: Some(7), .. }
+                if error == "temporarily_unavailable"),
+            "{error:?}"
+        );
+        assert_eq!(classify(error.answer()), Verdict::Transient);
+        // A 429 with an OAuth body that names the grant: the status decides, the grant is not judged.
+        let error = refresh_answered(429, Some("30"), r#"{"error":"invalid_grant"}"#).unwrap_err();
+        assert_eq!(error.retry_after(), Some(30));
+        assert_eq!(classify(error.answer()), Verdict::Transient);
+        // Without a body, and with a date (not read): the status alone.
+        let error = refresh_answered(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), "").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                TokenError::Status {
+                    status: 429,
+                    retry_after: None
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(classify(error.answer()), Verdict::Transient);
+        // The refusals that end a session or name the configuration.
+        let error = refresh_answered(400, None, r#"{"error":"invalid_grant"}"#).unwrap_err();
+        assert_eq!(classify(error.answer()), Verdict::GrantGone);
+        let error = refresh_answered(401, None, r#"{"error":"invalid_client"}"#).unwrap_err();
+        assert_eq!(classify(error.answer()), Verdict::Misconfigured);
+        // A 200 that is not a token response never arrived whole: weather.
+        let error = refresh_answered(200, None, "<html>").unwrap_err();
+        assert_eq!(classify(error.answer()), Verdict::Transient);
+        let error =
+            refresh_answered(200, None, r#"{"access_token":"at","token_type":"mac"}"#).unwrap_err();
+        assert_eq!(classify(error.answer()), Verdict::Refused);
+        // No answer at all.
+        let lost = block_on(refresh_tokens(
+            &|_: HttpRequest| std::future::ready(Err::<HttpResponse, _>(FakeHttpError)),
+            &config(),
+            &metadata(),
+            &RefreshToken::new("rt-old".into()),
+            TokenType::Bearer,
+        ))
+        .unwrap_err();
+        assert_eq!(classify(lost.answer()), Verdict::Transient);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_stated_refresh_token_lifetime_is_read_and_zero_or_junk_is_none() {
+        let read = |body: &str| refresh(200, body).unwrap().refresh_expires_in;
+        let base = r#""access_token":"at","token_type":"Bearer""#;
+        assert_eq!(
+            read(&format!("{{{base},\"refresh_expires_in\":1800}}")),
+            Some(1800)
+        );
+        assert_eq!(read(&format!("{{{base},\"refresh_expires_in\":0}}")), None);
+        assert_eq!(
+            read(&format!("{{{base},\"refresh_expires_in\":\"1800\"}}")),
+            None
+        );
+        assert_eq!(read(&format!("{{{base}}}")), None);
     }
 }
