@@ -270,7 +270,7 @@ pub async fn keep_alive(
                     error: Rc::new(error),
                 })));
                 // The network back, the page visible again: try at once, but never inside the floor.
-                if wait_until(next).await {
+                if wait_until(next).await && !cancelled.get() {
                     wait_until(next_allowed()).await;
                 }
             }
@@ -278,5 +278,98 @@ pub async fn keep_alive(
         if cancelled.get() {
             return;
         }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use std::cell::RefCell;
+
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::oidc::testing::stored_session;
+
+    /// A provider nobody answers for: endpoints pinned on a loopback port that refuses connections, so every
+    /// request fails at once with a network error, as offline.
+    fn unreachable_provider() -> Rc<Config> {
+        let config = Config::from_json(
+            r#"{"issuer": "http://127.0.0.1:9", "client_id": "spa",
+                "authorization_endpoint": "http://127.0.0.1:9/auth",
+                "token_endpoint": "http://127.0.0.1:9/token", "jwks_uri": "http://127.0.0.1:9/jwks"}"#,
+            &url::Url::parse("http://127.0.0.1:8000/").unwrap(),
+        );
+        Rc::new(config.expect("a valid configuration"))
+    }
+
+    /// A stored session of that provider whose access token expired `ago` seconds after arriving `age` seconds ago.
+    fn stored(refresh: Option<&str>, age: u64, ago: u64) -> Rc<Session> {
+        let now = clock::now();
+        let mut session = stored_session(refresh.unwrap_or("unused"), "at");
+        session.refresh_token = refresh.map(|token| RefreshToken::new(token.into()));
+        session.issuer = "http://127.0.0.1:9".into();
+        session.obtained_at = now - age;
+        session.expires_at = now - ago;
+        storage::save_session(&session).unwrap();
+        Rc::new(session)
+    }
+
+    /// Runs the watcher for `session` for `millis`, then stops it; returns what it dispatched and reported.
+    async fn watch(session: Rc<Session>, millis: u32) -> (Vec<String>, Vec<Option<u32>>) {
+        LAST_SENT.set(0);
+        let (actions, reports) = (
+            Rc::new(RefCell::new(Vec::new())),
+            Rc::new(RefCell::new(Vec::new())),
+        );
+        let cancelled = Rc::new(Cell::new(false));
+        wasm_bindgen_futures::spawn_local(keep_alive(
+            unreachable_provider(),
+            session,
+            cancelled.clone(),
+            {
+                let actions = actions.clone();
+                move |action| actions.borrow_mut().push(format!("{action:?}"))
+            },
+            {
+                let reports = reports.clone();
+                move |status: Option<Rc<Reconnecting>>| {
+                    reports
+                        .borrow_mut()
+                        .push(status.map(|status| status.attempts))
+                }
+            },
+        ));
+        TimeoutFuture::new(millis).await;
+        cancelled.set(true);
+        wake::wake_all();
+        LAST_SENT.set(0);
+        let actions = actions.borrow().clone();
+        let reports = reports.borrow().clone();
+        (actions, reports)
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_expired_access_token_with_a_refresh_token_waits_for_the_provider() {
+        storage::clear_all();
+        // Expired a minute ago, the provider out of reach: one failed attempt, reported, and the session kept.
+        let session = stored(Some("rt"), 600, 60);
+        let (actions, reports) = watch(session.clone(), 1_500).await;
+        assert!(actions.is_empty(), "the session ended: {actions:?}");
+        assert_eq!(reports, [Some(1)]);
+        assert_eq!(storage::load_session().found().as_ref(), Some(&*session));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_session_ends_at_the_absolute_limit_or_at_expiry_without_a_refresh_token() {
+        storage::clear_all();
+        // A day and a minute since the last tokens arrived: lapsed, without a request.
+        let (actions, reports) = watch(stored(Some("rt"), 86_460, 60), 300).await;
+        assert_eq!(actions, ["Ended(RenewalLapsed)"]);
+        assert!(reports.is_empty());
+        assert_eq!(storage::load_session().found(), None);
+        // No refresh token, expired: ended as expired.
+        let (actions, _) = watch(stored(None, 600, 60), 300).await;
+        assert_eq!(actions, ["Ended(Expired)"]);
+        assert_eq!(storage::load_session().found(), None);
     }
 }
