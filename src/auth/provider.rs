@@ -190,7 +190,7 @@ impl PartialEq for AuthProviderProps {
 pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let state = use_reducer(|| AuthState::Loading);
     let config = use_state(|| None::<Rc<Config>>);
-    let reconnecting = use_state(|| None::<Rc<Reconnecting>>);
+    let reconnecting = use_state_eq(|| None::<Rc<Reconnecting>>);
 
     {
         let state = state.clone();
