@@ -8,7 +8,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use futures::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::prelude::*;
 
@@ -31,28 +30,28 @@ pub fn is_online() -> bool {
 }
 
 /// Sleeps `millis` milliseconds, or less when a wake-up event comes first; `true` when one did.
-pub async fn sleep(millis: u32) -> bool {
+pub fn sleep(millis: u32) -> impl Future<Output = bool> {
     install();
-    let seen = EVENTS.with_borrow(|events| events.count);
-    let woken = Woken { seen };
-    matches!(
-        select(TimeoutFuture::new(millis), woken).await,
-        Either::Right(_)
-    )
+    Sleep {
+        timer: TimeoutFuture::new(millis),
+        seen: EVENTS.with_borrow(|events| events.count),
+    }
 }
 
-/// Ready once the event count has moved past `seen`.
-struct Woken {
+/// A timer that also ends once the event count has moved past `seen`. One future rather than a `select` of two:
+/// the combinator's generic code is about as large as this whole module.
+struct Sleep {
+    timer: TimeoutFuture,
     seen: u64,
 }
 
-impl Future for Woken {
-    type Output = ();
+impl Future for Sleep {
+    type Output = bool;
 
-    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
-        EVENTS.with_borrow_mut(|events| {
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<bool> {
+        let woken = EVENTS.with_borrow_mut(|events| {
             if events.count != self.seen {
-                return Poll::Ready(());
+                return true;
             }
             // One task polls again and again with the same waker: keep one copy, not one per poll.
             if !events
@@ -62,8 +61,12 @@ impl Future for Woken {
             {
                 events.wakers.push(context.waker().clone());
             }
-            Poll::Pending
-        })
+            false
+        });
+        if woken {
+            return Poll::Ready(true);
+        }
+        Pin::new(&mut self.timer).poll(context).map(|()| false)
     }
 }
 

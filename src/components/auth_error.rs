@@ -19,44 +19,42 @@ pub fn auth_error_view(auth: &AuthHandle, error: &AuthError) -> Html {
             </section>
         };
     }
-    if let AuthError::Renewal(cause) = error {
-        return renewal_failed(auth, cause);
-    }
-    let auth = auth.clone();
-    let dismiss = Callback::from(move |_| auth.dismiss_error());
-    html! {
-        <section class="card error" data-testid="auth-error" role="alert">
-            <h2>{ "Sign-in failed" }</h2>
-            <pre>{ error.to_string() }</pre>
-            if let Some(description) = error.provider_description() {
-                <p>{ "The provider said: " }<q data-testid="provider-description">{ description }</q></p>
-            }
-            <p>{ "Nothing was stored from this attempt." }</p>
-            <div class="actions">
-                <button data-testid="dismiss-error" onclick={dismiss}>{ "Continue" }</button>
-            </div>
-        </section>
-    }
-}
-
-/// A signed-in session that ended because its renewal failed for good (not the network: that is retried). It was a
-/// session, not a sign-in attempt, and it is over: the view says so and offers a sign-in back to this page.
-fn renewal_failed(auth: &AuthHandle, cause: &AuthError) -> Html {
-    let why = if cause.verdict() == Verdict::Misconfigured {
-        "The provider does not accept this app's client (its client_id or its registration): the app's \
-         configuration must be fixed before a session can be renewed."
-    } else {
-        "The provider's answer to the renewal could not be accepted, so the session was ended."
+    // A renewal that failed for good (the network is retried, never shown here) ended a session; it was not a
+    // sign-in attempt, so it says so and offers a sign-in back to this page instead of "Continue".
+    let (kind, heading, shown, after, action) = match error {
+        AuthError::Renewal(cause) => (
+            Some("renewal"),
+            "Your session could not be renewed",
+            &**cause,
+            if cause.verdict() == Verdict::Misconfigured {
+                "The provider does not accept this app's client (its client_id or registration): the app's \
+                 configuration must be fixed."
+            } else {
+                "The session has ended."
+            },
+            sign_in_button(auth, "Sign in again"),
+        ),
+        _ => {
+            let auth = auth.clone();
+            let dismiss = Callback::from(move |_| auth.dismiss_error());
+            (
+                None,
+                "Sign-in failed",
+                error,
+                "Nothing was stored from this attempt.",
+                html! { <button data-testid="dismiss-error" onclick={dismiss}>{ "Continue" }</button> },
+            )
+        }
     };
     html! {
-        <section class="card error" data-testid="auth-error" data-kind="renewal" role="alert">
-            <h2>{ "Your session could not be renewed" }</h2>
-            <pre>{ cause.to_string() }</pre>
-            if let Some(description) = cause.provider_description() {
+        <section class="card error" data-testid="auth-error" data-kind={kind} role="alert">
+            <h2>{ heading }</h2>
+            <pre>{ shown.to_string() }</pre>
+            if let Some(description) = shown.provider_description() {
                 <p>{ "The provider said: " }<q data-testid="provider-description">{ description }</q></p>
             }
-            <p>{ why }</p>
-            <div class="actions">{ sign_in_button(auth, "Sign in again") }</div>
+            <p>{ after }</p>
+            <div class="actions">{ action }</div>
         </section>
     }
 }
