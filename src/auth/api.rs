@@ -13,9 +13,7 @@ use super::{AuthAction, AuthError, SignedOutReason, dpop, renew};
 use crate::browser::{clock, http, storage, wake};
 use crate::oidc::config::Config;
 use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
-use crate::oidc::renewal::{
-    MIN_RENEW_INTERVAL_SECONDS, MIN_TOKEN_VALIDITY_SECONDS, fresh_enough, renewal_deadline,
-};
+use crate::oidc::renewal::{MIN_TOKEN_VALIDITY_SECONDS, fresh_enough, renewal_deadline};
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
@@ -172,8 +170,8 @@ impl AuthHandle {
     }
 
     /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it. Never sooner than
-    /// [`MIN_RENEW_INTERVAL_SECONDS`] after this tab's last refresh request or after `seen`'s tokens arrived (an API
-    /// that answers `invalid_token` for ever, a provider that issues `expires_in: 0`); until then, and while the
+    /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) after this tab's last refresh request (an API that answers `invalid_token` for
+    /// ever, a provider that issues `expires_in: 0`); until then, and while the
     /// provider is unreachable, a token that is still valid is handed out as it is. A session that needs its renewal
     /// waits for it up to [`API_RENEWAL_WAIT_SECONDS`] (at once when the network comes back), then fails with
     /// [`ApiError::Offline`] or [`ApiError::ProviderUnavailable`]; the session itself stays.
@@ -197,9 +195,7 @@ impl AuthHandle {
                 self.dispatch(AuthAction::Ended(SignedOutReason::RenewalLapsed));
                 return Err(ApiError::SessionEnded);
             }
-            let floor = renew::next_allowed()
-                .max(seen.obtained_at.saturating_add(MIN_RENEW_INTERVAL_SECONDS));
-            let attempt = if now < floor {
+            let attempt = if now < renew::next_allowed() {
                 None
             } else {
                 Some(renew::renew(config, seen).await)
@@ -226,7 +222,7 @@ impl AuthHandle {
             if usable(seen, now) {
                 return Ok(seen.clone());
             }
-            let retry_at = renew::next_allowed().max(floor);
+            let retry_at = renew::next_allowed();
             if retry_at > give_up_at && last_error.is_some() {
                 break;
             }

@@ -101,7 +101,8 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         let key = key?;
         let token_type = dpop::token_type(key.as_deref());
         let client = dpop::client(key.clone(), None);
-        LAST_SENT.set(clock::now());
+        // The clock counts whole seconds: a second more makes the floor at least, never about, its length.
+        LAST_SENT.set(clock::now().saturating_add(1));
         let mut response =
             match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {
                 Ok(response) => response,
