@@ -9,11 +9,11 @@ use url::Url;
 use web_sys::RequestCache;
 
 use super::provider::AuthHandle;
-use super::{AuthAction, AuthError, SignedOutReason, dpop, renew};
+use super::{AuthError, AuthState, dpop, renew};
 use crate::browser::{clock, http, storage, wake};
 use crate::oidc::config::Config;
 use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
-use crate::oidc::renewal::{MIN_TOKEN_VALIDITY_SECONDS, fresh_enough, renewal_deadline};
+use crate::oidc::renewal::{MIN_TOKEN_VALIDITY_SECONDS, fresh_enough};
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
@@ -49,9 +49,9 @@ pub enum ApiError {
     #[error(
         "the provider is unavailable, so the session could not be renewed yet ({0}); it keeps trying"
     )]
-    ProviderUnavailable(#[source] AuthError),
-    /// The provider issued an access token that had already expired (`expires_in: 0`, say): it is not sent.
-    #[error("the provider issued an access token that had already expired")]
+    ProviderUnavailable(Rc<AuthError>),
+    /// The provider issued an access token that expires within seconds (`expires_in: 0`, say): it is not sent.
+    #[error("the provider issued an access token that has already expired")]
     ExpiredOnArrival,
     #[error("the request could not be sent ({0})")]
     Network(String),
@@ -169,69 +169,57 @@ impl AuthHandle {
         send(request, &session).await
     }
 
-    /// Renews `seen` (under the cross-tab lock) and tells the auth state what came of it. Never sooner than
-    /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) after this tab's last refresh request (an API that answers `invalid_token` for
-    /// ever, a provider that issues `expires_in: 0`); until then, and while the
-    /// provider is unreachable, a token that is still valid is handed out as it is. A session that needs its renewal
-    /// waits for it up to [`API_RENEWAL_WAIT_SECONDS`] (at once when the network comes back), then fails with
-    /// [`ApiError::Offline`] or [`ApiError::ProviderUnavailable`]; the session itself stays.
+    /// Has the session renewed and returns the renewed one. The renewal is the watcher's, the one place a tab
+    /// renews ([`renew::renew_now`]): so one refresh at a time, never within
+    /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) of the last (an API that
+    /// answers `invalid_token` for ever, a provider that issues `expires_in: 0`), a backoff or `Retry-After` kept,
+    /// and a caller that stops waiting cannot cut a refresh off mid-flight. While renewals fail for a reason that
+    /// passes, a token that lasts [`MIN_TOKEN_VALIDITY_SECONDS`] more is handed out as it is; without one, this waits
+    /// up to [`API_RENEWAL_WAIT_SECONDS`] (at once when the network comes back), then fails with
+    /// [`ApiError::Offline`] or [`ApiError::ProviderUnavailable`]. The session itself stays.
     async fn renewed(&self, config: &Config, seen: &Session) -> Result<Session, ApiError> {
-        let give_up_at = clock::now().saturating_add(API_RENEWAL_WAIT_SECONDS);
-        let usable = |session: &Session, now: u64| {
-            now.saturating_add(MIN_TOKEN_VALIDITY_SECONDS) <= session.expires_at
+        let usable = |session: &Session| {
+            clock::now().saturating_add(MIN_TOKEN_VALIDITY_SECONDS) <= session.expires_at
         };
-        let mut last_error = None;
-        loop {
-            let now = clock::now();
-            if seen.refresh_token.is_none() {
-                return if seen.is_expired(now) {
-                    Err(ApiError::SessionEnded)
-                } else {
-                    Ok(seen.clone())
-                };
-            }
-            if now >= renewal_deadline(seen) {
-                dpop::clear_storage();
-                self.dispatch(AuthAction::Ended(SignedOutReason::RenewalLapsed));
-                return Err(ApiError::SessionEnded);
-            }
-            let attempt = if now < renew::next_allowed() {
-                None
+        if seen.refresh_token.is_none() {
+            return if seen.is_expired(clock::now()) {
+                Err(ApiError::SessionEnded)
             } else {
-                Some(renew::renew(config, seen).await)
+                Ok(seen.clone())
             };
-            let now = clock::now();
-            match attempt {
-                Some(Ok(Some(session))) => {
-                    let session = Rc::new(session);
-                    self.dispatch(AuthAction::Renewed(session.clone()));
-                    if session.is_expired(now) {
-                        return Err(ApiError::ExpiredOnArrival);
-                    }
-                    return Ok((*session).clone());
+        }
+        // Only a session shown has a watcher to renew it.
+        if !matches!(self.state(), AuthState::SignedIn(_)) {
+            return Err(ApiError::NotSignedIn);
+        }
+        let give_up_at = clock::now().saturating_add(API_RENEWAL_WAIT_SECONDS);
+        renew::renew_now();
+        loop {
+            match stored(config) {
+                Err(_) => return Err(ApiError::SessionEnded),
+                Ok(current) if current.access_token != seen.access_token => {
+                    return if usable(&current) {
+                        Ok(current)
+                    } else {
+                        Err(ApiError::ExpiredOnArrival)
+                    };
                 }
-                Some(Ok(None)) => return Err(ApiError::SessionEnded),
-                Some(Err(error)) if !error.is_transient() => {
-                    self.dispatch(renew::end_with(error));
-                    return Err(ApiError::SessionEnded);
-                }
-                Some(Err(error)) => last_error = Some(error),
-                None => {}
+                Ok(_) => {}
             }
-            // Within the floor, or the provider out of reach: the token in hand, if it still lasts.
-            if usable(seen, now) {
+            let failing = renew::failing();
+            if failing.is_some() && usable(seen) {
                 return Ok(seen.clone());
             }
-            let retry_at = renew::next_allowed();
-            if retry_at > give_up_at && last_error.is_some() {
-                break;
+            let now = clock::now();
+            if now >= give_up_at {
+                return Err(match failing {
+                    Some(error) if wake::is_online() => ApiError::ProviderUnavailable(error),
+                    _ => ApiError::Offline,
+                });
             }
-            renew::wait_until(retry_at).await;
+            // Woken when an attempt ends or the network comes back; else a look every second.
+            wake::sleep(((give_up_at - now) * 1000).min(1000) as u32).await;
         }
-        Err(match last_error {
-            Some(error) if wake::is_online() => ApiError::ProviderUnavailable(error),
-            _ => ApiError::Offline,
-        })
     }
 }
 

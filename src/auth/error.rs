@@ -8,7 +8,7 @@ use crate::browser::dpop_key::KeyError;
 use crate::browser::http::HttpError;
 use crate::browser::storage::StorageError;
 use crate::browser::webcrypto::WebCryptoError;
-use crate::oidc::fault::{Answer, Verdict, classify};
+use crate::oidc::fault::{Verdict, classify};
 use crate::oidc::{
     callback::CallbackError,
     config::ConfigError,
@@ -123,16 +123,16 @@ impl AuthError {
             AuthError::Renewal(error) => error.verdict(),
             // Not sent, because it would have been refused; or the key the tokens are bound to is gone.
             AuthError::RefreshTokenSuperseded | AuthError::DpopKeyMissing => Verdict::GrantGone,
-            // Discovery or keys out of reach, or not whole (a captive portal's page, a proxy's error): weather. So
-            // is IndexedDB failing for a moment, the key may still be there.
+            // An ID token signed with an algorithm the provider does not list: a rule broken, not weather.
+            AuthError::Discovery(DiscoveryError::UnadvertisedAlg { .. }) => Verdict::Refused,
+            // Discovery or keys out of reach, answered with an error status, or not whole (a captive portal's page,
+            // a proxy's error, a deployment under way): weather. So is IndexedDB failing for a moment, the key may
+            // still be there.
             AuthError::Unreachable { .. }
+            | AuthError::Status { .. }
             | AuthError::Discovery(_)
             | AuthError::Jwks(_)
             | AuthError::DpopKey(_) => Verdict::Transient,
-            AuthError::Status { status, .. } => classify(Answer::Refusal {
-                status: *status,
-                error: None,
-            }),
             _ => Verdict::Refused,
         }
     }
@@ -223,6 +223,17 @@ mod tests {
             (provider(401, "invalid_client"), Verdict::Misconfigured),
             (status(400), Verdict::Refused),
             (AuthError::BadSignature, Verdict::Refused),
+            (
+                AuthError::Discovery(DiscoveryError::UnadvertisedAlg { alg: "HS256" }),
+                Verdict::Refused,
+            ),
+            (
+                AuthError::Status {
+                    document: Document::Jwks,
+                    status: 404,
+                },
+                Verdict::Transient,
+            ),
         ];
         for (error, verdict) in table {
             assert_eq!(error.verdict(), verdict, "{error}");

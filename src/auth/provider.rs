@@ -66,10 +66,6 @@ impl AuthHandle {
         self.config.as_deref()
     }
 
-    pub(super) fn dispatch(&self, action: AuthAction) {
-        self.state.dispatch(action);
-    }
-
     /// Starts a sign-in that comes back to the current page.
     pub fn sign_in_here(&self) {
         self.sign_in(&location::here());
@@ -250,7 +246,11 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
                     move |status| reconnecting.set(status),
                 ));
             }
-            move || cancelled.set(true)
+            move || {
+                cancelled.set(true);
+                // The watcher may be asleep for seconds: wake it to see that it is done.
+                crate::browser::wake::notify();
+            }
         });
     }
 

@@ -3,7 +3,7 @@
 //! session waits, retries with backoff and at once when the network or the page comes back, and ends only when the
 //! provider refuses the grant, the absolute limit passes, or there is no refresh token at expiry.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -12,7 +12,8 @@ use super::flow::{metadata, verify_signature};
 use super::sign_out::revoke_tokens;
 use super::tabs::{self, TabMessage};
 use super::{AuthAction, AuthError, Reconnecting, SignedOutReason, dpop};
-use crate::browser::{clock, locks, storage, wake};
+use crate::browser::wake::{self, Wake};
+use crate::browser::{clock, locks, storage};
 use crate::oidc::config::Config;
 use crate::oidc::fault::{Verdict, retry_delay};
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
@@ -27,40 +28,52 @@ use crate::oidc::token::refresh_tokens;
 const REFRESH_LOCK: &str = "yew-oidc:refresh";
 
 thread_local! {
-    /// The Unix second this tab last sent a refresh request, whoever asked for it (the timer, an API call, a click).
-    static LAST_SENT: Cell<u64> = const { Cell::new(0) };
-    /// Set by [`renew_now`] for the watcher of the session shown.
+    /// The Unix second after this tab's last renewal attempt (whoever asked for it: the timer, an API call, a click).
+    static LAST_ATTEMPT: Cell<u64> = const { Cell::new(0) };
+    /// Set by [`renew_now`] for the watcher of the session shown; cleared by a successful renewal.
     static ASKED: Cell<bool> = const { Cell::new(false) };
+    /// Why the watcher's last attempt failed, while that failure is the latest word (a failure that passes).
+    static FAILING: RefCell<Option<Rc<AuthError>>> = const { RefCell::new(None) };
 }
 
-/// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button): at once, or
-/// at [`next_allowed`]. Its outcome shows as any renewal's does: a new session, [`Reconnecting`], or the end.
+/// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button, an API call
+/// whose token will not last): at once, or at [`next_allowed`], or after the wait a failure set (a backoff, a
+/// `Retry-After`), which asking does not cut short. Its outcome shows as any renewal's does: a new session,
+/// [`Reconnecting`], or the end.
 pub fn renew_now() {
     ASKED.set(true);
-    wake::wake_all();
+    wake::notify();
 }
 
-/// The first Unix second this tab may send another refresh request: [`MIN_RENEW_INTERVAL_SECONDS`] after the last,
+/// Why the last renewal of the session shown failed, if its latest attempt did, for a failure that passes.
+pub fn failing() -> Option<Rc<AuthError>> {
+    FAILING.with_borrow(Clone::clone)
+}
+
+/// The first Unix second this tab may try another renewal: [`MIN_RENEW_INTERVAL_SECONDS`] after the last attempt,
 /// whatever a resource server answers or the provider's lifetimes say.
 pub fn next_allowed() -> u64 {
-    LAST_SENT.get().saturating_add(MIN_RENEW_INTERVAL_SECONDS)
+    LAST_ATTEMPT
+        .get()
+        .saturating_add(MIN_RENEW_INTERVAL_SECONDS)
 }
 
 /// How long a waiting renewal sleeps at most before it reads the wall clock again. Timers stand still while a laptop
 /// sleeps and the wall clock does not: one that slept past the renewal time renews within this of waking.
 const CHECK_EVERY_MILLIS: u64 = 10_000;
 
-/// Waits until the wall clock reaches `until` (Unix seconds), reading it at least every [`CHECK_EVERY_MILLIS`].
-/// Returns early, `true`, when the network comes back or the page becomes visible again.
-pub async fn wait_until(until: u64) -> bool {
+/// Waits until the wall clock reaches `until` (Unix seconds), reading it at least every [`CHECK_EVERY_MILLIS`];
+/// returns early when the world or the app wakes it, saying which.
+pub async fn wait_until(until: u64) -> Wake {
     loop {
         let now = clock::now();
         if now >= until {
-            return false;
+            return Wake::Timeout;
         }
         let millis = (until - now).saturating_mul(1000).min(CHECK_EVERY_MILLIS);
-        if wake::sleep(millis as u32).await {
-            return true;
+        match wake::sleep(millis as u32).await {
+            Wake::Timeout => {}
+            woken => return woken,
         }
     }
 }
@@ -91,6 +104,10 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // detection would revoke the other tab's tokens too (RFC 9700 4.14.2). Ask for the successor.
             return adopt_successor(used, &refresh_token).await;
         }
+        // An attempt from here on, whether it reaches the provider or fails on the way (discovery out of reach, the
+        // key): the floor counts from it. The clock counts whole seconds: a second more makes the floor at least,
+        // never about, its length.
+        LAST_ATTEMPT.set(clock::now().saturating_add(1));
         let key = dpop::key_of(current.dpop_key_id.as_deref()).await;
         let metadata = metadata(config).await?;
         // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
@@ -101,8 +118,6 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         let key = key?;
         let token_type = dpop::token_type(key.as_deref());
         let client = dpop::client(key.clone(), None);
-        // The clock counts whole seconds: a second more makes the floor at least, never about, its length.
-        LAST_SENT.set(clock::now().saturating_add(1));
         let mut response =
             match refresh_tokens(&client, config, &metadata, &refresh_token, token_type).await {
                 Ok(response) => response,
@@ -143,7 +158,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
             // refuted. The tokens are kept without it, as if the response had none (OIDC Core 12.2 allows that):
             // throwing them away would leave the old refresh token, which a rotation has used up, to be presented
             // again and trip the provider's reuse detection (RFC 9700 4.14.2).
-            Err(error) if error.is_transient() => (None, true),
+            Err(error) if is_unverifiable(&error) => (None, true),
             // Tokens whose ID token fails its checks are not kept; unrevoked, a rotated refresh token would stay
             // live at the provider with nobody holding it (RFC 9700 2.2.2).
             Err(error) => {
@@ -160,6 +175,17 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         Ok(Some(renewed))
     })
     .await
+}
+
+/// Whether a refreshed ID token's check failed because the keys could not be had (the network, the provider failing,
+/// a JWKS that arrived broken), not because the token failed a rule: only then is the ID token dropped and the tokens
+/// kept. An algorithm the provider does not list, a bad signature, a claim that changed: the answer is refused.
+fn is_unverifiable(error: &AuthError) -> bool {
+    match error {
+        AuthError::Unreachable { .. } | AuthError::Jwks(_) => true,
+        AuthError::Status { .. } => error.is_transient(),
+        _ => false,
+    }
 }
 
 /// Whether this tab's stored session still holds `refresh_token`: checked after every await, with nothing awaited
@@ -205,10 +231,11 @@ async fn adopt_successor(
 }
 
 /// Watches one session until it is replaced or ends: renews it `renew_margin_seconds` before expiry; after a
-/// transient failure reports the session as [`Reconnecting`] and tries again on the schedule of
-/// [`retry_delay`], or at once when the network comes back or the page becomes visible; ends it when the provider
-/// refuses the grant, the absolute limit passes, or it expires without a refresh token. `cancelled` is set when the
-/// session is no longer the one shown; nothing happens after that.
+/// transient failure reports the session as [`Reconnecting`] and tries again on the schedule of [`retry_delay`],
+/// sooner when the network comes back or the page becomes visible (unless the provider asked for the wait with
+/// `Retry-After`), never within [`next_allowed`]; ends it when the provider refuses the grant, the absolute limit
+/// passes, or it expires without a refresh token. The one place a tab renews: [`renew_now`] asks it. `cancelled`
+/// is set when the session is no longer the one shown; nothing happens after that.
 pub async fn keep_alive(
     config: Rc<Config>,
     session: Rc<Session>,
@@ -216,8 +243,11 @@ pub async fn keep_alive(
     dispatch: impl Fn(AuthAction),
     report: impl Fn(Option<Rc<Reconnecting>>),
 ) {
+    FAILING.set(None);
     let mut failures = 0;
-    loop {
+    // No attempt before this second: a backoff, or the provider's `Retry-After` when `asked_to_wait`.
+    let (mut not_before, mut asked_to_wait) = (0, false);
+    while !cancelled.get() {
         let now = clock::now();
         let planned = match plan(&session, now, config.renew_margin_seconds) {
             Plan::WaitUntil(_) if ASKED.take() => Plan::Renew,
@@ -235,49 +265,55 @@ pub async fn keep_alive(
             Plan::EndAt(at) | Plan::WaitUntil(at) => {
                 wait_until(at).await;
             }
-            // An API call of this tab renewed (or tried) a moment ago: the floor holds for every path.
-            Plan::Renew if now < next_allowed() => {
-                wait_until(next_allowed()).await;
+            Plan::Renew if now < not_before.max(next_allowed()) => {
+                // The network back, the page visible again: the backoff is over, the floor stays.
+                if wait_until(not_before.max(next_allowed())).await == Wake::World && !asked_to_wait
+                {
+                    not_before = 0;
+                }
             }
             Plan::Renew => {
-                ASKED.set(false);
                 let outcome = renew(&config, &session).await;
                 if cancelled.get() {
                     return;
                 }
                 let error = match outcome {
                     Ok(renewed) => {
+                        ASKED.set(false);
+                        FAILING.set(None);
                         report(None);
-                        return renewed
+                        renewed
                             .into_iter()
                             .for_each(|renewed| dispatch(AuthAction::Renewed(Rc::new(renewed))));
+                        return wake::notify();
                     }
-                    Err(error) if error.is_transient() => error,
-                    Err(error) => return dispatch(end_with(error)),
+                    Err(error) if error.is_transient() => Rc::new(error),
+                    Err(error) => {
+                        FAILING.set(None);
+                        dispatch(end_with(error));
+                        return wake::notify();
+                    }
                 };
                 let random = u32::from_le_bytes({
                     let mut bytes = [0; 4];
                     clock::random(&mut bytes);
                     bytes
                 });
-                let next =
-                    clock::now().saturating_add(retry_delay(failures, error.retry_after(), random));
+                let retry_after = error.retry_after();
+                not_before =
+                    clock::now().saturating_add(retry_delay(failures, retry_after, random));
+                asked_to_wait = retry_after.is_some();
                 failures = failures.saturating_add(1);
+                FAILING.set(Some(error.clone()));
                 report(Some(Rc::new(Reconnecting {
                     last_success: session.obtained_at,
                     attempts: failures,
-                    next_attempt: next,
+                    next_attempt: not_before,
                     offline: !wake::is_online(),
-                    error: Rc::new(error),
+                    error,
                 })));
-                // The network back, the page visible again: try at once, but never inside the floor.
-                if wait_until(next).await && !cancelled.get() {
-                    wait_until(next_allowed()).await;
-                }
+                wake::notify();
             }
-        }
-        if cancelled.get() {
-            return;
         }
     }
 }
@@ -317,7 +353,7 @@ mod tests {
 
     /// Runs the watcher for `session` for `millis`, then stops it; returns what it dispatched and reported.
     async fn watch(session: Rc<Session>, millis: u32) -> (Vec<String>, Vec<Option<u32>>) {
-        LAST_SENT.set(0);
+        LAST_ATTEMPT.set(0);
         let (actions, reports) = (
             Rc::new(RefCell::new(Vec::new())),
             Rc::new(RefCell::new(Vec::new())),
@@ -342,8 +378,8 @@ mod tests {
         ));
         TimeoutFuture::new(millis).await;
         cancelled.set(true);
-        wake::wake_all();
-        LAST_SENT.set(0);
+        wake::notify();
+        LAST_ATTEMPT.set(0);
         let actions = actions.borrow().clone();
         let reports = reports.borrow().clone();
         (actions, reports)

@@ -1,7 +1,8 @@
-//! Waiting that the world can cut short: a sleep that ends early when the network comes back (`online`), the page
-//! becomes visible again, or it is restored from the back-forward cache (`pageshow` with `persisted`), the moments a
-//! renewal that waits for the provider should try at once. The listeners are added once per page and never removed
-//! (they do nothing but note the event); they replace no handler the app set.
+//! Waiting that can be cut short. By the world: the network comes back (`online`), the page becomes visible again,
+//! or it is restored from the back-forward cache (`pageshow` with `persisted`), the moments a renewal that waits for
+//! the provider should try at once. And by the app itself ([`notify`]): a renewal finished, or was asked for. The
+//! listeners are added once per page and never removed (they do nothing but note the event); they replace no
+//! handler the app set.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -11,11 +12,23 @@ use std::task::{Context, Poll, Waker};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::prelude::*;
 
+/// What ended a [`sleep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Its time ran out.
+    Timeout,
+    /// The network came back or the page became visible again.
+    World,
+    /// The app called [`notify`].
+    App,
+}
+
 #[derive(Default)]
 struct Events {
     installed: bool,
-    /// How many wake-up events the page has seen.
-    count: u64,
+    /// How many events of the world, and notices of the app, the page has seen.
+    world: u64,
+    app: u64,
     wakers: Vec<Waker>,
 }
 
@@ -29,29 +42,33 @@ pub fn is_online() -> bool {
     web_sys::window().is_none_or(|window| window.navigator().on_line())
 }
 
-/// Sleeps `millis` milliseconds, or less when a wake-up event comes first; `true` when one did.
-pub fn sleep(millis: u32) -> impl Future<Output = bool> {
+/// Sleeps `millis` milliseconds, or less when the world or the app wakes it first.
+pub fn sleep(millis: u32) -> impl Future<Output = Wake> {
     install();
+    let seen = EVENTS.with_borrow(|events| (events.world, events.app));
     Sleep {
         timer: TimeoutFuture::new(millis),
-        seen: EVENTS.with_borrow(|events| events.count),
+        seen,
     }
 }
 
-/// A timer that also ends once the event count has moved past `seen`. One future rather than a `select` of two:
-/// the combinator's generic code is about as large as this whole module.
+/// A timer that also ends once either count has moved past `seen`. One future rather than a `select` of two: the
+/// combinator's generic code is about as large as this whole module.
 struct Sleep {
     timer: TimeoutFuture,
-    seen: u64,
+    seen: (u64, u64),
 }
 
 impl Future for Sleep {
-    type Output = bool;
+    type Output = Wake;
 
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<bool> {
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Wake> {
         let woken = EVENTS.with_borrow_mut(|events| {
-            if events.count != self.seen {
-                return true;
+            if events.world != self.seen.0 {
+                return Some(Wake::World);
+            }
+            if events.app != self.seen.1 {
+                return Some(Wake::App);
             }
             // One task polls again and again with the same waker: keep one copy, not one per poll.
             if !events
@@ -61,19 +78,25 @@ impl Future for Sleep {
             {
                 events.wakers.push(context.waker().clone());
             }
-            false
+            None
         });
-        if woken {
-            return Poll::Ready(true);
+        match woken {
+            Some(wake) => Poll::Ready(wake),
+            None => Pin::new(&mut self.timer)
+                .poll(context)
+                .map(|()| Wake::Timeout),
         }
-        Pin::new(&mut self.timer).poll(context).map(|()| false)
     }
 }
 
-/// Ends every [`sleep`] under way now, as the events do.
-pub fn wake_all() {
+/// Ends every [`sleep`] under way now with [`Wake::App`]: a renewal finished, or was asked for.
+pub fn notify() {
+    wake_all(|events| events.app += 1);
+}
+
+fn wake_all(count: fn(&mut Events)) {
     let wakers = EVENTS.with_borrow_mut(|events| {
-        events.count += 1;
+        count(events);
         std::mem::take(&mut events.wakers)
     });
     wakers.into_iter().for_each(Waker::wake);
@@ -90,7 +113,7 @@ fn install() {
     let listen = |target: &web_sys::EventTarget, name: &str, wakes: fn(&web_sys::Event) -> bool| {
         let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
             if wakes(&event) {
-                wake_all();
+                wake_all(|events| events.world += 1);
             }
         });
         let _ = target.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());

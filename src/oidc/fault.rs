@@ -26,8 +26,7 @@ pub enum Answer<'a> {
 pub enum Verdict {
     /// Weather: keep the session and ask again later.
     Transient,
-    /// The grant is gone: the provider refused the refresh token, or its DPoP binding in a way a new proof does
-    /// not mend. The session ends.
+    /// The grant is gone: the provider refused the refresh token. The session ends.
     GrantGone,
     /// The client's registration or configuration is wrong; no retry mends it until someone fixes it.
     Misconfigured,
@@ -52,19 +51,26 @@ pub fn classify(answer: Answer<'_>) -> Verdict {
             // RFC 6749 4.1.2.1 defines these two for the authorization endpoint; providers send them from the token
             // endpoint as well, with a 400 as often as a 503.
             "temporarily_unavailable" | "server_error" => Verdict::Transient,
-            // RFC 9449 8: the provider wants a nonce; the next proof carries the one it sent.
-            "use_dpop_nonce" => Verdict::Transient,
-            // RFC 6749 5.2: "the provided authorization grant ... or refresh token is invalid, expired, revoked";
-            // RFC 9449 5: a proof the provider refuses for a bound refresh token, which a new proof by the same key
-            // does not mend.
-            "invalid_grant" | "invalid_dpop_proof" => Verdict::GrantGone,
+            // RFC 9449 8: the provider wants a nonce; the next proof carries the one it sent. RFC 9449 5 and 11:
+            // a proof refused for its `iat` (a clock off after a sleep), `jti` or `htu` is mended by a new proof; a
+            // refresh token bound to another key is `invalid_grant`.
+            "use_dpop_nonce" | "invalid_dpop_proof" => Verdict::Transient,
+            // RFC 6749 5.2: "the provided authorization grant ... or refresh token is invalid, expired, revoked".
+            "invalid_grant" => Verdict::GrantGone,
             // RFC 6749 5.2: the client is not who the provider knows, or may not use this grant.
             "invalid_client" | "unauthorized_client" | "unsupported_grant_type" => {
                 Verdict::Misconfigured
             }
             _ => Verdict::Refused,
         },
-        Answer::Refusal { error: None, .. } => Verdict::Refused,
+        // RFC 6749 5.2 refusals are JSON with an `error`. A bare 400 or 401 is still the token endpoint's no; any
+        // other status without one is most likely not the provider speaking (a WAF's 403, a CDN's 404 page while
+        // the provider deploys): weather, not a verdict on the grant.
+        Answer::Refusal {
+            status: 400 | 401,
+            error: None,
+        } => Verdict::Refused,
+        Answer::Refusal { error: None, .. } => Verdict::Transient,
     }
 }
 
@@ -135,10 +141,15 @@ mod tests {
             (refusal(400, Some("temporarily_unavailable")), Transient),
             (refusal(400, Some("server_error")), Transient),
             (refusal(400, Some("use_dpop_nonce")), Transient),
+            (refusal(400, Some("invalid_dpop_proof")), Transient),
+            (refusal(401, Some("invalid_dpop_proof")), Transient),
+            // A status without an RFC 6749 5.2 body, but a bare 400 or 401: not the provider's verdict.
+            (refusal(403, None), Transient),
+            (refusal(404, None), Transient),
+            (refusal(201, None), Transient),
             // The grant is gone.
             (refusal(400, Some("invalid_grant")), GrantGone),
             (refusal(401, Some("invalid_grant")), GrantGone),
-            (refusal(400, Some("invalid_dpop_proof")), GrantGone),
             // The client's configuration.
             (refusal(401, Some("invalid_client")), Misconfigured),
             (refusal(400, Some("invalid_client")), Misconfigured),
@@ -149,9 +160,8 @@ mod tests {
             (refusal(400, Some("invalid_scope")), Refused),
             (refusal(400, Some("something_new")), Refused),
             (refusal(400, None), Refused),
-            (refusal(403, None), Refused),
-            (refusal(404, None), Refused),
-            (refusal(201, None), Refused),
+            (refusal(401, None), Refused),
+            (refusal(403, Some("access_denied")), Refused),
             (Unacceptable, Refused),
         ];
         for &(answer, verdict) in table {

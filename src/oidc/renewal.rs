@@ -37,12 +37,16 @@ pub fn plan(session: &Session, now: u64, margin: u64) -> Plan {
     if session.refresh_token.is_none() {
         return Plan::EndAt(session.expires_at);
     }
-    if now >= renewal_deadline(session) {
+    let deadline = renewal_deadline(session);
+    if now >= deadline {
         return Plan::Lapsed;
     }
     let lifetime = session.expires_at.saturating_sub(session.obtained_at);
+    // A refresh token that ends before the access token (a short `refresh_expires_in`) is used the margin before
+    // it ends, not lost while the access token still looks fine.
     let renew_at = session
         .expires_at
+        .min(deadline)
         .saturating_sub(margin.min(lifetime / 2))
         .max(
             session
@@ -470,6 +474,10 @@ mod tests {
         let mut stated = held.clone();
         stated.refresh_expires_at = Some(NOW + 1_800);
         assert_eq!(plan(&stated, NOW + 1_799, 60), Plan::Renew);
+        // One that ends before the access token is used the margin before it ends.
+        stated.refresh_expires_at = Some(NOW + 200);
+        assert_eq!(plan(&stated, NOW, 60), Plan::WaitUntil(NOW + 140));
+        stated.refresh_expires_at = Some(NOW + 1_800);
         assert_eq!(plan(&stated, NOW + 1_800, 60), Plan::Lapsed);
         stated.refresh_expires_at = Some(NOW + 10 * DAY);
         assert_eq!(renewal_deadline(&stated), NOW + DAY);
