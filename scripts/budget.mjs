@@ -37,7 +37,12 @@ import { gzipSync } from 'node:zlib';
 // Value reader, one page-frame component, in-app links and the route read through yew-router's navigator and
 // use_route rather than its Link, Redirect and Switch components: 219,021 nightly, 250,614 stable; with a
 // review's fixes (an impossible date shown as such), 219,089 and 250,665.
-const CEILINGS = { nightly: 220_000, stable: 252_000 };
+// Raised for issue 20 (faults are weather): the classification of every failed refresh, the retry schedule with
+// Retry-After, the watcher that waits through outages and wakes on online/visibility/pageshow and clock jumps, the
+// reconnecting status, the renewal's own error view and the API calls that ask the watcher and wait: 219,208 and
+// 250,674 before it, 223,288 and 254,711 with it (+4.1 KB nightly, +4.0 KB stable, after sharing the error view's
+// markup and replacing a select combinator with one future).
+const CEILINGS = { nightly: 224_000, stable: 256_000 };
 const args = process.argv.slice(2);
 const toolchain = args.includes('--stable') ? 'stable' : 'nightly';
 const CEILING = CEILINGS[toolchain];
