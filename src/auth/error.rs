@@ -86,7 +86,7 @@ pub enum AuthError {
     Navigation(&'static str),
     #[error(
         "the provider metadata saved at sign-in differs from the one the provider publishes (was this tab's \
-         storage tampered with?); the tokens just received were revoked and discarded"
+         storage tampered with?); the sign-in was stopped before the code was sent anywhere"
     )]
     MetadataChanged,
     #[error("{0}")]

@@ -3,12 +3,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures::future::join;
 use url::Url;
 use web_sys::{RequestCache, RequestCredentials};
 
 use super::error::Document;
-use super::sign_out::revoke_tokens;
 use super::{AuthAction, AuthError, SignedOutReason, dpop};
 use crate::browser::http;
 use crate::browser::storage::{self, Stored};
@@ -84,6 +82,14 @@ thread_local! {
 /// The provider's metadata as fetched during this page load (OIDC Discovery 1.0, 4): from memory, else from the
 /// discovery endpoint through the browser's HTTP cache (a provider that allows caching costs nothing).
 pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthError> {
+    metadata_from(config, RequestCache::Default).await
+}
+
+/// [`metadata`], with the discovery document fetched in HTTP cache mode `cache` when it is not in memory yet.
+async fn metadata_from(
+    config: &Config,
+    cache: RequestCache,
+) -> Result<ProviderMetadata, AuthError> {
     let known = METADATA.with_borrow(|known| {
         known
             .as_ref()
@@ -98,7 +104,7 @@ pub(super) async fn metadata(config: &Config) -> Result<ProviderMetadata, AuthEr
         Some(pinned) => pinned?,
         None => {
             let url = discovery_url(&config.issuer)?;
-            let body = fetch_document(&url, Document::Discovery, RequestCache::Default).await?;
+            let body = fetch_document(&url, Document::Discovery, cache).await?;
             config
                 .endpoints
                 .apply(parse_metadata(&body, &config.issuer)?)?
@@ -136,9 +142,23 @@ pub(super) async fn verify_signature(
     metadata: &ProviderMetadata,
     jws: &Jws,
 ) -> Result<(), AuthError> {
+    verify_signature_with(metadata, jws, None).await
+}
+
+/// [`verify_signature`], trying `preloaded` keys (the callback's copy saved at sign-in) before this page's own. The
+/// preloaded keys serve this one check and never become the page's key set: renewals check with keys fetched here.
+async fn verify_signature_with(
+    metadata: &ProviderMetadata,
+    jws: &Jws,
+    preloaded: Option<JwkSet>,
+) -> Result<(), AuthError> {
     let alg = jws.algorithm();
     metadata.check_signing_alg(alg)?;
-    let key = match select_key(&keys(metadata, false).await?, jws.header(), alg) {
+    let first = match preloaded {
+        Some(keys) => keys,
+        None => keys(metadata, false).await?,
+    };
+    let key = match select_key(&first, jws.header(), alg) {
         Ok(key) => key.clone(),
         // OIDC Core 10.1.1: an unknown key may mean the provider rotated its keys; refetch once, and
         // only once, so a token naming a key that does not exist costs one request, not a loop.
@@ -229,25 +249,32 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
         .as_ref()
         .and_then(|pending| pending.dpop_key_id.clone());
     let completed = async {
-        // The copy of the metadata saved at sign-in keeps the callback at one provider round trip; it is only
-        // trusted for as long as it takes to fetch the published one, which it must equal.
+        // Both copies saved at sign-in are single use, whatever happens next.
         let saved = match &pending {
             Some(_) => storage::take_metadata(&config.issuer),
             None => None,
         };
-        // Both saved copies are single use, whatever happens next.
         let saved_keys = saved.as_ref().and_then(|saved| {
             storage::take_jwks(&saved.jwks_uri).map(|keys| (saved.jwks_uri.clone(), keys))
         });
-        let metadata = match saved {
-            Some(saved) => saved,
-            None => metadata(config).await?,
-        };
+        // The code and the verifier go only to a token endpoint from config.json or from the provider's document
+        // fetched in this page load (RFC 9700 4.4, RFC 7636 1): a script that can write this origin's storage
+        // before the redirect back could otherwise name its own server and get a full grant. The browser's HTTP
+        // cache may serve the document (force-cache: the copy fetched at sign-in, where the provider let it be
+        // cached, and no round trip); storage may not.
+        let metadata = metadata_from(config, RequestCache::ForceCache).await?;
+        // The saved copy only tells tampering apart from a provider change: nothing is sent when they differ.
+        if saved.is_some_and(|saved| saved != metadata) {
+            return Err(AuthError::MetadataChanged);
+        }
         let now = clock::now();
         let code = verify_callback(response, pending.as_ref(), config, &metadata, now)?;
         // `verify_callback` only returns a code when a pending record matched.
         let pending = pending.ok_or(crate::oidc::callback::CallbackError::UnknownState)?;
-        let session = redeem(config, metadata, code, &pending, saved_keys, now).await?;
+        let keys = saved_keys
+            .filter(|(uri, _)| *uri == metadata.jwks_uri)
+            .map(|(_, keys)| keys);
+        let session = redeem(config, metadata, code, &pending, keys, now).await?;
         Ok((session, safe_return_path(&pending.return_to)))
     }
     .await;
@@ -259,43 +286,31 @@ pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, St
     completed
 }
 
-/// The callback's second half: the code redeemed (with a DPoP proof when the sign-in bound it to a key), the
-/// metadata re-checked, the ID token validated, the session stored.
+/// The callback's second half: the code redeemed at `metadata`'s token endpoint (published, fetched in this page
+/// load) with a DPoP proof when the sign-in bound it to a key, the ID token validated (with the keys saved at
+/// sign-in first, when they are for the published `jwks_uri`), the session stored.
 async fn redeem(
     config: &Config,
     metadata: ProviderMetadata,
     code: AuthorizationCode,
     pending: &PendingSignIn,
-    saved_keys: Option<(Url, JwkSet)>,
+    saved_keys: Option<JwkSet>,
     now: u64,
 ) -> Result<Session, AuthError> {
     let key = dpop::key_of(pending.dpop_key_id.as_deref()).await?;
     let token_type = dpop::token_type(key.as_deref());
     let client = dpop::client(key.clone(), None);
-    let exchange = exchange_code(
+    let tokens = exchange_code(
         &client,
         config,
         &metadata,
         code,
         &pending.verifier,
         token_type,
-    );
-    let (tokens, published) = join(exchange, self::metadata(config)).await;
-    let tokens = tokens?;
-    // Without the published document the saved copy cannot be vouched for, so nothing it led to is kept.
-    let published = published?;
-    if published != metadata {
-        // A one-time script injection may have rewritten the saved copy so that tokens go elsewhere. Whatever was
-        // just received is revoked where the provider really takes revocations, and dropped.
-        let refresh = tokens.refresh_token.as_ref();
-        revoke_tokens(config, &published, refresh, &tokens.access_token, key).await;
-        return Err(AuthError::MetadataChanged);
-    }
-    if let Some(keys) = saved_keys {
-        KEYS.set(Some(keys));
-    }
+    )
+    .await?;
     let jws = decode(&tokens.id_token)?;
-    verify_signature(&metadata, &jws).await?;
+    verify_signature_with(&metadata, &jws, saved_keys).await?;
     let claims = validate_claims(
         &jws,
         &Expectations {

@@ -1,7 +1,9 @@
 // Tampered storage cannot move where tokens go (issue 13). A one-time script injection can rewrite the app's
 // sessionStorage; if the app read provider endpoints back from it, every later refresh token of the tab would go
-// wherever the injected copy says. Renewals, revocations and UserInfo use metadata fetched during the page load;
-// the callback, which uses the copy saved at sign-in, compares it with the published one before keeping anything.
+// wherever the injected copy says. Renewals, revocations and UserInfo use metadata fetched during the page load.
+//
+// Since issue 24, the callback reads the published document (from the HTTP cache where it may) before it sends the
+// code, and the saved copy only tells tampering apart: a difference stops the sign-in before anything is sent.
 //
 // The "attacker" is https://evil.example: every request to it is recorded and refused, so a test fails on the
 // first token sent there. Against the short-lived provider (TEST_HOOKS=1), which reports its revocations.
@@ -68,15 +70,70 @@ test('metadata written into storage moves no refresh, revocation or userinfo req
   expect(evil, 'requests that reached the attacker').toEqual([]);
 });
 
-test('a callback whose saved metadata was rewritten keeps nothing, revokes what it got, and says why', async ({
+/** How many DPoP keys the page's IndexedDB holds (the app's "yew-oidc" database, "dpop-keys" store). */
+async function dpopKeyCount(page) {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'yew-oidc')) return 0;
+    const done = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const db = await done(indexedDB.open('yew-oidc'));
+    try {
+      if (!db.objectStoreNames.contains('dpop-keys')) return 0;
+      return await done(db.transaction('dpop-keys', 'readonly').objectStore('dpop-keys').count());
+    } finally {
+      db.close();
+    }
+  });
+}
+
+// Issue 24, 1: the copy saved at sign-in used to be where the callback sent the code and the PKCE verifier, and the
+// comparison with the published document ran after they were sent. Seen red on 1ccd227: the code went to
+// https://evil.example/token.
+test('a callback whose saved token endpoint was rewritten sends the code nowhere and says why', async ({
+  page, context,
+}) => {
+  await useConfig(context, { issuer: ISSUER, dpop: true });
+  const published = await discover(ISSUER);
+  const evil = await recordEvil(context);
+  const issued = recordIssuedTokens(context, published.token_endpoint);
+  const tokenRequests = recordTokenRequests(context, published.token_endpoint);
+  // Rewrites the copy saved at sign-in just before the app reads it on /callback: every endpoint that would receive
+  // the code, a token or the verifier points at the attacker.
+  await page.addInitScript(([key, tampered]) => {
+    if (window.location.pathname !== '/callback') return;
+    if (!window.sessionStorage.getItem(key)) return;
+    window.sessionStorage.setItem(key, tampered);
+  }, [METADATA_KEY, JSON.stringify(TAMPERED(published))]);
+  const mark = (await revocationsAt(ISSUER)).length;
+
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('login-username').fill(USER.username);
+  await page.getByTestId('login-password').fill(USER.password);
+  await page.getByTestId('login-submit').click();
+
+  await expect(page.getByTestId('auth-error')).toContainText('metadata saved at sign-in differs');
+  await expect(page.getByTestId('auth-error')).toContainText('before the code was sent');
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  expect(evil, 'requests that reached the attacker').toEqual([]);
+  await tokenRequests.settled();
+  expect(tokenRequests.all().length, 'token requests at the provider: the code was not sent there either').toBe(0);
+  expect(issued.count(), 'tokens issued').toBe(0);
+  expect(await storedSession(page) === null, 'no session kept').toBe(true);
+  expect(await revocationsAt(ISSUER), 'nothing to revoke').toHaveLength(mark);
+  await expect.poll(() => dpopKeyCount(page), { message: 'the sign-in\'s DPoP key is deleted' }).toBe(0);
+});
+
+test('a callback whose saved metadata was rewritten elsewhere also stops before the code is sent', async ({
   page, context,
 }) => {
   await useConfig(context, { issuer: ISSUER });
   const published = await discover(ISSUER);
   const evil = await recordEvil(context);
-  const issued = recordIssuedTokens(context, published.token_endpoint);
-  // Rewrites the copy saved at sign-in just before the app reads it on /callback. The token endpoint is left
-  // alone here, so the code exchange succeeds and the check after it is what must catch the rest.
+  const tokenRequests = recordTokenRequests(context, published.token_endpoint);
+  // The token endpoint is left alone: the difference in the other endpoints alone stops the sign-in.
   await page.addInitScript(([key, evilOrigin]) => {
     if (window.location.pathname !== '/callback') return;
     const saved = JSON.parse(window.sessionStorage.getItem(key) ?? 'null');
@@ -85,7 +142,6 @@ test('a callback whose saved metadata was rewritten keeps nothing, revokes what 
     saved.userinfo_endpoint = `${evilOrigin}/userinfo`;
     window.sessionStorage.setItem(key, JSON.stringify(saved));
   }, [METADATA_KEY, EVIL]);
-  const mark = (await revocationsAt(ISSUER)).length;
 
   await page.goto('/');
   await page.getByTestId('sign-in').click();
@@ -96,13 +152,8 @@ test('a callback whose saved metadata was rewritten keeps nothing, revokes what 
   await expect(page.getByTestId('auth-error')).toContainText('metadata saved at sign-in differs');
   await expect(page.getByTestId('user-name')).toHaveCount(0);
   expect(await storedSession(page) === null, 'no session kept').toBe(true);
-  expect(issued.count(), 'the code was exchanged').toBe(1);
-  const [refresh] = await issued.of('refresh_token');
-  const [access] = await issued.of('access_token');
-  const seen = await revocationsSince(ISSUER, mark, 2);
-  expect(seen.map((r) => [r.token, r.status]), 'what was received is revoked at the published endpoint').toEqual([
-    [fingerprint(refresh), 200], [fingerprint(access), 200],
-  ]);
-  expectNoTokens(await sessionEntries(page), await issued.all(), 'after the refused callback');
+  await tokenRequests.settled();
+  expect(tokenRequests.all().length, 'token requests: none').toBe(0);
+  expectNoTokens(await sessionEntries(page), [], 'after the refused callback');
   expect(evil, 'requests that reached the attacker').toEqual([]);
 });
