@@ -15,7 +15,7 @@ use crate::oidc::authorize::{PendingSignIn, authorization_request_with, safe_ret
 use crate::oidc::callback::{
     CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
 };
-use crate::oidc::config::{AuthorizationParams, Config};
+use crate::oidc::config::{AuthorizationParams, Config, ConfigError, Dpop};
 use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::dpop::bind_authorization;
 use crate::oidc::id_token::{Expectations, Jws, decode, validate_claims};
@@ -200,7 +200,10 @@ pub async fn sign_in(
     );
     // RFC 9449: a new key for every sign-in, the code bound to it. A provider that does not list ES256 gets Bearer
     // tokens, and the UI says DPoP is off.
-    if config.dpop && metadata.binds_dpop() {
+    if config.dpop == Dpop::Required && !metadata.binds_dpop() {
+        return Err(ConfigError::DpopUnsupported.into());
+    }
+    if config.dpop != Dpop::Off && metadata.binds_dpop() {
         let (id, key) = dpop::create().await?;
         bind_authorization(&mut request, &id, key.public());
     }

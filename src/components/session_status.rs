@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::auth::{self, use_auth};
 use crate::components::time::moment;
+use crate::oidc::config::Dpop;
 use crate::oidc::session::Session;
 
 #[derive(Properties)]
@@ -42,7 +43,10 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
     let held = session.refresh_token.is_some();
     let bound = session.dpop_key_id.is_some();
     // Asked for, but the provider does not list ES256 in dpop_signing_alg_values_supported (RFC 9449 5.1).
-    let dpop_unsupported = !bound && auth.config().is_some_and(|config| config.dpop);
+    let dpop_unsupported = !bound
+        && auth
+            .config()
+            .is_some_and(|config| config.dpop == Dpop::IfSupported);
     let refresh = Callback::from(move |_| auth.refresh());
     html! {
         <section class="card">
@@ -61,8 +65,8 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
             </dl>
             if dpop_unsupported {
                 <p class="note" data-testid="dpop-note">
-                    { "DPoP is off: config.json asks for it, but the provider does not offer ES256 DPoP proofs \
-                       (dpop_signing_alg_values_supported), so these are Bearer tokens." }
+                    { "DPoP is off: config.json asks for it if supported, and the provider does not offer ES256 \
+                       DPoP proofs (dpop_signing_alg_values_supported), so these are Bearer tokens." }
                 </p>
             }
             if held {

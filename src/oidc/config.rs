@@ -58,9 +58,23 @@ pub struct Config {
     /// How to call a provider sign-out that is not RP-Initiated Logout; `None`: the standard, at the discovered
     /// `end_session_endpoint`.
     pub logout: Option<LogoutDescription>,
-    /// Sender-constrained tokens (RFC 9449 DPoP), when the provider supports ES256 proofs
-    /// ([`ProviderMetadata::binds_dpop`](super::discovery::ProviderMetadata::binds_dpop)).
-    pub dpop: bool,
+    /// Sender-constrained tokens (RFC 9449 DPoP): `"dpop": true` requires them, `"if-supported"` takes them when the
+    /// provider offers ES256 proofs ([`ProviderMetadata::binds_dpop`](super::discovery::ProviderMetadata::binds_dpop)).
+    pub dpop: Dpop,
+}
+
+/// Whether the tokens are bound to a DPoP key (RFC 9449).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dpop {
+    /// Bearer tokens (`"dpop": false`, or no `dpop`).
+    #[default]
+    Off,
+    /// DPoP when the provider lists ES256 in `dpop_signing_alg_values_supported`, Bearer otherwise
+    /// (`"dpop": "if-supported"`): the session panel says which.
+    IfSupported,
+    /// DPoP or no sign-in (`"dpop": true`): a provider that does not list ES256 is a configuration error, found
+    /// before the sign-in leaves for the provider, never a quiet fall back to Bearer tokens.
+    Required,
 }
 
 /// Provider metadata given in config.json instead of, or on top of, the discovery document. With
@@ -75,6 +89,8 @@ pub struct Endpoints {
     pub revocation_endpoint: Option<Url>,
     pub end_session_endpoint: Option<Url>,
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9449 5.1, for a provider whose discovery document does not say (or with endpoints pinned here).
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// Extra parameters of the authorization request that providers need to issue tokens for an API or to steer the
@@ -189,6 +205,12 @@ pub enum ConfigError {
     NotAnOrigin { field: &'static str },
     #[error("field `leeway_seconds` must be at most {max}")]
     LeewayTooLarge { max: u64 },
+    #[error(
+        "`\"dpop\": true` requires DPoP, but the provider does not list ES256 in \
+         dpop_signing_alg_values_supported (RFC 9449 5.1); set that field in config.json if the provider supports \
+         it, or use `\"dpop\": \"if-supported\"` to accept Bearer tokens"
+    )]
+    DpopUnsupported,
 }
 
 impl Config {
@@ -306,15 +328,14 @@ impl Config {
             userinfo_endpoint: endpoint("userinfo_endpoint")?,
             revocation_endpoint: endpoint("revocation_endpoint")?,
             end_session_endpoint: endpoint("end_session_endpoint")?,
-            id_token_signing_alg_values_supported: match object
-                .get("id_token_signing_alg_values_supported")
-            {
-                None | Some(Value::Null) => None,
-                Some(_) => Some(string_list(
-                    object,
-                    "id_token_signing_alg_values_supported",
-                )?),
-            },
+            id_token_signing_alg_values_supported: optional_list(
+                object,
+                "id_token_signing_alg_values_supported",
+            )?,
+            dpop_signing_alg_values_supported: optional_list(
+                object,
+                "dpop_signing_alg_values_supported",
+            )?,
         };
 
         let logout = match object.get("logout") {
@@ -328,7 +349,17 @@ impl Config {
             }
         };
 
-        let dpop = optional_bool(object, "dpop")?;
+        let dpop = match object.get("dpop") {
+            None | Some(Value::Null | Value::Bool(false)) => Dpop::Off,
+            Some(Value::Bool(true)) => Dpop::Required,
+            Some(Value::String(mode)) if mode == "if-supported" => Dpop::IfSupported,
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "dpop",
+                    expected: "true, false or \"if-supported\"",
+                });
+            }
+        };
 
         Ok(Config {
             issuer,
@@ -348,6 +379,17 @@ impl Config {
             logout,
             dpop,
         })
+    }
+}
+
+/// A list of strings, `None` when absent or null.
+fn optional_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<Vec<String>>, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => string_list(object, field).map(Some),
     }
 }
 
@@ -928,5 +970,58 @@ mod tests {
             let error = config_with(extra).unwrap_err();
             assert!(error.to_string().contains(field), "{extra}: {error}");
         }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn dpop_true_requires_it_and_if_supported_falls_back() {
+        let dpop = |extra: &str| config_with(extra).map(|config| config.dpop);
+        assert_eq!(dpop("").unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": null"#).unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": false"#).unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": true"#).unwrap(), Dpop::Required);
+        assert_eq!(
+            dpop(r#", "dpop": "if-supported""#).unwrap(),
+            Dpop::IfSupported
+        );
+        for wrong in [
+            r#", "dpop": "yes""#,
+            r#", "dpop": 1"#,
+            r#", "dpop": "required""#,
+        ] {
+            assert!(
+                matches!(
+                    dpop(wrong),
+                    Err(ConfigError::WrongType { field: "dpop", .. })
+                ),
+                "{wrong}"
+            );
+        }
+        // The proof algorithms can be pinned, for pinned endpoints or a discovery document that leaves them out.
+        let pinned = config_with(
+            r#", "authorization_endpoint": "https://id.example/auth", "token_endpoint": "https://id.example/token",
+               "jwks_uri": "https://id.example/jwks", "dpop_signing_alg_values_supported": ["ES256"]"#,
+        )
+        .unwrap();
+        let metadata = pinned
+            .endpoints
+            .metadata("https://id.example")
+            .unwrap()
+            .unwrap();
+        assert!(metadata.binds_dpop());
+        let without = config_with(
+            r#", "authorization_endpoint": "https://id.example/auth", "token_endpoint": "https://id.example/token",
+               "jwks_uri": "https://id.example/jwks""#,
+        )
+        .unwrap();
+        assert!(
+            !without
+                .endpoints
+                .metadata("https://id.example")
+                .unwrap()
+                .unwrap()
+                .binds_dpop()
+        );
+        assert!(config_with(r#", "dpop_signing_alg_values_supported": "ES256""#).is_err());
     }
 }

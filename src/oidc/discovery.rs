@@ -177,8 +177,7 @@ impl Endpoints {
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .clone(),
-            // Not among the endpoints config.json can give: DPoP needs a discovery document saying so.
-            dpop_signing_alg_values_supported: None,
+            dpop_signing_alg_values_supported: self.dpop_signing_alg_values_supported.clone(),
         };
         Some(metadata.validate(issuer).map(|()| metadata))
     }
@@ -199,6 +198,10 @@ impl Endpoints {
                 .id_token_signing_alg_values_supported
                 .clone()
                 .or(discovered.id_token_signing_alg_values_supported),
+            dpop_signing_alg_values_supported: self
+                .dpop_signing_alg_values_supported
+                .clone()
+                .or(discovered.dpop_signing_alg_values_supported),
             ..discovered
         };
         metadata.validate(&metadata.issuer)?;

@@ -4,8 +4,9 @@
 // authorization request (RFC 9449 10) and a fresh proof with every request to the token endpoint, the revocation
 // endpoint, UserInfo and the API (`Authorization: DPoP <token>`, with `ath`); it retries once on a nonce challenge
 // (RFC 9449 8, 9) and remembers the latest nonce per origin; it refuses a token response whose token_type is not
-// DPoP; it deletes the key at both sign-outs and when the session ends. Without ES256 in the discovery document it
-// signs in with Bearer tokens and shows `dpop-note`.
+// DPoP; it deletes the key at both sign-outs and when the session ends. Without ES256 in the discovery document,
+// `"dpop": true` refuses to sign in with a configuration error before anything is sent (issue 24, 4: it used to fall
+// back to Bearer tokens quietly), and `"dpop": "if-supported"` signs in with Bearer tokens and shows `dpop-note`.
 //
 // Against the bundled provider (PROVIDER, oidc-provider with DPoP on), the same provider requiring nonces
 // (DPOP_NONCE_PROVIDER), and the demo API (API) and its twin requiring nonces (API_WITH_NONCES), which accept a
@@ -520,18 +521,40 @@ test('a session that ends on a refused renewal takes its key with it', async ({ 
   await expectStoredKeyIds(page, [], 'IndexedDB holds no key once the session ended');
 });
 
-test('a provider without ES256 in dpop_signing_alg_values_supported: Bearer tokens and the dpop-note', async ({
-  page, context,
-}) => {
-  const { authorization_endpoint: authorize } = await discover(PROVIDER);
-  const me = `${API}/me`;
-  await useConfig(context, dpopConfig(PROVIDER));
-  // The provider's discovery document as a provider without DPoP serves it: the field left out.
+/** Serves the provider's discovery document as a provider without DPoP does: the field left out. */
+async function withoutDpopInDiscovery(context) {
   await context.route(`${PROVIDER}/.well-known/openid-configuration`, async (route) => {
     const response = await route.fetch();
     const { dpop_signing_alg_values_supported: _dropped, ...metadata } = await response.json();
     await route.fulfill({ response, json: metadata });
   });
+}
+
+// Seen red on 1ccd227: it signed in with Bearer tokens.
+test('"dpop": true at a provider without ES256: a configuration error, and nothing leaves for the provider', async ({
+  page, context,
+}) => {
+  const { authorization_endpoint: authorize, token_endpoint: token } = await discover(PROVIDER);
+  await useConfig(context, dpopConfig(PROVIDER));
+  await withoutDpopInDiscovery(context);
+  const traffic = recordTraffic(context);
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await expect(page.getByTestId('config-error')).toContainText('requires DPoP');
+  await expect(page.getByTestId('config-error')).toContainText('if-supported');
+  expect(new URL(page.url()).origin, 'still in the app').toBe(APP);
+  await traffic.settled();
+  expect(traffic.to(authorize).length + traffic.to(token).length, 'authorization or token requests').toBe(0);
+  expect(await storedDpopKeys(page), 'IndexedDB holds no key').toEqual([]);
+});
+
+test('"dpop": "if-supported" at a provider without ES256: Bearer tokens and the dpop-note', async ({
+  page, context,
+}) => {
+  const { authorization_endpoint: authorize } = await discover(PROVIDER);
+  const me = `${API}/me`;
+  await useConfig(context, dpopConfig(PROVIDER, API, { dpop: 'if-supported' }));
+  await withoutDpopInDiscovery(context);
   const traffic = recordTraffic(context);
   await signInAt(page, PROVIDER);
   await expect(page.getByTestId('dpop-note')).toBeVisible();
