@@ -7,7 +7,8 @@
 // inline-config.spec.mjs a copy of dist/ with its configuration inlined on 127.0.0.1:8083; and in
 // provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300; and in
 // dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
-// requires them on 127.0.0.1:9203.
+// requires them on 127.0.0.1:9203; and in faults.spec.mjs a fifth bundled provider with the fault switches on
+// 127.0.0.1:9004 and a third demo API, its resource server, on 127.0.0.1:9204.
 //
 //   CSP_LOOPBACK=1 scripts/release-build   (or with stable Rust: CSP_LOOPBACK=1 trunk build --release --dist dist-stable, DIST_DIR=dist-stable)
 //   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
@@ -23,9 +24,10 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_INLINE, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS,
-  DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL,
-  SHORT_PROVIDER, requireLoopbackBuild,
+  API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_INLINE,
+  APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER,
+  FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+  requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -135,6 +137,25 @@ export default defineConfig({
         API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}`,
         TEST_HOOKS: '1',
       },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider-with-faults',
+      command: 'node tests/provider/server.mjs',
+      url: `${FAULT_PROVIDER}/.well-known/openid-configuration`,
+      env: {
+        PROVIDER_PORT: new URL(FAULT_PROVIDER).port,
+        ACCESS_TOKEN_TTL: String(FAULT_ACCESS_TOKEN_TTL),
+        API_RESOURCES: API_FAULTS_RESOURCE,
+        TEST_HOOKS: '1',
+      },
+    },
+    {
+      ...serverDefaults,
+      name: 'api-with-faults',
+      command: 'node tests/resource/server.mjs',
+      url: `${API_FAULTS}/__test/calls`,
+      env: { RESOURCE_PORT: new URL(API_FAULTS).port, PROVIDERS: FAULT_PROVIDER, TEST_HOOKS: '1' },
     },
     {
       ...serverDefaults,

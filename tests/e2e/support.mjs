@@ -443,3 +443,45 @@ export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
  */
 export const API_WITH_NONCES = 'http://127.0.0.1:9203';
 export const API_WITH_NONCES_RESOURCE = resourceIdentifier(Number(new URL(API_WITH_NONCES).port));
+
+// --- Faults (faults.spec.mjs, tests/firefox/faults.test.mjs) ---------------------------------------------------
+
+/**
+ * A fifth instance of the bundled provider for faults.spec.mjs alone, so that its faults never reach another spec:
+ * access tokens of FAULT_ACCESS_TOKEN_TTL seconds and TEST_HOOKS=1, with the fault switches, the request log and the
+ * reuse grace window of tests/provider/server.mjs. Its tokens may be for API_FAULTS.
+ */
+export const FAULT_PROVIDER = 'http://127.0.0.1:9004';
+export const FAULT_ACCESS_TOKEN_TTL = 10;
+/** A third instance of the demo API, a resource server of FAULT_PROVIDER only, with its fault switch (TEST_HOOKS). */
+export const API_FAULTS = 'http://127.0.0.1:9204';
+export const API_FAULTS_RESOURCE = resourceIdentifier(Number(new URL(API_FAULTS).port));
+
+/** A test hook of a TEST_HOOKS server: `method` on `url`, with `body` as JSON; the answer's JSON, if any. */
+async function testHook(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status} ${text} (is TEST_HOOKS=1 set?)`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/**
+ * The fault rules of a TEST_HOOKS provider (see tests/provider/server.mjs): `rules` replace the current ones.
+ * E.g. [{ route: 'token', grant_type: 'refresh_token', mode: 'status', status: 503, times: 1 }].
+ */
+export const setFaults = (issuer, rules) => testHook('POST', `${issuer}/__test/faults`, rules);
+export const clearFaults = (issuer) => testHook('DELETE', `${issuer}/__test/faults`);
+/**
+ * What reached the provider's endpoints since the last clearHits, in order: { route, grant_type, at, status, fault,
+ * reuse_grace }.
+ */
+export const providerHits = (issuer) => testHook('GET', `${issuer}/__test/hits`);
+export const clearHits = (issuer) => testHook('DELETE', `${issuer}/__test/hits`);
+/** The provider's reuse grace window for rotated refresh tokens, in seconds (0: off, plain reuse detection). */
+export const setReuseGrace = (issuer, seconds) => testHook('POST', `${issuer}/__test/reuse-grace`, { seconds });
+/** The demo API's fault switch: `invalid_token` true makes GET /me refuse every token. */
+export const setApiFaults = (api, faults) => testHook('POST', `${api}/__test/faults`, faults);
+export const clearApiFaults = (api) => testHook('DELETE', `${api}/__test/faults`);

@@ -11,7 +11,8 @@
 // as Keycloak, Auth0, Okta, Entra ID and Google do by default; minimal: those claims only in userinfo, as OIDC Core
 // 5.4 describes for response types that issue an access token), RESPONSE_DELAY_MS (default 0: hold every request
 // this long before answering it, a network round trip for the benchmark's bench/run; the test suites leave it off),
-// TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e; off by default),
+// TEST_HOOKS=1 (serve GET /__test/revocations: what the revocation endpoint received, for tests/e2e, and the fault
+// switches below; off by default), REFRESH_REUSE_GRACE (seconds, default 0: the reuse grace window below),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
 // nonce the provider issued: see below).
@@ -33,6 +34,43 @@
 // `WWW-Authenticate: DPoP error="use_dpop_nonce"`. oidc-provider lists DPoP-Nonce in Access-Control-Expose-Headers
 // of the token and UserInfo endpoints only when it has a nonce secret; the DPoP request header passes every
 // preflight, which echoes Access-Control-Request-Headers.
+//
+// Fault switches (TEST_HOOKS=1 only, and off until a test turns them on), for tests/e2e/faults.spec.mjs and
+// tests/firefox/faults.test.mjs. The provider's endpoints are named by route: token, jwks, discovery, revocation,
+// userinfo, authorization, end_session; a CORS preflight (OPTIONS) is never faulted nor counted.
+//   POST /__test/faults   a JSON array of rules, which replaces the current ones; DELETE /__test/faults clears them
+//                         (GET shows them). A request takes the first rule that matches it. A rule:
+//                         { route?, grant_type?, mode, status?, body?, content_type?, retry_after?, times? }
+//     route               one of the routes above; absent: every route (the provider unreachable)
+//     grant_type          refresh_token or authorization_code: token requests of that grant only
+//     mode "status"       answer `status` at once with `body`: a JSON value, or with `content_type` a string sent as
+//                         is (a 502 HTML page), or null/absent for an empty body; `retry_after` adds a Retry-After
+//                         header (seconds, or an HTTP date, as given)
+//     mode "hang"         never answer; the connection is dropped, unanswered, when the rules are replaced or
+//                         cleared or the provider stops (the browser's own timeout usually comes first)
+//     mode "reset"        destroy the connection before the provider sees the request: a network error
+//     mode "reset-after"  let oidc-provider handle the request completely (a refresh token is then rotated, a code
+//                         redeemed) and destroy the connection instead of sending its answer: a lost answer
+//     times               the rule applies to the next N matching requests, then removes itself; absent: until
+//                         cleared
+//   A fault's answer carries CORS as a real one does: Access-Control-Allow-Origin for an app origin, and
+//   Access-Control-Expose-Headers: Retry-After, so the app sees the status, not a CORS failure.
+//   GET /__test/hits      every request to those routes since the last DELETE /__test/hits (or the start), in order:
+//                         { route, grant_type (token requests, else null), at (ms since the epoch, on arrival),
+//                         status (sent, or that oidc-provider gave when reset-after dropped it; null when nothing
+//                         was answered), fault (the mode of the rule it met, or null), reuse_grace (answered from
+//                         the grace window below), resend (see below) }. Never a token, a code or a body.
+//   A browser resends at once a request whose reused connection closed without an answer. So that a reset, a
+//   reset-after or a dropped hang reaches the app as a network error, the same exchange arriving again within 2 s
+//   (same method, path, query, body, Authorization and DPoP headers) is dropped as well, logged with resend: true
+//   and counted toward no rule's `times`.
+//
+// Reuse grace window, as Okta's and Auth0's rotation with a grace period: REFRESH_REUSE_GRACE=<seconds> (default 0,
+// off), or with TEST_HOOKS=1 `POST /__test/reuse-grace {"seconds": N}` (0 turns it off; GET shows it). A refresh
+// request that presents a refresh token which a rotation consumed within the last N seconds gets the very answer
+// the rotating request got (its status, Content-Type, Cache-Control, Pragma and body, with CORS), instead of
+// oidc-provider's reuse detection, which revokes the whole grant (RFC 9700 4.14.2). Off, the provider is plain
+// oidc-provider: a reused refresh token is answered invalid_grant and its grant revoked.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
@@ -232,6 +270,245 @@ provider.use(async (ctx, next) => {
   await next();
 });
 
+// The provider's endpoints by path, for the fault switches and the reuse grace window (see the header).
+const FAULT_ROUTES = ['token', 'jwks', 'discovery', 'revocation', 'userinfo', 'authorization', 'end_session'];
+let routesByPath;
+/** The route a request path names, or null (the login pages, introspection, the test hooks). */
+function routeOf(path) {
+  routesByPath ??= new Map(FAULT_ROUTES.map((route) => [new URL(provider.urlFor(route)).pathname, route]));
+  return routesByPath.get(path) ?? null;
+}
+
+/**
+ * The form body of a POST, read once and kept for oidc-provider, which reads a consumed request's `req.body`
+ * (lib/shared/selective_body.js, with a one-time warning about an upstream parser); null for any other request.
+ */
+async function formOf(ctx) {
+  if (ctx.state.testForm === undefined) {
+    let form = null;
+    if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') && ctx.req.readable) {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      const raw = Buffer.concat(chunks);
+      ctx.req.body = raw;
+      form = new URLSearchParams(raw.toString('utf8'));
+    }
+    ctx.state.testForm = form;
+  }
+  return ctx.state.testForm;
+}
+
+/** CORS as oidc-provider gives it to the app, for answers it never sees: the app must see the status itself. */
+function corsHeaders(ctx) {
+  const origin = ctx.get('Origin');
+  if (!APP_ORIGINS.includes(origin)) return { Vary: 'Origin' };
+  return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After', Vary: 'Origin' };
+}
+
+/** Sends an answer of our own, bypassing Koa (which would turn an empty body into a 204). */
+function answer(ctx, status, headers, body) {
+  ctx.status = status;
+  ctx.respond = false;
+  ctx.res.writeHead(status, { 'Cache-Control': 'no-store', ...headers, ...corsHeaders(ctx) });
+  ctx.res.end(body);
+}
+
+/** Drops the connection without an answer: the browser sees a network error. */
+function drop(ctx) {
+  ctx.respond = false;
+  ctx.req.socket.destroy();
+}
+
+/** Reads a JSON request body of a test hook; undefined when it is not JSON. */
+async function jsonOf(ctx) {
+  const chunks = [];
+  for await (const chunk of ctx.req) chunks.push(chunk);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const REUSE_GRACE_DEFAULT = (() => {
+  const raw = process.env.REFRESH_REUSE_GRACE || '0';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`REFRESH_REUSE_GRACE must be a whole number of seconds, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+})();
+let reuseGraceSeconds = REUSE_GRACE_DEFAULT;
+
+// TEST_HOOKS=1: the fault switches and the request log of the header. Before the log line's middleware: a faulted
+// request logs its own line.
+const releaseHeld = new Set();
+if (process.env.TEST_HOOKS === '1') {
+  const MODES = ['status', 'hang', 'reset', 'reset-after'];
+  const GRANTS = ['refresh_token', 'authorization_code'];
+  let rules = [];
+  let hits = [];
+  // The browser's resend of a dropped exchange (see the header: Chromium's HttpNetworkTransaction::
+  // ShouldResendRequest; Firefox restarts such a transaction too) fails as the first send did. The app's own retries
+  // come 5 s apart at the least.
+  const RESEND_WINDOW_MS = 2_000;
+  const droppedAt = new Map();
+  const exchangeKey = (ctx, form) => createHash('sha256').update(JSON.stringify([
+    ctx.method, ctx.path, ctx.querystring, form?.toString() ?? null, ctx.get('Authorization'), ctx.get('DPoP'),
+  ])).digest('base64url');
+
+  /** Why `rule` is not a valid rule, or null. */
+  const invalid = (rule) => {
+    if (!rule || typeof rule !== 'object' || Array.isArray(rule)) return 'a rule is an object';
+    const known = ['route', 'grant_type', 'mode', 'status', 'body', 'content_type', 'retry_after', 'times'];
+    const unknown = Object.keys(rule).find((key) => !known.includes(key));
+    if (unknown !== undefined) return `unknown field ${JSON.stringify(unknown)}`;
+    if (rule.route !== undefined && !FAULT_ROUTES.includes(rule.route)) return `route is one of ${FAULT_ROUTES}`;
+    if (rule.grant_type !== undefined && !GRANTS.includes(rule.grant_type)) return `grant_type is one of ${GRANTS}`;
+    if (!MODES.includes(rule.mode)) return `mode is one of ${MODES}`;
+    if (rule.mode === 'status' && !(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599)) {
+      return 'mode "status" needs a status of 200-599';
+    }
+    if (rule.content_type !== undefined && typeof rule.body !== 'string') return 'content_type needs a string body';
+    if (rule.retry_after !== undefined && !['number', 'string'].includes(typeof rule.retry_after)) {
+      return 'retry_after is a number of seconds or an HTTP date';
+    }
+    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) return 'times is 1 or more';
+    return null;
+  };
+  const replaceRules = (next) => {
+    rules = next.map((rule) => ({ ...rule }));
+    // A held request is dropped with the rules it met, never handed to the provider late.
+    for (const release of releaseHeld) release();
+  };
+  /** The first rule that matches, counted down when it has `times`. */
+  const take = (route, grantType) => {
+    const index = rules.findIndex((rule) => (rule.route === undefined || rule.route === route)
+      && (rule.grant_type === undefined || rule.grant_type === grantType));
+    if (index < 0) return undefined;
+    const rule = rules[index];
+    if (rule.times !== undefined) {
+      rule.times -= 1;
+      if (rule.times === 0) rules.splice(index, 1);
+    }
+    return rule;
+  };
+
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/__test/faults' || ctx.path === '/__test/hits' || ctx.path === '/__test/reuse-grace') {
+      ctx.set('Cache-Control', 'no-store');
+      if (ctx.method === 'GET') {
+        const shown = { '/__test/faults': rules, '/__test/hits': hits };
+        ctx.body = shown[ctx.path] ?? { seconds: reuseGraceSeconds };
+        return;
+      }
+      if (ctx.method === 'DELETE' && ctx.path !== '/__test/reuse-grace') {
+        if (ctx.path === '/__test/faults') replaceRules([]);
+        else hits = [];
+        ctx.status = 204;
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path !== '/__test/hits') {
+        const body = await jsonOf(ctx);
+        let why = null;
+        if (ctx.path === '/__test/faults') {
+          why = Array.isArray(body) ? body.map(invalid).find((reason) => reason !== null) ?? null
+            : 'the body is a JSON array of rules';
+          if (why === null) replaceRules(body);
+        } else if (!(Number.isInteger(body?.seconds) && body.seconds >= 0)) {
+          why = 'the body is {"seconds": N}, N a whole number';
+        } else {
+          reuseGraceSeconds = body.seconds;
+        }
+        // A typo must fail the test that made it, not leave the provider healthy.
+        if (why !== null) {
+          ctx.status = 400;
+          ctx.body = { error: why };
+          return;
+        }
+        ctx.status = 204;
+        return;
+      }
+      ctx.status = 405;
+      return;
+    }
+
+    const route = ctx.method === 'OPTIONS' ? null : routeOf(ctx.path);
+    if (route === null) {
+      await next();
+      return;
+    }
+    const form = await formOf(ctx);
+    const grantType = route === 'token' ? form?.get('grant_type') ?? null : null;
+    const hit = {
+      route, grant_type: grantType, at: Date.now(), status: null, fault: null, reuse_grace: false, resend: false,
+    };
+    hits.push(hit);
+    const key = exchangeKey(ctx, form);
+    const resent = droppedAt.get(key);
+    if (resent !== undefined && hit.at - resent.at <= RESEND_WINDOW_MS) {
+      Object.assign(hit, { fault: resent.mode, resend: true });
+      drop(ctx);
+      console.log(`${ctx.method} ${ctx.path} - (fault: ${resent.mode}, the browser's resend)`);
+      return;
+    }
+    const dropped = (mode) => {
+      const now = Date.now();
+      for (const [old, { at }] of droppedAt) if (now - at > RESEND_WINDOW_MS) droppedAt.delete(old);
+      droppedAt.set(key, { at: now, mode });
+    };
+    const rule = take(route, grantType);
+    if (rule === undefined) {
+      try {
+        await next();
+      } finally {
+        hit.status = ctx.status;
+        hit.reuse_grace = ctx.state.reuseGrace === true;
+      }
+      return;
+    }
+    hit.fault = rule.mode;
+    const logFault = (status) => console.log(`${ctx.method} ${ctx.path} ${status ?? '-'} (fault: ${rule.mode})`);
+    if (rule.mode === 'status') {
+      const headers = rule.retry_after === undefined ? {} : { 'Retry-After': String(rule.retry_after) };
+      let body = '';
+      if (rule.content_type !== undefined) {
+        headers['Content-Type'] = rule.content_type;
+        body = rule.body;
+      } else if (rule.body !== undefined && rule.body !== null) {
+        headers['Content-Type'] = 'application/json; charset=utf-8';
+        body = JSON.stringify(rule.body);
+      }
+      answer(ctx, rule.status, headers, body);
+      hit.status = rule.status;
+      logFault(rule.status);
+    } else if (rule.mode === 'reset') {
+      drop(ctx);
+      dropped(rule.mode);
+      logFault(null);
+    } else if (rule.mode === 'hang') {
+      logFault(null);
+      await new Promise((resolveHold) => {
+        const release = () => {
+          releaseHeld.delete(release);
+          resolveHold();
+        };
+        releaseHeld.add(release);
+        ctx.req.socket.once('close', release);
+      });
+      drop(ctx);
+      dropped(rule.mode);
+    } else {
+      await next();
+      hit.status = ctx.status;
+      drop(ctx);
+      dropped(rule.mode);
+      logFault(ctx.status);
+    }
+  });
+}
+
 // One log line per request: method, path (never the query, which may carry codes or tokens), status.
 provider.use(async (ctx, next) => {
   try {
@@ -267,6 +544,47 @@ if (process.env.TEST_HOOKS === '1') {
   });
 }
 
+// The reuse grace window of the header (REFRESH_REUSE_GRACE, POST /__test/reuse-grace): the answer of every
+// rotation, kept under the fingerprint of the refresh token it consumed, for a repeat of that request. Innermost,
+// so a reset-after fault (outside) drops an answer that was kept here all the same.
+if (process.env.TEST_HOOKS === '1' || REUSE_GRACE_DEFAULT > 0) {
+  const KEEP_MS = 60 * 60 * 1000;
+  const rotations = new Map();
+  const fingerprint = (token) => createHash('sha256').update(token).digest('base64url');
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'POST' || routeOf(ctx.path) !== 'token') {
+      await next();
+      return;
+    }
+    const form = await formOf(ctx);
+    const presented = form?.get('grant_type') === 'refresh_token' ? form.get('refresh_token') : null;
+    if (!presented) {
+      await next();
+      return;
+    }
+    const key = fingerprint(presented);
+    const earlier = rotations.get(key);
+    if (earlier !== undefined && reuseGraceSeconds > 0 && Date.now() - earlier.at <= reuseGraceSeconds * 1000) {
+      ctx.state.reuseGrace = true;
+      answer(ctx, earlier.status, earlier.headers, earlier.body);
+      return;
+    }
+    await next();
+    const issued = ctx.status === 200 && ctx.body && typeof ctx.body === 'object' ? ctx.body.refresh_token : undefined;
+    if (typeof issued === 'string' && issued !== presented) {
+      const now = Date.now();
+      for (const [old, { at }] of rotations) if (now - at > KEEP_MS) rotations.delete(old);
+      const headers = {};
+      for (const name of ['Content-Type', 'Cache-Control', 'Pragma']) {
+        const value = ctx.response.get(name);
+        if (value) headers[name] = value;
+      }
+      if (!headers['Content-Type']) headers['Content-Type'] = 'application/json; charset=utf-8';
+      rotations.set(key, { at: now, status: ctx.status, headers, body: JSON.stringify(ctx.body) });
+    }
+  });
+}
+
 provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]) }));
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
@@ -281,6 +599,7 @@ server.on('error', (err) => {
 
 function shutdown(signal) {
   console.log(`${signal} received, stopping the provider`);
+  for (const release of releaseHeld) release();
   server.close(() => process.exit(0));
   server.closeAllConnections();
 }

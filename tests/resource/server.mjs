@@ -23,7 +23,9 @@
 // above); TEST_HOOKS=1 (serve GET /__test/calls: every request that reached the API, in order, as { method, path,
 // origin, bearer (a Bearer credential), scheme ("Bearer", "DPoP" or null), token (SHA-256 base64url fingerprint, or
 // null), tokenInQuery, proofs (how many DPoP headers), proofNonce (the proof carried a nonce), status, error (of
-// the challenge, or null) }).
+// the challenge, or null) }, and the fault switch: POST /__test/faults {"invalid_token": true} makes GET /me answer
+// every request 401 `WWW-Authenticate: Bearer realm="demo-api", error="invalid_token"` (an API that never accepts
+// the token, whichever it is) without asking any provider, until DELETE /__test/faults; GET shows it).
 //
 // Routes: GET /me answers 200 with { sub, client_id, scope, aud, iss, api: "demo" } for a valid token. Refusals
 // (RFC 6750 3, 3.1), realm "demo-api":
@@ -401,6 +403,9 @@ async function me(req, res, url, call) {
     if (err instanceof Refusal) return refuse(res, err, presented?.scheme);
     throw err;
   }
+  if (faults.invalid_token) {
+    return refuse(res, invalidToken('the access token is not accepted (the test switch invalid_token is on)'));
+  }
   if (presented === null) {
     return send(res, 401, { error_description: 'this API needs a Bearer access token' }, {
       'WWW-Authenticate': challenge('Bearer'),
@@ -425,12 +430,40 @@ async function me(req, res, url, call) {
 
 // TEST_HOOKS=1: every request but the hook's own, in order, without the query and without any token.
 const calls = [];
+// TEST_HOOKS=1: the fault switch (see the header).
+let faults = { invalid_token: false };
+
+/** A JSON request body, or undefined when it is not JSON. */
+async function jsonBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://api.invalid');
   if (TEST_HOOKS && url.pathname === '/__test/calls') {
     if (req.method !== 'GET') return send(res, 405, undefined, { Allow: 'GET' });
     return send(res, 200, calls);
+  }
+  if (TEST_HOOKS && url.pathname === '/__test/faults') {
+    if (req.method === 'GET') return send(res, 200, faults);
+    if (req.method === 'DELETE') {
+      faults = { invalid_token: false };
+      return send(res, 204);
+    }
+    if (req.method !== 'POST') return send(res, 405, undefined, { Allow: 'GET, POST, DELETE' });
+    const body = await jsonBody(req);
+    const unknown = body && typeof body === 'object' ? Object.keys(body).find((k) => k !== 'invalid_token') : '';
+    if (unknown !== undefined || typeof body.invalid_token !== 'boolean') {
+      return send(res, 400, { error: 'the body is {"invalid_token": true|false}' });
+    }
+    faults = { invalid_token: body.invalid_token };
+    return send(res, 204);
   }
   const call = {
     method: req.method, path: url.pathname, origin: req.headers.origin ?? null,
