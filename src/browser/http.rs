@@ -103,14 +103,16 @@ pub async fn send(
     let response = sent.map_err(|e| HttpError::Network(e.to_string()))?;
 
     let mut out = http::Response::builder().status(response.status());
-    // Only these are read downstream: `Content-Type` (the token response's check), and DPoP's nonce and challenge
-    // (RFC 9449 8, 9). Copying them under fixed names, not every header by name, keeps `HeaderName::from_bytes`
-    // and its table out of the binary.
+    // Only these are read downstream: `Content-Type` (the token response's check), DPoP's nonce and challenge
+    // (RFC 9449 8, 9), and `Retry-After` (RFC 9110 10.2.3, a failed renewal's wait; cross-origin, the provider must
+    // expose it). Copying them under fixed names, not every header by name, keeps `HeaderName::from_bytes` and its
+    // table out of the binary.
     let headers = response.headers();
     for (name, text) in [
         (http::header::CONTENT_TYPE, "content-type"),
         (http::header::WWW_AUTHENTICATE, "www-authenticate"),
         (DPOP_NONCE, "dpop-nonce"),
+        (http::header::RETRY_AFTER, "retry-after"),
     ] {
         if let Some(value) = headers.get(text) {
             out = out.header(name, value);
