@@ -1205,28 +1205,7 @@ mod tests {
     }
 
     fn refresh(status: u16, body: &str) -> Result<RefreshResponse, TokenError> {
-        let client = |request: HttpRequest| {
-            assert_eq!(request.method(), Method::POST);
-            assert_eq!(request.uri().to_string(), TOKEN_URL);
-            assert!(request.headers().get(header::AUTHORIZATION).is_none());
-            assert_eq!(
-                form(&request),
-                [
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", "rt-old"),
-                    ("client_id", "spa"),
-                ]
-                .map(|(name, value)| (name.to_string(), value.to_string()))
-            );
-            respond(status, JSON, body)
-        };
-        block_on(refresh_tokens(
-            &client,
-            &config(),
-            &metadata(),
-            &RefreshToken::new("rt-old".into()),
-            TokenType::Bearer,
-        ))
+        refresh_answered(status, None, body)
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -1276,14 +1255,29 @@ mod tests {
         ));
     }
 
-    /// A refresh answered `status` with `body` and, when given, a `Retry-After` header.
+    /// A refresh that checks its request and is answered `status` with a JSON `body` and, when given, a
+    /// `Retry-After` header.
     fn refresh_answered(
         status: u16,
         retry_after: Option<&str>,
         body: &str,
     ) -> Result<RefreshResponse, TokenError> {
-        let client = |_: HttpRequest| {
-            let mut builder = oauth2::http::Response::builder().status(status);
+        let client = |request: HttpRequest| {
+            assert_eq!(request.method(), Method::POST);
+            assert_eq!(request.uri().to_string(), TOKEN_URL);
+            assert!(request.headers().get(header::AUTHORIZATION).is_none());
+            assert_eq!(
+                form(&request),
+                [
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", "rt-old"),
+                    ("client_id", "spa"),
+                ]
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+            );
+            let mut builder = oauth2::http::Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "application/json;charset=UTF-8");
             if let Some(value) = retry_after {
                 builder = builder.header(header::RETRY_AFTER, value);
             }

@@ -26,7 +26,7 @@ import {
   clearApiFaults, clearFaults, clearHits, discover, expectNoTokens, expectOtherToken, expectSameToken,
   expectSignedIn, fingerprint, logInAtProvider, providerHits, recordIssuedTokens, recordNavigations,
   recordTokenRequests, sessionEntries, sessionOf, setApiFaults, setFaults, setReuseGrace, signInAt, storedSession,
-  useConfig, withoutQuery,
+  useConfig, watchUserName, withoutQuery,
 } from './support.mjs';
 
 const ISSUER = FAULT_PROVIDER;
@@ -126,24 +126,6 @@ const waitForRefreshHits = (count, timeout, message = `${count} refresh requests
 async function lastTokensAt() {
   const granted = (await hitsOf()).filter((h) => h.route === 'token' && h.status === 200 && !h.fault);
   return granted.at(-1)?.at;
-}
-
-/**
- * Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM, and whether anything
- * that ends a session (a signed-out notice, an auth error, the sign-in button) ever showed after it.
- */
-function watchUserName() {
-  window.__userName = { seen: false, lost: false, ended: false };
-  const selector = '[data-testid="user-name"]';
-  const ends = '[data-testid="signed-out-notice"], [data-testid="auth-error"], [data-testid="sign-in"]';
-  const removes = (node) => node.nodeType === Node.ELEMENT_NODE
-    && (node.matches(selector) || node.querySelector(selector) !== null);
-  new MutationObserver((records) => {
-    if (window.__userName.seen && records.some((r) => [...r.removedNodes].some(removes))) window.__userName.lost = true;
-    if (document.querySelector(selector)) window.__userName.seen = true;
-    else if (window.__userName.seen) window.__userName.lost = true;
-    if (window.__userName.seen && document.querySelector(ends)) window.__userName.ended = true;
-  }).observe(document, { childList: true, subtree: true });
 }
 
 /** user-name never left the page once shown, and nothing ended the session meanwhile. */

@@ -17,7 +17,7 @@ import {
   discover, duplicateTab, expectNoTokens, expectOtherToken, expectSameToken, expectSignedIn, fingerprint, logInAtProvider,
   openTabWithStorage, recordIssuedTokens, recordNavigations, recordTokenRequests, refreshAtProvider, revocationsAt,
   revocationsSince as revocationsAtSince, revokeAtProvider, sessionEntries, sessionOf, signInAt, storedSession,
-  useConfig, withoutQuery,
+  useConfig, watchUserName, withoutQuery,
 } from './support.mjs';
 
 const ISSUER = SHORT_PROVIDER;
@@ -44,19 +44,6 @@ async function signInAgain(page) {
   await page.goto('/');
   await page.getByTestId('sign-in').click();
   await expectSignedIn(page);
-}
-
-/** Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM. */
-function watchUserName() {
-  window.__userName = { seen: false, lost: false };
-  const selector = '[data-testid="user-name"]';
-  const removes = (node) => node.nodeType === Node.ELEMENT_NODE
-    && (node.matches(selector) || node.querySelector(selector) !== null);
-  new MutationObserver((records) => {
-    if (window.__userName.seen && records.some((r) => [...r.removedNodes].some(removes))) window.__userName.lost = true;
-    if (document.querySelector(selector)) window.__userName.seen = true;
-    else if (window.__userName.seen) window.__userName.lost = true;
-  }).observe(document, { childList: true, subtree: true });
 }
 
 const revocationsSince = (mark, count) => revocationsAtSince(ISSUER, mark, count);
@@ -129,7 +116,7 @@ test('renews automatically before expiry, and the name stays shown throughout', 
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
   await expect(notice(page)).toHaveCount(0);
   expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
-    .toEqual({ seen: true, lost: false });
+    .toEqual({ seen: true, lost: false, ended: false });
 });
 
 test('the refresh button rotates the refresh token, and the provider then rejects the old one', async ({
@@ -413,7 +400,7 @@ test('a renewal that fails on the network is retried, and the session goes on', 
   await expect(notice(page)).toHaveCount(0);
   await expect(page.getByTestId('auth-error')).toHaveCount(0);
   expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
-    .toEqual({ seen: true, lost: false });
+    .toEqual({ seen: true, lost: false, ended: false });
 });
 
 // The next three tests fail against 2cdd6dd: each names the app bug in its failing assertion's message.
@@ -566,7 +553,7 @@ test('a provider that echoes the refresh token: three automatic renewals in a ro
   await expect(page.getByTestId('auth-error')).toHaveCount(0);
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
   expect(await page.evaluate(() => window.__userName), 'user-name stayed in the page throughout')
-    .toEqual({ seen: true, lost: false });
+    .toEqual({ seen: true, lost: false, ended: false });
 });
 
 test('a provider that echoes the refresh token: a late duplicate tab renews with it, and both tabs go on', async ({

@@ -485,3 +485,21 @@ export const setReuseGrace = (issuer, seconds) => testHook('POST', `${issuer}/__
 /** The demo API's fault switch: `invalid_token` true makes GET /me refuse every token. */
 export const setApiFaults = (api, faults) => testHook('POST', `${api}/__test/faults`, faults);
 export const clearApiFaults = (api) => testHook('DELETE', `${api}/__test/faults`);
+
+/**
+ * Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM, and whether anything
+ * that ends a session (a signed-out notice, an auth error, the sign-in button) ever showed after it.
+ */
+export function watchUserName() {
+  window.__userName = { seen: false, lost: false, ended: false };
+  const selector = '[data-testid="user-name"]';
+  const ends = '[data-testid="signed-out-notice"], [data-testid="auth-error"], [data-testid="sign-in"]';
+  const removes = (node) => node.nodeType === Node.ELEMENT_NODE
+    && (node.matches(selector) || node.querySelector(selector) !== null);
+  new MutationObserver((records) => {
+    if (window.__userName.seen && records.some((r) => [...r.removedNodes].some(removes))) window.__userName.lost = true;
+    if (document.querySelector(selector)) window.__userName.seen = true;
+    else if (window.__userName.seen) window.__userName.lost = true;
+    if (window.__userName.seen && document.querySelector(ends)) window.__userName.ended = true;
+  }).observe(document, { childList: true, subtree: true });
+}

@@ -12,8 +12,8 @@ import { expect, test } from '@playwright/test';
 
 import {
   SHORT_PROVIDER, USER,
-  discover, expectNoTokens, fingerprint, recordIssuedTokens, recordTokenRequests, revocationsAt, revocationsSince,
-  sessionEntries, sessionOf, signInAt, storedSession, useConfig,
+  discover, expectNoTokens, fingerprint, logInAtProvider, recordIssuedTokens, recordTokenRequests, revocationsAt,
+  revocationsSince, sessionEntries, sessionOf, signInAt, storedSession, useConfig,
 } from './support.mjs';
 
 const ISSUER = SHORT_PROVIDER;
@@ -110,9 +110,7 @@ test('a callback whose saved token endpoint was rewritten sends the code nowhere
 
   await page.goto('/');
   await page.getByTestId('sign-in').click();
-  await page.getByTestId('login-username').fill(USER.username);
-  await page.getByTestId('login-password').fill(USER.password);
-  await page.getByTestId('login-submit').click();
+  await logInAtProvider(page, { provider: ISSUER });
 
   await expect(page.getByTestId('auth-error')).toContainText('metadata saved at sign-in differs');
   await expect(page.getByTestId('auth-error')).toContainText('before the code was sent');
@@ -145,9 +143,7 @@ test('a callback whose saved metadata was rewritten elsewhere also stops before 
 
   await page.goto('/');
   await page.getByTestId('sign-in').click();
-  await page.getByTestId('login-username').fill(USER.username);
-  await page.getByTestId('login-password').fill(USER.password);
-  await page.getByTestId('login-submit').click();
+  await logInAtProvider(page, { provider: ISSUER });
 
   await expect(page.getByTestId('auth-error')).toContainText('metadata saved at sign-in differs');
   await expect(page.getByTestId('user-name')).toHaveCount(0);
