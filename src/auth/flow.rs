@@ -7,7 +7,9 @@ use url::Url;
 use web_sys::{RequestCache, RequestCredentials};
 
 use super::error::Document;
+use super::sign_out::revoke_tokens;
 use super::{AuthAction, AuthError, SignedOutReason, dpop};
+use crate::browser::dpop_key::DpopKey;
 use crate::browser::http;
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, location, webcrypto};
@@ -23,7 +25,7 @@ use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
 use crate::oidc::renewal::renewal_deadline;
 use crate::oidc::secret::AuthorizationCode;
 use crate::oidc::session::Session;
-use crate::oidc::token::exchange_code;
+use crate::oidc::token::{TokenResponse, exchange_code};
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
 
 /// GETs a JSON document with the HTTP cache mode `cache`; anything but a 2xx answer is an error naming the
@@ -312,8 +314,30 @@ async fn redeem(
         token_type,
     )
     .await?;
+    // Tokens received and then refused (an ID token that fails its checks, a UserInfo about someone else, storage
+    // that cannot keep them) are revoked, not only dropped: unrevoked, the refresh token would stay live at the
+    // provider with nobody holding it (RFC 9700 2.2.2).
+    let (refresh, access) = (tokens.refresh_token.clone(), tokens.access_token.clone());
+    let kept = keep(config, &metadata, tokens, pending, saved_keys, key.clone(), now).await;
+    if kept.is_err() {
+        revoke_tokens(config, &metadata, refresh.as_ref(), &access, key).await;
+    }
+    kept
+}
+
+/// The callback's checks of what the token endpoint answered, and the session stored from it.
+async fn keep(
+    config: &Config,
+    metadata: &ProviderMetadata,
+    tokens: TokenResponse,
+    pending: &PendingSignIn,
+    saved_keys: Option<JwkSet>,
+    key: Option<Rc<DpopKey>>,
+    now: u64,
+) -> Result<Session, AuthError> {
+    let token_type = dpop::token_type(key.as_deref());
     let jws = decode(&tokens.id_token)?;
-    verify_signature_with(&metadata, &jws, saved_keys).await?;
+    verify_signature_with(metadata, &jws, saved_keys).await?;
     let claims = validate_claims(
         &jws,
         &Expectations {
@@ -333,7 +357,7 @@ async fn redeem(
         Session::needs_userinfo(&claims),
     ) {
         (Some(endpoint), true) => {
-            let client = dpop::client(key, Some(tokens.access_token.clone()));
+            let client = dpop::client(key.clone(), Some(tokens.access_token.clone()));
             let token = &tokens.access_token;
             match fetch_userinfo(&client, endpoint, token, token_type, &claims.sub).await {
                 Ok(userinfo) => Some(userinfo),

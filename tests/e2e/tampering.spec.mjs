@@ -153,3 +153,42 @@ test('a callback whose saved metadata was rewritten elsewhere also stops before 
   expectNoTokens(await sessionEntries(page), [], 'after the refused callback');
   expect(evil, 'requests that reached the attacker').toEqual([]);
 });
+
+// Issue 24, 3: tokens the callback received and then refused used to be dropped unrevoked, their refresh token left
+// live at the provider with nobody holding it (RFC 9700 2.2.2). Seen red on 1ccd227: no revocation.
+test('tokens received at the callback and then refused (a forged ID token signature) are revoked', async ({
+  page, context,
+}) => {
+  await useConfig(context, { issuer: ISSUER });
+  const published = await discover(ISSUER);
+  const issued = recordIssuedTokens(context, published.token_endpoint);
+  // The code exchange's answer with the ID token's signature broken: everything else is the provider's own.
+  await context.route(published.token_endpoint, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    if (typeof body.id_token !== 'string') {
+      await route.fulfill({ response });
+      return;
+    }
+    const [header, claims, signature] = body.id_token.split('.');
+    // One character in the middle of the signature changed: still base64url, no longer the provider's signature.
+    const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+    await route.fulfill({ response, json: { ...body, id_token: `${header}.${claims}.${flipped}` } });
+  });
+  const mark = (await revocationsAt(ISSUER)).length;
+
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await logInAtProvider(page, { provider: ISSUER });
+
+  await expect(page.getByTestId('auth-error')).toContainText('signature');
+  await expect(page.getByTestId('user-name')).toHaveCount(0);
+  expect(await storedSession(page) === null, 'no session kept').toBe(true);
+  const [refresh] = await issued.of('refresh_token');
+  const [access] = await issued.of('access_token');
+  const seen = await revocationsSince(ISSUER, mark, 2);
+  expect(seen.map((r) => [r.token_type_hint, r.token, r.status]), 'both tokens revoked at the provider').toEqual([
+    ['refresh_token', fingerprint(refresh), 200], ['access_token', fingerprint(access), 200],
+  ]);
+  expectNoTokens(await sessionEntries(page), await issued.all(), 'after the refused callback');
+});
