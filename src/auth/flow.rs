@@ -318,7 +318,16 @@ async fn redeem(
     // that cannot keep them) are revoked, not only dropped: unrevoked, the refresh token would stay live at the
     // provider with nobody holding it (RFC 9700 2.2.2).
     let (refresh, access) = (tokens.refresh_token.clone(), tokens.access_token.clone());
-    let kept = keep(config, &metadata, tokens, pending, saved_keys, key.clone(), now).await;
+    let kept = keep(
+        config,
+        &metadata,
+        tokens,
+        pending,
+        saved_keys,
+        key.clone(),
+        now,
+    )
+    .await;
     if kept.is_err() {
         revoke_tokens(config, &metadata, refresh.as_ref(), &access, key).await;
     }
