@@ -136,8 +136,9 @@ pub async fn sign_out_at_provider(config: &Config) -> Result<SignedOutReason, Au
 
 /// On the return from the provider's end-session endpoint, checks the `state` it echoes
 /// (RP-Initiated Logout 1.0, section 3). `None` when no provider sign-out was under way. A return without any
-/// `state` (the user came back by the back button, the provider's sign-out unconfirmed) is a local sign-out;
-/// a wrong or repeated `state` is an error.
+/// `state` (the user came back by the back button, the provider's sign-out unconfirmed) is a local sign-out, or,
+/// for a provider described as taking no `state`, a sign-out requested there and not confirmed; a wrong or
+/// repeated `state` is an error.
 pub fn finish_provider_sign_out(
     config: &Config,
     url: &Url,
@@ -158,7 +159,8 @@ pub fn finish_provider_sign_out(
         .is_none_or(|described| described.state);
     Some(match verify_logout_return(url, &expected) {
         Ok(()) => Ok(SignedOutReason::Provider),
-        Err(LogoutError::MissingState) if !sent_state => Ok(SignedOutReason::Provider),
+        // Nothing to verify the return by: the sign-out was asked for, not confirmed (issue 24, 5).
+        Err(LogoutError::MissingState) if !sent_state => Ok(SignedOutReason::ProviderRequested),
         Err(LogoutError::MissingState) => Ok(SignedOutReason::Local),
         Err(error) => Err(error.into()),
     })

@@ -78,6 +78,12 @@ pub enum SignedOutReason {
     Provider,
     /// Signed out locally because the provider offers no `end_session_endpoint`.
     ProviderUnsupported,
+    /// Signed out here, and the provider asked to end its session, but it sent nothing back that confirms it (a
+    /// sign-out described in config.json without `state`).
+    ProviderRequested,
+    /// Another tab of the app started a provider sign-out: this tab's session ended; whether the provider's did is
+    /// that tab's to find out.
+    ElsewhereAtProvider,
     /// The session expired without a refresh token.
     Expired,
     /// The provider refused to renew the session (`invalid_grant`: revoked, or the provider session ended).
@@ -98,6 +104,8 @@ impl SignedOutReason {
             | SignedOutReason::LocalUnrevoked
             | SignedOutReason::ProviderUnsupported => Some("local"),
             SignedOutReason::Provider => Some("provider"),
+            SignedOutReason::ProviderRequested => Some("provider-requested"),
+            SignedOutReason::ElsewhereAtProvider => Some("elsewhere"),
             SignedOutReason::Expired => Some("expired"),
             SignedOutReason::RenewalRefused => Some("renewal-refused"),
             SignedOutReason::RenewalLapsed => Some("renewal-limit"),
@@ -289,6 +297,14 @@ mod tests {
         assert_eq!(SignedOutReason::Local.kind(), Some("local"));
         assert_eq!(SignedOutReason::ProviderUnsupported.kind(), Some("local"));
         assert_eq!(SignedOutReason::Provider.kind(), Some("provider"));
+        assert_eq!(
+            SignedOutReason::ProviderRequested.kind(),
+            Some("provider-requested")
+        );
+        assert_eq!(
+            SignedOutReason::ElsewhereAtProvider.kind(),
+            Some("elsewhere")
+        );
         assert_eq!(SignedOutReason::Expired.kind(), Some("expired"));
         assert_eq!(
             SignedOutReason::RenewalRefused.kind(),

@@ -143,7 +143,8 @@ pub async fn receive(text: &str) -> Option<AuthAction> {
         }
         TabMessage::ProviderSignedOut { issuer } if issuer == held.issuer => {
             dpop::clear_storage();
-            Some(AuthAction::SignedOut(SignedOutReason::Provider))
+            // Told before the provider answered: this tab's session ends, with no claim about the provider's.
+            Some(AuthAction::SignedOut(SignedOutReason::ElsewhereAtProvider))
         }
         TabMessage::ProviderSignedOut { .. } => None,
     }

@@ -28,8 +28,17 @@ pub fn signed_out_notice(reason: SignedOutReason) -> Html {
              from here (no end_session_endpoint): it is still alive. Sign out at the provider itself \
              to end it."
         }
+        SignedOutReason::ProviderRequested => {
+            "You are signed out of this app, and the provider was asked to end its session too. It sent \
+             nothing back that confirms it did: if the next sign-in does not ask for your password, sign out \
+             at the provider itself."
+        }
+        SignedOutReason::ElsewhereAtProvider => {
+            "You signed out in another tab of this app, which asked the provider to end its session too; \
+             this tab's session has ended."
+        }
         SignedOutReason::Provider => {
-            "You are signed out of this app and of the provider, in every tab. Signing in again will \
+            "You are signed out of this app and of the provider, which confirmed it. Signing in again will \
              ask for your credentials."
         }
         SignedOutReason::Expired => {

@@ -264,7 +264,8 @@ test('a provider sign-out described in config.json (no id_token_hint, no state) 
     'post_logout_redirect_uri', 'client_id',
   ]);
   await page.getByTestId('logout-confirm').click();
-  await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider');
+  // No `state` came back, so nothing confirms the provider's sign-out: requested, not claimed (issue 24, 5).
+  await expect(signedOutNotice(page)).toHaveAttribute('data-kind', 'provider-requested');
   await page.getByTestId('sign-in').click();
   await logInAtProvider(page);
   await expectSignedIn(page);

@@ -239,7 +239,7 @@ export function scenarioTests(engine) {
 
     await step('tab B shows the user signed out, without a reload, and holds no token', async () => {
       await driver.switchTo().window(tabB);
-      await expectSignedOut(driver, site, 'provider', tokens, 'tab B after the provider sign-out in tab A');
+      await expectSignedOut(driver, site, 'elsewhere', tokens, 'tab B after the provider sign-out in tab A');
       assert.equal(await driver.executeScript('return window.__webdriverE2eMark;'), 'tab B',
         'tab B was not reloaded or navigated');
     });
