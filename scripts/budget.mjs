@@ -41,8 +41,10 @@ import { gzipSync } from 'node:zlib';
 // Retry-After, the watcher that waits through outages and wakes on online/visibility/pageshow and clock jumps, the
 // reconnecting status, the renewal's own error view and the API calls that ask the watcher and wait: 219,208 and
 // 250,674 before it, 223,288 and 254,711 with it (+4.1 KB nightly, +4.0 KB stable, after sharing the error view's
-// markup and replacing a select combinator with one future).
-const CEILINGS = { nightly: 224_000, stable: 256_000 };
+// markup and replacing a select combinator with one future). Then for issue 24's first items (the callback reads
+// the published document before it sends the code, refused callback tokens revoked, "dpop": true required with
+// its configuration error, unconfirmed provider sign-outs said as such): 224,236 and 255,613.
+const CEILINGS = { nightly: 226_000, stable: 257_000 };
 const args = process.argv.slice(2);
 const toolchain = args.includes('--stable') ? 'stable' : 'nightly';
 const CEILING = CEILINGS[toolchain];
