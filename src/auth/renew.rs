@@ -22,7 +22,7 @@ use crate::oidc::renewal::{
 };
 use crate::oidc::secret::RefreshToken;
 use crate::oidc::session::Session;
-use crate::oidc::token::refresh_tokens;
+use crate::oidc::token::{TokenError, refresh_tokens};
 
 /// Held by whichever tab is using a refresh token; the others wait.
 const REFRESH_LOCK: &str = "yew-oidc:refresh";
@@ -123,6 +123,13 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
                 Ok(response) => response,
                 // Signed out while the request was out (its revocation may have won): the failure ends nothing.
                 Err(_) if !holds(&refresh_token) => return Ok(None),
+                // Tokens came back that are refused for their type (RFC 9449 5: Bearer for a bound refresh): the
+                // provider may have rotated the refresh token it was sent, so it is used up from here on, and a late
+                // duplicate tab asks for a successor rather than present it again (RFC 9700 4.14.2).
+                Err(error @ TokenError::WrongTokenType { .. }) => {
+                    storage::mark_consumed(&used);
+                    return Err(error.into());
+                }
                 Err(error) => return Err(error.into()),
             };
         // Only a different token is a rotation: a provider that echoes the token it was sent keeps it live. An

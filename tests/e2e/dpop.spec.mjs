@@ -596,3 +596,31 @@ test('a token response whose token_type is not DPoP is refused (RFC 9449 5)', as
   expect(await storedSession(page) === null, 'no session was stored').toBe(true);
   expect(new URL(page.url()).origin, 'back in the app').toBe(APP);
 });
+
+// Issue 24, 3: a refresh answered with tokens refused for their type used to leave the refresh token it sent
+// unmarked, so a late duplicate tab would present it again (RFC 9700 4.14.2). Seen red on 1ccd227.
+test('a renewal answered with Bearer tokens is refused, and the refresh token it sent is marked used up', async ({
+  page, context,
+}) => {
+  const { token_endpoint: tokenEndpoint } = await discover(PROVIDER);
+  await useConfig(context, dpopConfig(PROVIDER));
+  await signInAt(page, PROVIDER);
+  const before = await expectSessionKey(page);
+  // The renewal's answer as a provider that ignored the proof would give it.
+  await context.route(tokenEndpoint, async (route) => {
+    if (new URLSearchParams(route.request().postData() ?? '').get('grant_type') !== 'refresh_token') {
+      await route.fallback();
+      return;
+    }
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: { ...body, token_type: 'Bearer' } });
+  });
+  await page.getByTestId('refresh').click();
+
+  await expect(page.getByTestId('auth-error')).toHaveAttribute('data-kind', 'renewal');
+  await expect(page.getByTestId('auth-error')).toContainText('token_type');
+  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
+  const usedUp = await page.evaluate(() => JSON.parse(window.localStorage.getItem('yew-oidc:consumed') ?? '[]'));
+  expect(usedUp.includes(fingerprint(before.refresh_token)), 'the sent refresh token is marked used up').toBe(true);
+});
