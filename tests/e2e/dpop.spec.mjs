@@ -618,9 +618,9 @@ test('a renewal answered with Bearer tokens is refused, and the refresh token it
   });
   await page.getByTestId('refresh').click();
 
-  await expect(page.getByTestId('auth-error')).toHaveAttribute('data-kind', 'renewal');
   await expect(page.getByTestId('auth-error')).toContainText('token_type');
-  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
   const usedUp = await page.evaluate(() => JSON.parse(window.localStorage.getItem('yew-oidc:consumed') ?? '[]'));
   expect(usedUp.includes(fingerprint(before.refresh_token)), 'the sent refresh token is marked used up').toBe(true);
+  await expect(page.getByTestId('auth-error')).toHaveAttribute('data-kind', 'renewal');
+  expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);
 });
