@@ -249,7 +249,6 @@ impl Config {
         let mut base = base.clone();
         base.set_query(None);
         base.set_fragment(None);
-        let app_origin = base.origin().ascii_serialization();
 
         let redirect_uri = match optional_string(object, "redirect_uri")? {
             Some(uri) => parse_absolute("redirect_uri", &uri)?,
@@ -301,7 +300,9 @@ impl Config {
             },
         };
         let api_origins = match object.get("api_origins") {
-            None | Some(Value::Null) => vec![app_origin],
+            // None unless listed: the app's own origin may be shared (a GitHub Pages user site, a `--public-url`
+            // path on a shared host), and every path of it would get the token (issue 24, 2).
+            None | Some(Value::Null) => Vec::new(),
             Some(_) => string_list(object, "api_origins")?
                 .iter()
                 .map(|text| origin_of(text))
@@ -873,10 +874,9 @@ mod tests {
     fn authorization_parameters_api_origins_and_title() {
         let minimal = config_with("").unwrap();
         assert_eq!(minimal.params, AuthorizationParams::default());
-        assert_eq!(
-            minimal.api_origins,
-            ["https://app.example"],
-            "the app's own origin only"
+        assert!(
+            minimal.api_origins.is_empty(),
+            "no origin unless listed, not even the app's own"
         );
         assert_eq!(minimal.title, DEFAULT_TITLE);
         assert_eq!(minimal.api_url, None);

@@ -9,13 +9,20 @@ pub enum ResourceError {
     /// The token would leave for an origin the configuration does not list (`api_origins`).
     #[error("the access token is not sent to {origin}: it is not listed in api_origins")]
     OriginNotAllowed { origin: String },
+    /// config.json lists no `api_origins`: the token goes nowhere.
+    #[error(
+        "the access token is not sent to {origin}: config.json lists no api_origins (the origins it may go to)"
+    )]
+    NoOrigins { origin: String },
 }
 
 /// Whether the access token may go to `url`: its origin (scheme, host, port) must be one of `allowed`, which
 /// [`Config`](super::config::Config) keeps as ASCII-serialized origins. The check runs before any request is made.
 pub fn check_origin(url: &Url, allowed: &[String]) -> Result<(), ResourceError> {
     let origin = url.origin().ascii_serialization();
-    if url.origin().is_tuple() && allowed.contains(&origin) {
+    if allowed.is_empty() {
+        Err(ResourceError::NoOrigins { origin })
+    } else if url.origin().is_tuple() && allowed.contains(&origin) {
         Ok(())
     } else {
         Err(ResourceError::OriginNotAllowed { origin })
@@ -133,7 +140,11 @@ mod tests {
         // Opaque origins (data:, blob:, file:) never match, even an allow-list naming "null".
         let null = vec!["null".to_owned()];
         assert!(check_origin(&Url::parse("data:text/plain,x").unwrap(), &null).is_err());
-        assert!(check_origin(&Url::parse("https://api.example/").unwrap(), &[]).is_err());
+        // No list, no origin: not even the app's own, which a shared host gives to every path.
+        assert!(matches!(
+            check_origin(&Url::parse("https://app.example/api").unwrap(), &[]),
+            Err(ResourceError::NoOrigins { origin }) if origin == "https://app.example"
+        ));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -224,7 +224,7 @@ const REFUSED = [
     config: { api_url: 'http://127.0.0.1:9201/me' },
     origin: 'http://127.0.0.1:9201',
   },
-  // Without api_origins only the app's own origin is trusted, so even the real API is refused.
+  // Without api_origins no origin is trusted, so even the real API is refused.
   { name: 'the API itself, api_origins left out', config: { api_origins: undefined }, origin: API },
 ];
 
@@ -250,6 +250,20 @@ for (const { name, config, origin } of REFUSED) {
     await expect(notice(page)).toHaveCount(0);
   });
 }
+
+// Issue 24, 2: the app's own origin used to be the default of api_origins, and on a shared host (a GitHub Pages user
+// site, an app under --public-url) every path of it got the token. Seen red on 1ccd227: the token went to the path.
+test('without api_origins not even the app\'s own origin gets the token', async ({ page, context }) => {
+  const sameHost = `${APP}/another-app-on-this-host/api`;
+  await useConfig(context, apiConfig(PROVIDER, { api_origins: undefined, api_url: sameHost }));
+  const authorizations = recordAuthorizations(context);
+  await onApiPage(page, PROVIDER);
+
+  await page.getByTestId('api-call').click();
+  await expect(page.getByTestId('api-error')).toContainText('lists no api_origins');
+  expect(authorizations.all().map(({ url }) => url), 'requests with an Authorization header').toEqual([]);
+  expect(await storedSession(page) !== null, 'the refusal leaves the session alone').toBe(true);
+});
 
 // Not tested here: that the API's access token never reaches the provider's UserInfo endpoint. The app calls
 // UserInfo only at sign-in and only when the ID token has no name, which the bundled providers always include;
