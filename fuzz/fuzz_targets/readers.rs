@@ -20,8 +20,8 @@ use url::Url;
 use yew_oidc_spa::oidc::fault::{Verdict, classify};
 use yew_oidc_spa::oidc::token::TokenType;
 use yew_oidc_spa::oidc::{
-    AccessToken, AuthorizationCode, PendingSignIn, PkceVerifier, RefreshToken, Session, exchange_code,
-    fetch_userinfo, refresh_tokens,
+    AccessToken, AuthorizationCode, PendingSignIn, PkceVerifier, RefreshToken, Session,
+    exchange_code, fetch_userinfo, refresh_tokens,
 };
 
 /// The fake client never fails to answer; its error type only has to exist.
@@ -113,7 +113,13 @@ fn userinfo(data: &[u8]) {
     let endpoint = Url::parse("https://id.example/userinfo").expect("fixed URL");
     let client = |_: HttpRequest| ready(Ok::<_, Never>(answer(200, data)));
     let token = AccessToken::new("at".into());
-    if let Ok(info) = now(fetch_userinfo(&client, &endpoint, &token, TokenType::Bearer, "alice")) {
+    if let Ok(info) = now(fetch_userinfo(
+        &client,
+        &endpoint,
+        &token,
+        TokenType::Bearer,
+        "alice",
+    )) {
         // OIDC Core 5.3.2: a UserInfo response about another subject is never used.
         assert_eq!(info.sub, "alice");
     }
