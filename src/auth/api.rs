@@ -13,7 +13,7 @@ use super::{AuthError, AuthState, dpop, renew};
 use crate::browser::{clock, http, storage, wake};
 use crate::oidc::config::Config;
 use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
-use crate::oidc::renewal::{MIN_TOKEN_VALIDITY_SECONDS, fresh_enough};
+use crate::oidc::renewal::fresh_enough;
 use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
@@ -174,13 +174,13 @@ impl AuthHandle {
     /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) of the last (an API that
     /// answers `invalid_token` for ever, a provider that issues `expires_in: 0`), a backoff or `Retry-After` kept,
     /// and a caller that stops waiting cannot cut a refresh off mid-flight. While renewals fail for a reason that
-    /// passes, a token that lasts [`MIN_TOKEN_VALIDITY_SECONDS`] more is handed out as it is; without one, this waits
+    /// passes, a token that lasts
+    /// [`MIN_TOKEN_VALIDITY_SECONDS`](crate::oidc::renewal::MIN_TOKEN_VALIDITY_SECONDS) more is handed out as it is; without one, this waits
     /// up to [`API_RENEWAL_WAIT_SECONDS`] (at once when the network comes back), then fails with
     /// [`ApiError::Offline`] or [`ApiError::ProviderUnavailable`]. The session itself stays.
     async fn renewed(&self, config: &Config, seen: &Session) -> Result<Session, ApiError> {
-        let usable = |session: &Session| {
-            clock::now().saturating_add(MIN_TOKEN_VALIDITY_SECONDS) <= session.expires_at
-        };
+        // Lasts MIN_TOKEN_VALIDITY_SECONDS more: `fresh_enough` without a margin.
+        let usable = |session: &Session| fresh_enough(session, clock::now(), 0);
         if seen.refresh_token.is_none() {
             return if seen.is_expired(clock::now()) {
                 Err(ApiError::SessionEnded)

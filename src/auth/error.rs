@@ -137,11 +137,6 @@ impl AuthError {
         }
     }
 
-    /// The provider refused the refresh token, or it cannot be used any more: the session cannot be renewed.
-    pub fn is_invalid_grant(&self) -> bool {
-        self.verdict() == Verdict::GrantGone
-    }
-
     /// A failure worth retrying: the network, or the provider failing or asking to slow down.
     pub fn is_transient(&self) -> bool {
         self.verdict() == Verdict::Transient
@@ -206,6 +201,8 @@ mod tests {
             (status(429), Verdict::Transient),
             (provider(503, "temporarily_unavailable"), Verdict::Transient),
             (provider(429, "invalid_grant"), Verdict::Transient),
+            (provider(503, "invalid_grant"), Verdict::Transient),
+            (status(502), Verdict::Transient),
             (provider(400, "use_dpop_nonce"), Verdict::Transient),
             (unreachable, Verdict::Transient),
             (
@@ -241,8 +238,7 @@ mod tests {
             let wrapped = AuthError::Renewal(Box::new(error));
             assert_eq!(wrapped.verdict(), verdict, "{wrapped}");
         }
-        assert!(provider(400, "invalid_grant").is_invalid_grant());
-        assert!(!provider(503, "invalid_grant").is_invalid_grant());
         assert!(status(502).is_transient());
+        assert!(!provider(400, "invalid_grant").is_transient());
     }
 }

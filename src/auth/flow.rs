@@ -366,7 +366,7 @@ async fn keep(
         Session::needs_userinfo(&claims),
     ) {
         (Some(endpoint), true) => {
-            let client = dpop::client(key.clone(), Some(tokens.access_token.clone()));
+            let client = dpop::client(key, Some(tokens.access_token.clone()));
             let token = &tokens.access_token;
             match fetch_userinfo(&client, endpoint, token, token_type, &claims.sub).await {
                 Ok(userinfo) => Some(userinfo),

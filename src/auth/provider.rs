@@ -28,17 +28,14 @@ pub struct AuthHandle {
 impl PartialEq for AuthHandle {
     fn eq(&self, other: &Self) -> bool {
         self.state == other.state
-            && same_config(&self.config, &other.config)
-            && match (&self.reconnecting, &other.reconnecting) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (a, b) => a.is_none() && b.is_none(),
-            }
+            && same(&self.config, &other.config)
+            && same(&self.reconnecting, &other.reconnecting)
     }
 }
 
-/// Two configurations by identity: each is loaded once and shared, so a field-by-field comparison (all of
-/// `Config`'s equality code in the binary) would decide nothing.
-fn same_config(a: &Option<Rc<Config>>, b: &Option<Rc<Config>>) -> bool {
+/// Two shared values by identity (the configuration, the reconnecting status): each is made once and shared, so a
+/// field-by-field comparison (all of `Config`'s equality code in the binary) would decide nothing.
+fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => Rc::ptr_eq(a, b),
         (None, None) => true,
@@ -168,7 +165,7 @@ pub struct AuthProviderProps {
 /// The configuration by identity: the provider reads the prop once, at its start.
 impl PartialEq for AuthProviderProps {
     fn eq(&self, other: &Self) -> bool {
-        self.children == other.children && same_config(&self.config, &other.config)
+        self.children == other.children && same(&self.config, &other.config)
     }
 }
 

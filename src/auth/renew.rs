@@ -188,11 +188,10 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
 /// a JWKS that arrived broken), not because the token failed a rule: only then is the ID token dropped and the tokens
 /// kept. An algorithm the provider does not list, a bad signature, a claim that changed: the answer is refused.
 fn is_unverifiable(error: &AuthError) -> bool {
-    match error {
-        AuthError::Unreachable { .. } | AuthError::Jwks(_) => true,
-        AuthError::Status { .. } => error.is_transient(),
-        _ => false,
-    }
+    matches!(
+        error,
+        AuthError::Unreachable { .. } | AuthError::Status { .. } | AuthError::Jwks(_)
+    )
 }
 
 /// Whether this tab's stored session still holds `refresh_token`: checked after every await, with nothing awaited
@@ -206,7 +205,7 @@ fn holds(refresh_token: &RefreshToken) -> bool {
 /// What a renewal's failure for good does to the session: it ends, its storage (and DPoP key) cleared. A refused
 /// grant says so; anything else (the configuration, an answer that stands) is shown as the renewal's failure, never
 /// as a failed sign-in.
-pub fn end_with(error: AuthError) -> AuthAction {
+fn end_with(error: AuthError) -> AuthAction {
     dpop::clear_storage();
     match error.verdict() {
         Verdict::GrantGone => AuthAction::Ended(SignedOutReason::RenewalRefused),
