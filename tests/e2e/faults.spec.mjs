@@ -769,6 +769,14 @@ test('j. invalid_client on a renewal: auth-error of kind renewal, not a failed s
 
 // --- k: faults that never reach a signed-in session's renewal --------------------------------------------------
 
+/** After a failed sign-in: the faults cleared, the error left, a sign-in that works. */
+async function signInAgainWithoutFaults(page) {
+  await clearFaults(ISSUER);
+  await page.getByTestId('dismiss-error').click();
+  await page.getByTestId('sign-in').click();
+  await expectSignedIn(page);
+}
+
 test('k. JWKS answering 503 during sign-in: a clear error, nothing kept, and the next sign-in works', async ({
   page, context,
 }) => {
@@ -788,10 +796,7 @@ test('k. JWKS answering 503 during sign-in: a clear error, nothing kept, and the
   expect(issued.count(), 'the code exchange happened (the keys are needed after it)').toBeGreaterThanOrEqual(1);
   expectNoTokens(await sessionEntries(page), await issued.all(), 'after the failed sign-in');
 
-  await clearFaults(ISSUER);
-  await page.getByTestId('dismiss-error').click();
-  await page.getByTestId('sign-in').click();
-  await expectSignedIn(page);
+  await signInAgainWithoutFaults(page);
 });
 
 test('k. the token endpoint silent at the callback: an error after the timeout, then a sign-in works', async ({
@@ -812,10 +817,7 @@ test('k. the token endpoint silent at the callback: an error after the timeout, 
   expect(await storedSession(page) === null, 'no session stored').toBe(true);
   expectNoTokens(await sessionEntries(page), await issued.all(), 'after the failed sign-in');
 
-  await clearFaults(ISSUER);
-  await page.getByTestId('dismiss-error').click();
-  await page.getByTestId('sign-in').click();
-  await expectSignedIn(page);
+  await signInAgainWithoutFaults(page);
 });
 
 test('k. the provider unreachable when a signed-in tab reloads: the stored session is shown', async ({

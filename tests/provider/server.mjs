@@ -102,15 +102,17 @@ if (!['profile', 'minimal'].includes(ID_TOKEN_CLAIMS)) {
   console.error(`ID_TOKEN_CLAIMS must be profile or minimal, got ${JSON.stringify(ID_TOKEN_CLAIMS)}`);
   process.exit(2);
 }
-const RESPONSE_DELAY_MS = (() => {
-  const raw = process.env.RESPONSE_DELAY_MS || '0';
+/** The whole number (0 or more) of `unit` in environment variable `name`, 0 when unset; anything else stops. */
+const wholeNumber = (name, unit) => {
+  const raw = process.env[name] || '0';
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    console.error(`RESPONSE_DELAY_MS must be a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+    console.error(`${name} must be a whole number of ${unit}, got ${JSON.stringify(raw)}`);
     process.exit(2);
   }
   return value;
-})();
+};
+const RESPONSE_DELAY_MS = wholeNumber('RESPONSE_DELAY_MS', 'milliseconds');
 
 const seconds = (name, fallback) => {
   const raw = process.env[name];
@@ -330,15 +332,7 @@ async function jsonOf(ctx) {
   }
 }
 
-const REUSE_GRACE_DEFAULT = (() => {
-  const raw = process.env.REFRESH_REUSE_GRACE || '0';
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`REFRESH_REUSE_GRACE must be a whole number of seconds, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return value;
-})();
+const REUSE_GRACE_DEFAULT = wholeNumber('REFRESH_REUSE_GRACE', 'seconds');
 let reuseGraceSeconds = REUSE_GRACE_DEFAULT;
 
 // TEST_HOOKS=1: the fault switches and the request log of the header. Before the log line's middleware: a faulted
