@@ -35,7 +35,7 @@ pub async fn create() -> Result<(String, Rc<DpopKey>), AuthError> {
     let mut octets = [0u8; KEY_ID_OCTETS];
     clock::random(&mut octets);
     let id = URL_SAFE_NO_PAD.encode(octets);
-    key.save(&id).await?;
+    key.save(&id, clock::now()).await?;
     let key = Rc::new(key);
     KEY.set(Some((id.clone(), key.clone())));
     Ok((id, key))
@@ -63,6 +63,26 @@ pub async fn key_of(id: Option<&str>) -> Result<Option<Rc<DpopKey>>, AuthError> 
         Some(id) => key(id).await.map(Some),
         None => Ok(None),
     }
+}
+
+/// [`key_of`] for a token request (a code exchange or a refresh): the key is marked used now, in the background,
+/// and so kept for [`KEY_RETENTION_SECONDS`](crate::oidc::dpop::KEY_RETENTION_SECONDS) more by [`sweep_keys`].
+pub async fn key_for_tokens(id: Option<&str>) -> Result<Option<Rc<DpopKey>>, AuthError> {
+    let key = key_of(id).await?;
+    if let (Some(id), Some(key)) = (id, &key) {
+        let (id, key) = (id.to_owned(), key.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = key.save(&id, clock::now()).await;
+        });
+    }
+    Ok(key)
+}
+
+/// Deletes the DPoP keys of this origin that no session can need any more: sessionStorage outlives a closed tab
+/// (browsers restore it with the tab), so a key is not deleted when its tab closes, only once it has gone unused
+/// for longer than any session lives. Best effort, in the background at start-up.
+pub async fn sweep_keys() {
+    let _ = crate::browser::dpop_key::sweep(clock::now()).await;
 }
 
 /// The token type a request sent with proofs from `key` (or without, for `None`) must get back (RFC 9449 5).

@@ -302,7 +302,7 @@ async fn redeem(
     saved_keys: Option<JwkSet>,
     now: u64,
 ) -> Result<Session, AuthError> {
-    let key = dpop::key_of(pending.dpop_key_id.as_deref()).await?;
+    let key = dpop::key_for_tokens(pending.dpop_key_id.as_deref()).await?;
     let token_type = dpop::token_type(key.as_deref());
     let client = dpop::client(key.clone(), None);
     let tokens = exchange_code(

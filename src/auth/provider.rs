@@ -7,9 +7,11 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{AuthAction, AuthState, Reconnecting, SignedOutReason, flow, renew, sign_out, tabs};
+use super::{
+    AuthAction, AuthState, Reconnecting, SignedOutReason, dpop, flow, renew, sign_out, tabs,
+};
 use crate::browser::{channel::Channel, location};
-use crate::oidc::config::{AuthorizationParams, Config};
+use crate::oidc::config::{AuthorizationParams, Config, Dpop};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
 ///
@@ -200,6 +202,11 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
                 };
                 config.set(Some(loaded.clone()));
                 state.dispatch(start(&loaded).await);
+                // After the first signed-in or signed-out view, not before it. Only where DPoP is on: any other
+                // app would create the key database just to find it empty.
+                if loaded.dpop != Dpop::Off {
+                    dpop::sweep_keys().await;
+                }
             });
         });
     }

@@ -108,7 +108,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // key): the floor counts from it. The clock counts whole seconds: a second more makes the floor at least,
         // never about, its length.
         LAST_ATTEMPT.set(clock::now().saturating_add(1));
-        let key = dpop::key_of(current.dpop_key_id.as_deref()).await;
+        let key = dpop::key_for_tokens(current.dpop_key_id.as_deref()).await;
         let metadata = metadata(config).await?;
         // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
         // a key the sign-out deleted meanwhile is no failure.

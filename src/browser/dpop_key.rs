@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-use crate::oidc::dpop::PublicJwk;
+use crate::oidc::dpop::{KeyUpkeep, PublicJwk, key_upkeep};
 
 /// The IndexedDB database and object store that hold the keys (IndexedDB is per origin, like the app's tabs).
 const DATABASE: &str = "yew-oidc";
@@ -115,12 +115,14 @@ impl DpopKey {
         Ok(js_sys::Uint8Array::new(&signed).to_vec())
     }
 
-    /// Keeps the key under `id` (the session's key id), replacing any key kept under it.
-    pub async fn save(&self, id: &str) -> Result<(), KeyError> {
+    /// Keeps the key under `id` (the session's key id), replacing any key kept under it, marked as used at `used`
+    /// (seconds since the epoch; see [`sweep`]).
+    pub async fn save(&self, id: &str, used: u64) -> Result<(), KeyError> {
         let record = object(&[
             ("key", &self.private),
             ("x", &self.public.x().into()),
             ("y", &self.public.y().into()),
+            (USED, &(used as f64).into()),
         ])?;
         let transaction = transaction(IdbTransactionMode::Readwrite).await?;
         transaction
@@ -157,6 +159,48 @@ impl DpopKey {
         transaction.object_store(STORE)?.delete(&id.into())?;
         committed(&transaction).await
     }
+}
+
+/// The record member that says when a key was last used, in seconds since the epoch.
+const USED: &str = "used";
+
+/// Deletes the keys no session can need any more at `now` (`crate::oidc::dpop::key_upkeep`), and marks the ones
+/// kept without a time of use as used now. Returns how many keys were deleted. A key that a tab marks as used
+/// between the two transactions here had not been used for a retention time before: its session had ended anyway.
+pub async fn sweep(now: u64) -> Result<usize, KeyError> {
+    let reading = transaction(IdbTransactionMode::Readonly).await?;
+    let store = reading.object_store(STORE)?;
+    let (ids, records) = (store.get_all_keys()?, store.get_all()?);
+    let list = |value: JsValue| {
+        value
+            .dyn_into::<Array>()
+            .map_err(|_| failed("IndexedDB listed no keys"))
+    };
+    let ids = list(settled(&ids).await?)?;
+    let records = list(settled(&records).await?)?;
+    let writing = transaction(IdbTransactionMode::Readwrite).await?;
+    let store = writing.object_store(STORE)?;
+    let mut deleted = 0;
+    for (id, record) in ids.iter().zip(records.iter()) {
+        let used = Reflect::get(&record, &USED.into())
+            .ok()
+            .and_then(|used| used.as_f64())
+            .filter(|used| used.is_finite() && *used >= 0.0)
+            .map(|used| used as u64);
+        match key_upkeep(used, now) {
+            KeyUpkeep::Keep => {}
+            KeyUpkeep::Stamp => {
+                Reflect::set(&record, &USED.into(), &(now as f64).into())?;
+                store.put_with_key(&record, &id)?;
+            }
+            KeyUpkeep::Delete => {
+                store.delete(&id)?;
+                deleted += 1;
+            }
+        }
+    }
+    committed(&writing).await?;
+    Ok(deleted)
 }
 
 /// Resolves when `request` succeeds (with its result), rejects when it fails. The handlers are the promise's own
@@ -269,9 +313,9 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_saved_key_is_found_by_its_id_signs_the_same_and_is_gone_once_deleted() {
         let key = DpopKey::generate().await.expect("a key");
-        key.save("test-session-a").await.expect("saved");
+        key.save("test-session-a", 0).await.expect("saved");
         let other = DpopKey::generate().await.expect("another key");
-        other.save("test-session-b").await.expect("saved");
+        other.save("test-session-b", 0).await.expect("saved");
 
         let found = DpopKey::load("test-session-a")
             .await
@@ -303,5 +347,63 @@ mod tests {
         DpopKey::delete("never-saved")
             .await
             .expect("deleting nothing is fine");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_sweep_deletes_only_keys_no_session_can_need_and_stamps_unmarked_ones() {
+        use crate::oidc::dpop::KEY_RETENTION_SECONDS;
+        const NOW: u64 = 1_800_000_000;
+        let key = DpopKey::generate().await.expect("a key");
+        key.save("sweep-recent", NOW - 60).await.expect("saved");
+        key.save("sweep-edge", NOW - KEY_RETENTION_SECONDS)
+            .await
+            .expect("saved");
+        key.save("sweep-stale", NOW - KEY_RETENTION_SECONDS - 1)
+            .await
+            .expect("saved");
+        // A key kept before the time of use was recorded.
+        let record = object(&[
+            ("key", &key.private),
+            ("x", &key.public.x().into()),
+            ("y", &key.public.y().into()),
+        ])
+        .expect("a record");
+        let writing = transaction(IdbTransactionMode::Readwrite)
+            .await
+            .expect("a transaction");
+        writing
+            .object_store(STORE)
+            .expect("the store")
+            .put_with_key(&record, &"sweep-unmarked".into())
+            .expect("put");
+        committed(&writing).await.expect("committed");
+
+        let found = |id: &'static str| async move {
+            DpopKey::load(id)
+                .await
+                .expect("IndexedDB answers")
+                .is_some()
+        };
+        assert!(sweep(NOW).await.expect("swept") >= 1);
+        assert!(found("sweep-recent").await);
+        assert!(found("sweep-edge").await);
+        assert!(
+            !found("sweep-stale").await,
+            "a key no session can need was kept"
+        );
+        assert!(
+            found("sweep-unmarked").await,
+            "a key of an older release was deleted at once"
+        );
+
+        // The unmarked key was stamped at the sweep: deleted a retention time later, not before.
+        assert_eq!(sweep(NOW + KEY_RETENTION_SECONDS).await.expect("swept"), 2);
+        assert!(found("sweep-unmarked").await);
+        assert!(!found("sweep-recent").await && !found("sweep-edge").await);
+        assert_eq!(
+            sweep(NOW + KEY_RETENTION_SECONDS + 1).await.expect("swept"),
+            1
+        );
+        assert!(!found("sweep-unmarked").await);
     }
 }

@@ -436,6 +436,34 @@ impl DpopNonce {
     }
 }
 
+/// How long a DPoP key is kept after its last use: a session ends at most a day after its last tokens arrived
+/// ([`MAX_ACCESS_TOKEN_LIFETIME_SECONDS`](super::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS), the renewal limit),
+/// and a key is marked used whenever tokens are requested with it, so after this long no session can need it. The
+/// hour on top covers a token request's own time and a clock set a little back.
+pub const KEY_RETENTION_SECONDS: u64 = super::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS + 60 * 60;
+
+/// What start-up does with a kept DPoP key (a session restored with its tab, or a tab closed without signing out,
+/// leaves one behind; browsers restore sessionStorage, so the key may still be wanted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUpkeep {
+    /// Used within [`KEY_RETENTION_SECONDS`]: a session may still need it.
+    Keep,
+    /// Kept by a release that did not record the last use: marked used now, so it is deleted a retention time
+    /// later unless a session uses it, rather than deleted under a session that might still be alive.
+    Stamp,
+    /// No session can need it any more.
+    Delete,
+}
+
+/// The upkeep of a key last used at `used` (seconds since the epoch; `None` when not recorded), at `now`.
+pub fn key_upkeep(used: Option<u64>, now: u64) -> KeyUpkeep {
+    match used {
+        None => KeyUpkeep::Stamp,
+        Some(used) if now.saturating_sub(used) > KEY_RETENTION_SECONDS => KeyUpkeep::Delete,
+        Some(_) => KeyUpkeep::Keep,
+    }
+}
+
 /// Which server a nonce came from. RFC 9449 9: the authorization server's and the resource servers' nonces "should
 /// not be confused with one another", even when they share an origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -509,6 +537,28 @@ pub fn is_resource_nonce_challenge(status: u16, www_authenticate: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_deleted_only_once_no_session_can_need_it() {
+        const NOW: u64 = 1_800_000_000;
+        assert_eq!(key_upkeep(Some(NOW), NOW), KeyUpkeep::Keep);
+        assert_eq!(
+            key_upkeep(Some(NOW - KEY_RETENTION_SECONDS), NOW),
+            KeyUpkeep::Keep
+        );
+        assert_eq!(
+            key_upkeep(Some(NOW - KEY_RETENTION_SECONDS - 1), NOW),
+            KeyUpkeep::Delete
+        );
+        // Longer than a session can live after its last tokens.
+        const {
+            assert!(KEY_RETENTION_SECONDS > crate::oidc::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
+        };
+        // A clock set back since the key was used: kept.
+        assert_eq!(key_upkeep(Some(NOW + 3600), NOW), KeyUpkeep::Keep);
+        assert_eq!(key_upkeep(None, NOW), KeyUpkeep::Stamp);
+        assert_eq!(key_upkeep(Some(0), NOW), KeyUpkeep::Delete);
+    }
 
     /// The public key of RFC 9449's examples (Figures 4 and 14).
     const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";

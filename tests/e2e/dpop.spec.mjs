@@ -521,6 +521,42 @@ test('a session that ends on a refused renewal takes its key with it', async ({ 
   await expectStoredKeyIds(page, [], 'IndexedDB holds no key once the session ended');
 });
 
+test('start-up deletes keys left behind longer than a session can live, and keeps the others', async ({
+  page, context,
+}) => {
+  await useConfig(context, dpopConfig(PROVIDER));
+  await signInAt(page, PROVIDER);
+  const session = await expectSessionKey(page);
+
+  // What closed tabs leave (sessionStorage may come back with a restored tab, so keys are not deleted on close):
+  // a key last used two days ago, one used an hour ago, and one of a release that recorded no time of use.
+  const now = Math.floor(Date.now() / 1000);
+  await page.evaluate(async ({ records }) => {
+    const done = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const db = await done(indexedDB.open('yew-oidc'));
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const writing = db.transaction('dpop-keys', 'readwrite');
+    for (const [id, used] of records) {
+      const record = { key: pair.privateKey, x: 'x', y: 'y', ...(used === null ? {} : { used }) };
+      writing.objectStore('dpop-keys').put(record, id);
+    }
+    await new Promise((resolve, reject) => { writing.oncomplete = resolve; writing.onerror = reject; });
+    db.close();
+  }, { records: [['stale', now - 2 * 24 * 3600], ['recent', now - 3600], ['unmarked', null]] });
+  await expectStoredKeyIds(page, [session.dpop_key_id, 'stale', 'recent', 'unmarked'], 'the records are in');
+
+  await page.reload();
+  await expectSignedIn(page);
+  await expectStoredKeyIds(page, [session.dpop_key_id, 'recent', 'unmarked'],
+    'the key unused for two days is deleted at start-up; the session\'s and the recent ones stay');
+  await page.getByTestId('refresh').click();
+  await expect.poll(async () => (await sessionOf(page)).access_token !== session.access_token,
+    { message: 'the session renews with its key' }).toBe(true);
+});
+
 /** Serves the provider's discovery document as a provider without DPoP does: the field left out. */
 async function withoutDpopInDiscovery(context) {
   await context.route(`${PROVIDER}/.well-known/openid-configuration`, async (route) => {
