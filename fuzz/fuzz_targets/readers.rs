@@ -1,9 +1,10 @@
 //! The readers written by hand since the size work (issue 24, 10): the token endpoint's answer to a code exchange
-//! and to a refresh (RFC 6749 5.1, 5.2), the UserInfo response (OIDC Core 5.3.2), and the records the app reads back
-//! from sessionStorage (the session, a pending sign-in). Each input goes to every reader, as a body with a success
-//! and with error statuses. Besides "never panics", it asserts what the readers promise: a token response is taken
-//! only from a 200 and names a non-empty access token of the expected type; every failed refresh has the verdict
-//! its status gives it; UserInfo is about the expected subject; a stored record that reads writes back the same.
+//! and to a refresh (RFC 6749 5.1, 5.2), the UserInfo response (OIDC Core 5.3.2), the records the app reads back
+//! from sessionStorage (the session, a pending sign-in) and the messages other tabs post. Each input goes to every
+//! reader, as a body with a success and with error statuses. Besides "never panics", it asserts what the readers
+//! promise: a token response is taken only from a 200 and names a non-empty access token of the expected type;
+//! every failed refresh has the verdict its status gives it; UserInfo is about the expected subject; a stored record
+//! or a tab message that reads writes back the same.
 
 #![no_main]
 
@@ -18,6 +19,7 @@ use oauth2::http::{Response, header};
 use oauth2::{HttpRequest, HttpResponse};
 use url::Url;
 use yew_oidc_spa::oidc::fault::{Verdict, classify};
+use yew_oidc_spa::oidc::tab_message::TabMessage;
 use yew_oidc_spa::oidc::token::TokenType;
 use yew_oidc_spa::oidc::{
     AccessToken, AuthorizationCode, PendingSignIn, PkceVerifier, RefreshToken, Session,
@@ -140,5 +142,15 @@ fn stored(data: &[u8]) {
     }
     if let Ok(pending) = serde_json::from_slice::<PendingSignIn>(data) {
         round_trip(&pending);
+    }
+    tab_message(data);
+}
+
+/// A message from another tab (any script of the origin can post one): what reads is what a tab would have posted,
+/// and reads back the same once posted.
+fn tab_message(data: &[u8]) {
+    if let Some(message) = TabMessage::read(data) {
+        let posted = serde_json::to_string(&message).expect("a message serializes");
+        assert_eq!(TabMessage::read(posted.as_bytes()), Some(message));
     }
 }

@@ -11,67 +11,15 @@ use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
-use serde_json::Value;
 
 use super::{AuthAction, SignedOutReason, dpop};
 use crate::browser::{channel, clock, storage, webcrypto};
 use crate::oidc::renewal::{channel_key, fingerprint};
 use crate::oidc::session::Session;
-use crate::oidc::stored::{FromJson, text};
+use crate::oidc::stored::FromJson;
+pub use crate::oidc::tab_message::TabMessage;
 
 pub const CHANNEL: &str = "yew-oidc";
-
-/// Externally tagged (`{"renewed": {...}}`): an internally tagged enum (`"type": ...`) buffers every message
-/// through serde's `Content`, the machinery `serde(flatten)` uses too; this was its last user, and dropping it
-/// saved 3.5 KB gzip of the first load.
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TabMessage {
-    /// The session that replaces the used-up refresh token with this fingerprint, sealed under that token's
-    /// channel key (`iv` and `sealed` base64url).
-    Renewed {
-        consumed: String,
-        iv: String,
-        sealed: String,
-    },
-    /// A tab holds a refresh token that another tab used up: whoever has its successor, please send it.
-    Wanted { consumed: String },
-    /// The provider session of `issuer` has ended.
-    ProviderSignedOut { issuer: String },
-}
-
-/// Read back by hand from the parsed message rather than by a derive (one JSON reader in the first load): an
-/// object with one member named after the variant, holding an object with the variant's strings. Every member is
-/// required and must be a string; others are ignored, as the derive did.
-impl FromJson for TabMessage {
-    fn from_json(value: Value) -> Option<Self> {
-        let Value::Object(message) = value else {
-            return None;
-        };
-        if message.len() != 1 {
-            return None;
-        }
-        let (variant, Value::Object(mut members)) = message.into_iter().next()? else {
-            return None;
-        };
-        let mut member = |name| text(&mut members, name).ok().flatten();
-        Some(match variant.as_str() {
-            "renewed" => TabMessage::Renewed {
-                consumed: member("consumed")?,
-                iv: member("iv")?,
-                sealed: member("sealed")?,
-            },
-            "wanted" => TabMessage::Wanted {
-                consumed: member("consumed")?,
-            },
-            "provider-signed-out" => TabMessage::ProviderSignedOut {
-                issuer: member("issuer")?,
-            },
-            _ => return None,
-        })
-    }
-}
 
 pub fn post(message: &TabMessage) {
     if let Ok(text) = serde_json::to_string(message) {
@@ -97,7 +45,7 @@ pub async fn post_successor(consumed: String, key: &[u8; 32], session: &Session)
 
 /// What a message from another tab means for this one, if anything. Unreadable messages are ignored.
 pub async fn receive(text: &str) -> Option<AuthAction> {
-    let message = TabMessage::from_json_text(text.as_bytes())?;
+    let message = TabMessage::read(text.as_bytes())?;
     let held = storage::load_session().found()?;
     match message {
         TabMessage::Renewed {
@@ -172,51 +120,6 @@ mod tests {
             sealed: URL_SAFE_NO_PAD.encode(sealed),
         })
         .unwrap()
-    }
-
-    #[wasm_bindgen_test]
-    fn messages_are_read_back_as_posted_and_nothing_else() {
-        let messages = [
-            TabMessage::Renewed {
-                consumed: "fp".into(),
-                iv: "iv".into(),
-                sealed: "s".into(),
-            },
-            TabMessage::Wanted {
-                consumed: "fp".into(),
-            },
-            TabMessage::ProviderSignedOut {
-                issuer: "https://id.example".into(),
-            },
-        ];
-        for message in messages {
-            let text = serde_json::to_string(&message).unwrap();
-            assert_eq!(
-                TabMessage::from_json_text(text.as_bytes()),
-                Some(message),
-                "{text}"
-            );
-        }
-        for text in [
-            r#"{"wanted":{"consumed":"fp"},"provider-signed-out":{"issuer":"i"}}"#,
-            r#"{"wanted":{"consumed":7}}"#,
-            r#"{"wanted":{"consumed":null}}"#,
-            r#"{"wanted":{}}"#,
-            r#"{"wanted":"fp"}"#,
-            r#"{"renewed":{"consumed":"fp","iv":"iv"}}"#,
-            r#"{"signed-out":{"issuer":"i"}}"#,
-            r#"["wanted",{"consumed":"fp"}]"#,
-            r#"{}"#,
-        ] {
-            assert_eq!(TabMessage::from_json_text(text.as_bytes()), None, "{text}");
-        }
-        assert_eq!(
-            TabMessage::from_json_text(br#"{"wanted":{"consumed":"fp","extra":1}}"#),
-            Some(TabMessage::Wanted {
-                consumed: "fp".into()
-            }),
-            "unknown members are ignored"
-        );
     }
 
     #[wasm_bindgen_test]

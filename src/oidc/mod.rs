@@ -39,6 +39,7 @@ pub mod revocation;
 pub mod secret;
 pub mod session;
 pub(crate) mod stored;
+pub mod tab_message;
 pub mod token;
 pub mod userinfo;
 
