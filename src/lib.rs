@@ -1,47 +1,9 @@
-//! Browser sign-in for Yew apps with OpenID Connect: the authorization code flow with PKCE entirely in the
-//! browser, the session in `sessionStorage`, renewal with refresh tokens across tabs, local and provider sign-out,
-//! and API calls with the access token.
-//!
-//! Put one [`AuthProvider`] around the app, read the state and call the verbs through [`use_auth`], guard pages
-//! with [`RequireAuth`], and call your API with [`AuthHandle::fetch`]. A complete app (also in
-//! `examples/minimal`):
-//!
-//! ```ignore
-//! use yew::prelude::*;
-//! use yew_oidc_spa::{ApiRequest, AuthProvider, AuthState, RequireAuth, use_auth};
-//!
-//! #[function_component(Greeting)]
-//! fn greeting() -> Html {
-//!     let auth = use_auth();
-//!     match auth.state() {
-//!         AuthState::SignedIn(session) => html! { <p>{ "Hello, " }{ &session.display_name }</p> },
-//!         _ => html! { <button onclick={move |_| auth.sign_in("/")}>{ "Sign in" }</button> },
-//!     }
-//! }
-//!
-//! #[function_component(App)]
-//! fn app() -> Html {
-//!     // Reads config.json next to index.html; or pass `config={Rc::new(Config::from_json(..)?)}`.
-//!     html! { <AuthProvider><Greeting /><RequireAuth><p>{ "Members only" }</p></RequireAuth></AuthProvider> }
-//! }
-//!
-//! fn main() {
-//!     yew::Renderer::<App>::new().render();
-//! }
-//! ```
-//!
-//! Module tree: dependencies point one way, UI (`app`, `pages`, `components`) → `auth` → `browser` → `oidc`.
-//! `oidc` is the pure protocol layer and builds natively for `cargo test`.
+//! The demo app of `yew-oidc-spa`: its routes, pages and the views only it shows (the header, the session panel). It
+//! uses the library exactly as a dependent would.
 
 pub mod app;
-pub mod auth;
-pub mod browser;
 pub mod components;
-pub mod oidc;
 pub mod pages;
+pub mod route;
 
-pub use auth::{
-    ApiError, ApiRequest, AuthError, AuthHandle, AuthProvider, AuthState, SignedOutReason, use_auth,
-};
-pub use components::require_auth::RequireAuth;
-pub use oidc::config::{AuthorizationParams, Config};
+use yew_oidc_spa::{auth, oidc};

@@ -11,9 +11,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{MouseEvent, MouseEventInit};
 use yew::prelude::*;
-use yew_oidc_spa::app::Route;
 use yew_oidc_spa::browser::location;
-use yew_oidc_spa::components::link::link;
+use yew_oidc_spa_demo::app::Route;
+use yew_oidc_spa_demo::components::link::link;
 use yew_router::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -9,7 +9,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use url::Url;
-use yew_oidc_spa::oidc::{CallbackError, CallbackResponse, parse_callback, verify_callback};
+use oidc_spa_core::{CallbackError, CallbackResponse, parse_callback, verify_callback};
 
 fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);

@@ -14,7 +14,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
-use yew_oidc_spa::oidc::{
+use oidc_spa_core::{
     Expectations, IdToken, IdTokenClaims, Nonce, SigningAlgorithm, decode, validate_claims,
     webcrypto,
 };

@@ -8,9 +8,9 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use yew_oidc_spa::oidc::config::MAX_LEEWAY_SECONDS;
-use yew_oidc_spa::oidc::jwks::MIN_RSA_MODULUS_BITS;
-use yew_oidc_spa::oidc::{
+use oidc_spa_core::config::MAX_LEEWAY_SECONDS;
+use oidc_spa_core::jwks::MIN_RSA_MODULUS_BITS;
+use oidc_spa_core::{
     Config, JoseHeader, JwkSet, ProviderMetadata, SigningAlgorithm, discovery_url, parse_jwks,
     parse_metadata, select_key,
 };

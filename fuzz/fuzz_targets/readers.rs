@@ -18,10 +18,10 @@ use libfuzzer_sys::fuzz_target;
 use oauth2::http::{Response, header};
 use oauth2::{HttpRequest, HttpResponse};
 use url::Url;
-use yew_oidc_spa::oidc::fault::{Verdict, classify};
-use yew_oidc_spa::oidc::tab_message::TabMessage;
-use yew_oidc_spa::oidc::token::TokenType;
-use yew_oidc_spa::oidc::{
+use oidc_spa_core::fault::{Verdict, classify};
+use oidc_spa_core::tab_message::TabMessage;
+use oidc_spa_core::token::TokenType;
+use oidc_spa_core::{
     AccessToken, AuthorizationCode, PendingSignIn, PkceVerifier, RefreshToken, Session,
     exchange_code, fetch_userinfo, refresh_tokens,
 };

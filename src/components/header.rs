@@ -5,8 +5,8 @@ use yew_router::prelude::*;
 
 use super::link::link;
 use super::renewal_status::renewal_status;
-use crate::app::Route;
 use crate::auth::{AuthHandle, AuthState};
+use crate::route::Route;
 
 /// A hook rather than a component (it keeps the document's title), called by the page frame with its auth handle:
 /// every component type costs about 1 KB gzip of Yew's lifecycle code in the first load.

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::route::Route;
 
 /// `<a href>` under the router's base path, whose plain click pushes the route instead of loading the page; a
 /// modified click (new tab or window, download) is left to the browser. A plain function rather than

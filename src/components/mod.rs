@@ -1,12 +1,11 @@
-//! Reusable pieces of the UI; each depends on `crate::auth` only.
+//! The demo's views, and the library's it uses.
 
-pub mod auth_error;
 pub mod header;
 pub mod link;
-pub mod loading;
 pub mod renewal_status;
-pub mod require_auth;
 pub mod session_status;
-pub mod sign_in_button;
-pub mod signed_out_notice;
 pub mod time;
+
+pub use yew_oidc_spa::components::{
+    auth_error, loading, require_auth, sign_in_button, signed_out_notice,
+};

@@ -59,7 +59,6 @@ pub fn api() -> Html {
                 </div>
             }
         }
-        AuthState::Loading => loading("Loading…"),
         AuthState::Failed(error) => auth_error_view(&auth, error),
         AuthState::SignedOut(reason) => html! {
             <>
@@ -67,6 +66,7 @@ pub fn api() -> Html {
                 { sign_in_button(&auth, "Sign in to call the API") }
             </>
         },
+        _ => loading("Loading…"),
     };
     html! {
         <section class="card">

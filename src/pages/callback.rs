@@ -10,9 +10,9 @@ use crate::components::{auth_error::auth_error_view, loading::loading};
 pub fn callback(auth: &AuthHandle) -> Html {
     match auth.state() {
         AuthState::Failed(error) => auth_error_view(auth, error),
-        AuthState::Loading => loading("Completing sign-in…"),
         // Signed in or out already: the page frame moves on to the home page (see `finished`).
         AuthState::SignedIn(_) | AuthState::SignedOut(_) => html! {},
+        _ => loading("Completing sign-in…"),
     }
 }
 

@@ -11,7 +11,6 @@ use crate::components::{
 /// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
 pub fn home(auth: &AuthHandle) -> Html {
     match auth.state() {
-        AuthState::Loading => loading("Loading…"),
         AuthState::Failed(error) => auth_error_view(auth, error),
         AuthState::SignedOut(reason) => {
             html! {
@@ -58,5 +57,7 @@ pub fn home(auth: &AuthHandle) -> Html {
                 </>
             }
         }
+        // Loading, and whatever state a later release of the library adds.
+        _ => loading("Loading…"),
     }
 }

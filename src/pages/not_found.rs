@@ -3,8 +3,8 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::link::link;
+use crate::route::Route;
 
 /// A plain function, not a component: it has no state or hooks, and every component type costs about 1 KB gzip of
 /// Yew's lifecycle code in the first load.

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // Each target uses a different subset.
 
 use url::Url;
-use yew_oidc_spa::oidc::{
+use oidc_spa_core::{
     Config, Nonce, PendingSignIn, PkceVerifier, ProviderMetadata, State, parse_metadata,
 };
 

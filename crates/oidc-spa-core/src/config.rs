@@ -1,0 +1,1054 @@
+//! The relying party's configuration (issuer, client, scope, redirect URIs, clock leeway) parsed from JSON, and the
+//! URL policy shared by every endpoint we talk to. Must not fetch the file or touch any browser API: it gets text.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+use url::{Host, Url};
+
+/// Scope requested when the configuration names none (OIDC Core 5.4 standard scopes).
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+/// Clock-skew allowance for `exp`/`iat` (OIDC Core 3.1.3.7 steps 9 and 10: "some small leeway").
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
+/// Largest leeway accepted: a bigger one would quietly disable the `exp` check.
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
+/// Renew this many seconds before the access token expires.
+pub const DEFAULT_RENEW_MARGIN_SECONDS: u64 = 60;
+
+/// The relying party's settings, usually read from `config.json` (see the README's table).
+///
+/// ```
+/// # use oidc_spa_core::Config;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let base = url::Url::parse("https://app.example/")?;
+/// let config = Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base)?;
+/// assert_eq!(config.redirect_uri.as_str(), "https://app.example/callback");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Exactly as configured: compared by string equality with the metadata and the ID token (OIDC Discovery 4.3).
+    pub issuer: String,
+    pub client_id: String,
+    /// Space-separated, always contains `openid` (OIDC Core 3.1.2.1).
+    pub scope: String,
+    pub redirect_uri: Url,
+    pub post_logout_redirect_uri: Url,
+    pub leeway_seconds: u64,
+    /// Renew the access token this long before it expires (when a refresh token is held).
+    pub renew_margin_seconds: u64,
+    /// How the provider sign-out reaches the end-session endpoint (RP-Initiated Logout 1.0, section 2).
+    pub logout_method: LogoutMethod,
+    /// Audiences besides `client_id` that an ID token may list, such as an API the provider always adds. Any
+    /// other extra audience is refused (OIDC Core 3.1.3.7 step 3). Empty unless configured.
+    pub trusted_audiences: Vec<String>,
+    /// Extra authorization request parameters, sent with every sign-in unless a sign-in overrides them.
+    pub params: AuthorizationParams,
+    /// The origins (`https://api.example.com`) the access token may be sent to by the authorized-request helper.
+    /// Absent from config.json: only the app's own origin.
+    pub api_origins: Vec<String>,
+    /// The app's name, for page titles and headings.
+    pub title: String,
+    /// The URL the demo's API page calls; not used by the auth layer.
+    pub api_url: Option<Url>,
+    /// Provider endpoints given in config.json, for providers without (usable) discovery.
+    pub endpoints: Endpoints,
+    /// How to call a provider sign-out that is not RP-Initiated Logout; `None`: the standard, at the discovered
+    /// `end_session_endpoint`.
+    pub logout: Option<LogoutDescription>,
+    /// Sender-constrained tokens (RFC 9449 DPoP): `"dpop": true` requires them, `"if-supported"` takes them when the
+    /// provider offers ES256 proofs ([`ProviderMetadata::binds_dpop`](super::discovery::ProviderMetadata::binds_dpop)).
+    pub dpop: Dpop,
+}
+
+/// How a provider's sign-out endpoint is called: RP-Initiated Logout 1.0 by default, or what config.json's `logout`
+/// says for providers that do it their own way (Auth0's `/v2/logout?client_id&returnTo`, Cognito's
+/// `/logout?client_id&logout_uri`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutDescription {
+    pub endpoint: Url,
+    /// The parameter that carries `post_logout_redirect_uri`.
+    pub return_param: String,
+    pub id_token_hint: bool,
+    pub client_id: bool,
+    /// Without it, the return cannot be told from a forged one, and is taken as the provider sign-out it claims.
+    pub state: bool,
+}
+
+impl LogoutDescription {
+    /// RP-Initiated Logout 1.0 section 2 at `endpoint`: every parameter.
+    pub fn rp_initiated(endpoint: Url) -> LogoutDescription {
+        LogoutDescription {
+            endpoint,
+            return_param: "post_logout_redirect_uri".to_owned(),
+            id_token_hint: true,
+            client_id: true,
+            state: true,
+        }
+    }
+}
+
+/// Whether the tokens are bound to a DPoP key (RFC 9449).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dpop {
+    /// Bearer tokens (`"dpop": false`, or no `dpop`).
+    #[default]
+    Off,
+    /// DPoP when the provider lists ES256 in `dpop_signing_alg_values_supported`, Bearer otherwise
+    /// (`"dpop": "if-supported"`): the session panel says which.
+    IfSupported,
+    /// DPoP or no sign-in (`"dpop": true`): a provider that does not list ES256 is a configuration error, found
+    /// before the sign-in leaves for the provider, never a quiet fall back to Bearer tokens.
+    Required,
+}
+
+/// Provider metadata given in config.json instead of, or on top of, the discovery document. With
+/// `authorization_endpoint`, `token_endpoint` and `jwks_uri` all given, discovery is skipped; otherwise what is
+/// given overrides what discovery says. Either way the result passes the checks a discovered document does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub jwks_uri: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub end_session_endpoint: Option<Url>,
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9449 5.1, for a provider whose discovery document does not say (or with endpoints pinned here).
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+}
+
+/// Extra parameters of the authorization request that providers need to issue tokens for an API or to steer the
+/// sign-in. Each is sent only when set.
+///
+/// ```
+/// # use oidc_spa_core::config::AuthorizationParams;
+/// // A step-up for one sign-in: `auth.sign_in_with("/orders", &fresh_login)`.
+/// let fresh_login = AuthorizationParams { prompt: Some("login".into()), max_age: Some(0), ..Default::default() };
+/// assert_eq!(fresh_login.pairs(), [("prompt", "login".to_owned()), ("max_age", "0".to_owned())]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizationParams {
+    /// Auth0's name for the API the access token is for.
+    pub audience: Option<String>,
+    /// RFC 8707 2: absolute URIs without a fragment, one `resource` parameter each.
+    pub resource: Vec<String>,
+    /// OIDC Core 3.1.2.1: `none`, `login`, `consent`, `select_account`, space-separated.
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub ui_locales: Option<String>,
+    /// Voluntary ACR values (OIDC Core 3.1.2.1), space-separated.
+    pub acr_values: Option<String>,
+    /// Seconds since the user last authenticated actively; the ID token must then carry `auth_time` and it is
+    /// checked (OIDC Core 3.1.2.1, 3.1.3.7 step 13).
+    pub max_age: Option<u64>,
+}
+
+impl AuthorizationParams {
+    /// These parameters with every field `overrides` sets taken from it (a sign-in's own choices).
+    pub fn overridden_by(&self, overrides: &AuthorizationParams) -> AuthorizationParams {
+        let pick =
+            |own: &Option<String>, other: &Option<String>| other.clone().or_else(|| own.clone());
+        AuthorizationParams {
+            audience: pick(&self.audience, &overrides.audience),
+            resource: if overrides.resource.is_empty() {
+                self.resource.clone()
+            } else {
+                overrides.resource.clone()
+            },
+            prompt: pick(&self.prompt, &overrides.prompt),
+            login_hint: pick(&self.login_hint, &overrides.login_hint),
+            ui_locales: pick(&self.ui_locales, &overrides.ui_locales),
+            acr_values: pick(&self.acr_values, &overrides.acr_values),
+            max_age: overrides.max_age.or(self.max_age),
+        }
+    }
+
+    /// The parameters as name/value pairs, in a fixed order, each only when set.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        let mut single = |name, value: &Option<String>| {
+            if let Some(value) = value {
+                pairs.push((name, value.clone()));
+            }
+        };
+        single("audience", &self.audience);
+        single("prompt", &self.prompt);
+        single("login_hint", &self.login_hint);
+        single("ui_locales", &self.ui_locales);
+        single("acr_values", &self.acr_values);
+        pairs.extend(self.resource.iter().map(|uri| ("resource", uri.clone())));
+        if let Some(max_age) = self.max_age {
+            pairs.push(("max_age", max_age.to_string()));
+        }
+        pairs
+    }
+}
+
+/// How the end-session request is sent. RP-Initiated Logout 1.0 section 2: the OP "MUST support the use of the
+/// HTTP GET and POST methods". With GET the ID token (`id_token_hint`) travels in the URL, so it reaches the
+/// provider's access logs and the browser's history; a form POST keeps it in the request body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogoutMethod {
+    #[default]
+    Get,
+    Post,
+}
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("the configuration is not valid JSON")]
+    InvalidJson(#[source] serde_json::Error),
+    #[error("the configuration must be a JSON object")]
+    NotAnObject,
+    #[error("missing field `{field}`")]
+    Missing { field: &'static str },
+    #[error("field `{field}` must be {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+    },
+    #[error("field `{field}` must not be empty")]
+    Empty { field: &'static str },
+    #[error("field `{field}` has leading or trailing whitespace")]
+    Whitespace { field: &'static str },
+    #[error("field `{field}` is not an absolute URL")]
+    NotAUrl {
+        field: &'static str,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error(
+        "field `{field}` must use https (http is allowed only for localhost, 127.0.0.1 and [::1])"
+    )]
+    Insecure { field: &'static str },
+    #[error("field `issuer` must not have a query or a fragment (OIDC Core 1.2)")]
+    IssuerQueryOrFragment,
+    #[error("field `{field}` must not have a fragment (RFC 6749 3.1.2)")]
+    Fragment { field: &'static str },
+    #[error("field `{field}` must list origins only (scheme, host and port, no path)")]
+    NotAnOrigin { field: &'static str },
+    #[error("field `leeway_seconds` must be at most {max}")]
+    LeewayTooLarge { max: u64 },
+    #[error(
+        "`\"dpop\": true` requires DPoP, but the provider does not list ES256 in \
+         dpop_signing_alg_values_supported (RFC 9449 5.1); set that field in config.json if the provider supports \
+         it, or use `\"dpop\": \"if-supported\"` to accept Bearer tokens"
+    )]
+    DpopUnsupported,
+}
+
+impl Config {
+    /// Parses the app's configuration. `base` is the app's base URL (the directory it is served from, e.g.
+    /// `https://app.example/` or `https://example.com/app/`); the default redirect URIs are derived from it, with
+    /// any query or fragment it carries removed. Unknown fields are ignored so later issues can add settings.
+    pub fn from_json(json: &str, base: &Url) -> Result<Config, ConfigError> {
+        let value: Value =
+            serde_json::from_slice(json.as_bytes()).map_err(ConfigError::InvalidJson)?;
+        let object = value.as_object().ok_or(ConfigError::NotAnObject)?;
+
+        let issuer = required_string(object, "issuer")?;
+        let issuer_url = parse_absolute("issuer", &issuer)?;
+        if !is_secure_url(&issuer_url) {
+            return Err(ConfigError::Insecure { field: "issuer" });
+        }
+        // OIDC Core 1.2 (Issuer Identifier), used by OIDC Discovery 2: "a case-sensitive URL using the https scheme that contains scheme, host,
+        // and optionally, port number and path components and no query or fragment components".
+        if issuer_url.query().is_some() || issuer_url.fragment().is_some() {
+            return Err(ConfigError::IssuerQueryOrFragment);
+        }
+
+        let client_id = required_string(object, "client_id")?;
+
+        let mut scope = match optional_string(object, "scope")? {
+            Some(scope) => scope_with_openid(&scope),
+            None => DEFAULT_SCOPE.to_string(),
+        };
+        // OIDC Core 11: `offline_access` asks for a refresh token that outlives the provider session. Some
+        // providers (Keycloak, Auth0) issue refresh tokens only for it; others need no scope at all.
+        let offline_access = optional_bool(object, "offline_access")?;
+        if offline_access && !scope.split(' ').any(|item| item == "offline_access") {
+            scope.push_str(" offline_access");
+        }
+
+        let mut base = base.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+
+        let redirect_uri = match optional_string(object, "redirect_uri")? {
+            Some(uri) => parse_absolute("redirect_uri", &uri)?,
+            None => base
+                .join("callback")
+                .map_err(|source| ConfigError::NotAUrl {
+                    field: "redirect_uri",
+                    source,
+                })?,
+        };
+        check_redirect("redirect_uri", &redirect_uri)?;
+
+        let post_logout_redirect_uri = match optional_string(object, "post_logout_redirect_uri")? {
+            Some(uri) => parse_absolute("post_logout_redirect_uri", &uri)?,
+            None => base,
+        };
+        check_redirect("post_logout_redirect_uri", &post_logout_redirect_uri)?;
+
+        let leeway_seconds = seconds(object, "leeway_seconds", DEFAULT_LEEWAY_SECONDS)?;
+        let renew_margin_seconds =
+            seconds(object, "renew_margin_seconds", DEFAULT_RENEW_MARGIN_SECONDS)?;
+        if leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(ConfigError::LeewayTooLarge {
+                max: MAX_LEEWAY_SECONDS,
+            });
+        }
+
+        let logout_method = match optional_string(object, "logout_method")?.as_deref() {
+            None | Some("get") => LogoutMethod::Get,
+            Some("post") => LogoutMethod::Post,
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "logout_method",
+                    expected: "\"get\" or \"post\"",
+                });
+            }
+        };
+        let trusted_audiences = string_list(object, "trusted_audiences")?;
+        let params = AuthorizationParams {
+            audience: optional_string(object, "audience")?,
+            resource: resources(object)?,
+            prompt: optional_string(object, "prompt")?,
+            login_hint: optional_string(object, "login_hint")?,
+            ui_locales: optional_string(object, "ui_locales")?,
+            acr_values: optional_string(object, "acr_values")?,
+            max_age: match object.get("max_age") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(seconds(object, "max_age", 0)?),
+            },
+        };
+        let api_origins = match object.get("api_origins") {
+            // None unless listed: the app's own origin may be shared (a GitHub Pages user site, a `--public-url`
+            // path on a shared host), and every path of it would get the token (issue 24, 2).
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => string_list(object, "api_origins")?
+                .iter()
+                .map(|text| origin_of(text))
+                .collect::<Result<_, _>>()?,
+        };
+        let title = optional_string(object, "title")?.unwrap_or_else(|| DEFAULT_TITLE.to_owned());
+        let api_url = optional_string(object, "api_url")?
+            .map(|text| parse_absolute("api_url", &text))
+            .transpose()?;
+        let endpoint = |field| -> Result<Option<Url>, ConfigError> {
+            let Some(text) = optional_string(object, field)? else {
+                return Ok(None);
+            };
+            let url = parse_absolute(field, &text)?;
+            if !is_secure_url(&url) {
+                return Err(ConfigError::Insecure { field });
+            }
+            Ok(Some(url))
+        };
+        let endpoints = Endpoints {
+            authorization_endpoint: endpoint("authorization_endpoint")?,
+            token_endpoint: endpoint("token_endpoint")?,
+            jwks_uri: endpoint("jwks_uri")?,
+            userinfo_endpoint: endpoint("userinfo_endpoint")?,
+            revocation_endpoint: endpoint("revocation_endpoint")?,
+            end_session_endpoint: endpoint("end_session_endpoint")?,
+            id_token_signing_alg_values_supported: optional_list(
+                object,
+                "id_token_signing_alg_values_supported",
+            )?,
+            dpop_signing_alg_values_supported: optional_list(
+                object,
+                "dpop_signing_alg_values_supported",
+            )?,
+        };
+
+        let logout = match object.get("logout") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(described)) => Some(logout_description(described)?),
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "logout",
+                    expected: "an object with endpoint, return_param and params",
+                });
+            }
+        };
+
+        let dpop = match object.get("dpop") {
+            None | Some(Value::Null | Value::Bool(false)) => Dpop::Off,
+            Some(Value::Bool(true)) => Dpop::Required,
+            Some(Value::String(mode)) if mode == "if-supported" => Dpop::IfSupported,
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "dpop",
+                    expected: "true, false or \"if-supported\"",
+                });
+            }
+        };
+
+        Ok(Config {
+            issuer,
+            client_id,
+            scope,
+            redirect_uri,
+            post_logout_redirect_uri,
+            leeway_seconds,
+            renew_margin_seconds,
+            logout_method,
+            trusted_audiences,
+            params,
+            api_origins,
+            title,
+            api_url,
+            endpoints,
+            logout,
+            dpop,
+        })
+    }
+}
+
+/// A list of strings, `None` when absent or null.
+fn optional_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<Vec<String>>, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => string_list(object, field).map(Some),
+    }
+}
+
+/// A `true`/`false` field, `false` when absent or null.
+fn optional_bool(object: &Map<String, Value>, field: &'static str) -> Result<bool, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(value) => value.as_bool().ok_or(ConfigError::WrongType {
+            field,
+            expected: "true or false",
+        }),
+    }
+}
+
+/// `logout`: `{"endpoint": url, "return_param": name, "params": [...]}`, where `params` lists which of
+/// `id_token_hint`, `client_id` and `state` the provider takes (default: none).
+fn logout_description(object: &Map<String, Value>) -> Result<LogoutDescription, ConfigError> {
+    let field = "logout";
+    let wrong = |expected| ConfigError::WrongType { field, expected };
+    let endpoint = match object.get("endpoint") {
+        Some(Value::String(text)) => parse_absolute(field, text)?,
+        _ => return Err(wrong("an object whose `endpoint` is a URL")),
+    };
+    if !is_secure_url(&endpoint) {
+        return Err(ConfigError::Insecure { field });
+    }
+    let return_param = match object.get("return_param") {
+        Some(Value::String(name)) if !name.is_empty() && name.trim() == name => name.clone(),
+        _ => return Err(wrong("an object whose `return_param` names a parameter")),
+    };
+    let params =
+        string_list(object, "params").map_err(|_| wrong("an object whose `params` is a list"))?;
+    let mut described = LogoutDescription {
+        endpoint,
+        return_param,
+        id_token_hint: false,
+        client_id: false,
+        state: false,
+    };
+    for param in &params {
+        match param.as_str() {
+            "id_token_hint" => described.id_token_hint = true,
+            "client_id" => described.client_id = true,
+            "state" => described.state = true,
+            _ => {
+                return Err(wrong(
+                    "an object whose `params` lists id_token_hint, client_id or state",
+                ));
+            }
+        }
+    }
+    Ok(described)
+}
+
+/// The name shown when `title` is not configured.
+pub const DEFAULT_TITLE: &str = env!("CARGO_PKG_NAME");
+
+/// `resource`: one absolute URI or an array of them, none with a fragment (RFC 8707 2).
+fn resources(object: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
+    let field = "resource";
+    let list = match object.get(field) {
+        Some(Value::String(_)) => vec![optional_string(object, field)?.unwrap_or_default()],
+        _ => string_list(object, field)?,
+    };
+    for uri in &list {
+        if parse_absolute(field, uri)?.fragment().is_some() {
+            return Err(ConfigError::Fragment { field });
+        }
+    }
+    Ok(list)
+}
+
+/// The origin an `api_origins` entry names: scheme, host and port only, https (or http on loopback).
+fn origin_of(text: &str) -> Result<String, ConfigError> {
+    let field = "api_origins";
+    let url = parse_absolute(field, text)?;
+    if !is_secure_url(&url) {
+        return Err(ConfigError::Insecure { field });
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::NotAnOrigin { field });
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// An optional non-negative number of seconds.
+fn seconds(
+    object: &Map<String, Value>,
+    field: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value.as_u64().ok_or(ConfigError::WrongType {
+            field,
+            expected: "a non-negative integer",
+        }),
+    }
+}
+
+/// https everywhere; plain http only on loopback hosts, for local development (the loopback exception of RFC 8252
+/// 7.3 and 8.3). The issuer is "a case-sensitive URL using the https scheme" (OIDC Core 1.2) and tokens must only
+/// travel over TLS (OIDC Core 3.1.3, 16.17). Anything else (ftp:, javascript:, data:) is refused.
+pub fn is_secure_url(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => match url.host() {
+            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+            Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Splits on whitespace, drops duplicates, and puts `openid` first when it is missing: without it the request is
+/// plain OAuth and no ID token comes back (OIDC Core 3.1.2.1).
+fn scope_with_openid(scope: &str) -> String {
+    let mut scopes: Vec<&str> = Vec::new();
+    for item in scope.split_whitespace() {
+        if !scopes.contains(&item) {
+            scopes.push(item);
+        }
+    }
+    if !scopes.contains(&"openid") {
+        scopes.insert(0, "openid");
+    }
+    scopes.join(" ")
+}
+
+fn required_string(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<String, ConfigError> {
+    optional_string(object, field)?.ok_or(ConfigError::Missing { field })
+}
+
+/// `null` counts as absent; a present value must be a non-empty string without surrounding whitespace (a stray
+/// space would silently break the exact issuer comparison later).
+fn optional_string(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.is_empty() => Err(ConfigError::Empty { field }),
+        Some(Value::String(text)) if text.trim() != text => Err(ConfigError::Whitespace { field }),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ConfigError::WrongType {
+            field,
+            expected: "a string",
+        }),
+    }
+}
+
+/// An optional array of strings, each held to the rules of [`optional_string`]; absent or `null` is empty.
+fn string_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Vec<String>, ConfigError> {
+    let wrong_type = || ConfigError::WrongType {
+        field,
+        expected: "an array of strings",
+    };
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) if text.is_empty() => Err(ConfigError::Empty { field }),
+                Value::String(text) if text.trim() != text => {
+                    Err(ConfigError::Whitespace { field })
+                }
+                Value::String(text) => Ok(text.clone()),
+                _ => Err(wrong_type()),
+            })
+            .collect(),
+        Some(_) => Err(wrong_type()),
+    }
+}
+
+fn parse_absolute(field: &'static str, text: &str) -> Result<Url, ConfigError> {
+    Url::parse(text).map_err(|source| ConfigError::NotAUrl { field, source })
+}
+
+/// Redirect URIs are compared exactly by the provider (RFC 9700 2.1; OAuth 2.1 / RFC 10017 6.3.3.2.1); they must
+/// be secure and fragment-free (RFC 6749 3.1.2).
+fn check_redirect(field: &'static str, url: &Url) -> Result<(), ConfigError> {
+    if !is_secure_url(url) {
+        return Err(ConfigError::Insecure { field });
+    }
+    if url.fragment().is_some() {
+        return Err(ConfigError::Fragment { field });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::config_with;
+
+    fn base() -> Url {
+        Url::parse("https://app.example/portal/").unwrap()
+    }
+
+    fn parse(json: &str) -> Result<Config, ConfigError> {
+        Config::from_json(json, &base())
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn minimal_config_gets_defaults() {
+        let config = parse(
+            r#"{"issuer": "https://id.example/realms/demo", "client_id": "spa", "future_setting": [1, 2]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.issuer, "https://id.example/realms/demo");
+        assert_eq!(config.client_id, "spa");
+        assert_eq!(config.scope, "openid profile email");
+        assert_eq!(
+            config.redirect_uri.as_str(),
+            "https://app.example/portal/callback"
+        );
+        assert_eq!(
+            config.post_logout_redirect_uri.as_str(),
+            "https://app.example/portal/"
+        );
+        assert_eq!(config.leeway_seconds, 60);
+        assert!(config.trusted_audiences.is_empty());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn trusted_audiences_are_read_in_order() {
+        let config = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa",
+                "trusted_audiences": ["https://api.example", "billing"]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.trusted_audiences, ["https://api.example", "billing"]);
+        for empty in ["[]", "null"] {
+            let json = format!(
+                r#"{{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": {empty}}}"#
+            );
+            assert!(
+                parse(&json).unwrap().trusted_audiences.is_empty(),
+                "{empty}"
+            );
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn explicit_values_are_kept_and_the_base_query_is_ignored() {
+        let base = Url::parse("https://app.example/?code=x#frag").unwrap();
+        let config = Config::from_json(
+            r#"{"issuer": "http://localhost:8080/realms/demo/", "client_id": "spa",
+                "scope": "email  profile", "redirect_uri": "http://127.0.0.1:8000/cb",
+                "post_logout_redirect_uri": "http://[::1]:8000/bye", "leeway_seconds": 5}"#,
+            &base,
+        )
+        .unwrap();
+        // The trailing slash is kept: the issuer is compared as a string, never normalized.
+        assert_eq!(config.issuer, "http://localhost:8080/realms/demo/");
+        assert_eq!(config.scope, "openid email profile");
+        assert_eq!(config.redirect_uri.as_str(), "http://127.0.0.1:8000/cb");
+        assert_eq!(
+            config.post_logout_redirect_uri.as_str(),
+            "http://[::1]:8000/bye"
+        );
+        assert_eq!(config.leeway_seconds, 5);
+
+        let defaults = Config::from_json(
+            r#"{"issuer": "https://id.example", "client_id": "a"}"#,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(
+            defaults.redirect_uri.as_str(),
+            "https://app.example/callback"
+        );
+        assert_eq!(
+            defaults.post_logout_redirect_uri.as_str(),
+            "https://app.example/"
+        );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn openid_is_always_requested() {
+        assert_eq!(scope_with_openid("profile"), "openid profile");
+        assert_eq!(scope_with_openid("profile openid"), "profile openid");
+        assert_eq!(scope_with_openid(" openid openid "), "openid");
+        let config =
+            parse(r#"{"issuer": "https://id.example", "client_id": "spa", "scope": "email"}"#)
+                .unwrap();
+        assert_eq!(config.scope, "openid email");
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn errors_name_the_problem_and_the_field() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"client_id": "spa"}"#, "missing field `issuer`"),
+            (
+                r#"{"issuer": "https://id.example"}"#,
+                "missing field `client_id`",
+            ),
+            (
+                r#"{"issuer": 7, "client_id": "spa"}"#,
+                "field `issuer` must be a string",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": ""}"#,
+                "field `client_id` must not be empty",
+            ),
+            (
+                r#"{"issuer": "id.example", "client_id": "spa"}"#,
+                "field `issuer` is not an absolute URL",
+            ),
+            (
+                r#"{"issuer": " https://id.example", "client_id": "spa"}"#,
+                "field `issuer` has leading or trailing whitespace",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "leeway_seconds": "60"}"#,
+                "field `leeway_seconds` must be a non-negative integer",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "leeway_seconds": 3600}"#,
+                "field `leeway_seconds` must be at most 300",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "/cb"}"#,
+                "field `redirect_uri` is not an absolute URL",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "scope": ["openid"]}"#,
+                "field `scope` must be a string",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": "api"}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api", 7]}"#,
+                "field `trusted_audiences` must be an array of strings",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": [""]}"#,
+                "field `trusted_audiences` must not be empty",
+            ),
+            (
+                r#"{"issuer": "https://id.example", "client_id": "spa", "trusted_audiences": ["api "]}"#,
+                "field `trusted_audiences` has leading or trailing whitespace",
+            ),
+            (r#"[1]"#, "the configuration must be a JSON object"),
+            (r#"{"#, "the configuration is not valid JSON"),
+        ];
+        for (json, message) in cases {
+            let error = parse(json).unwrap_err();
+            assert_eq!(error.to_string(), *message, "{json}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn http_only_on_loopback() {
+        for issuer in [
+            "http://id.example",
+            "http://127.0.0.2",
+            "http://localhost.evil.example",
+            "ftp://id.example",
+        ] {
+            let json = format!(r#"{{"issuer": "{issuer}", "client_id": "spa"}}"#);
+            assert!(
+                matches!(parse(&json), Err(ConfigError::Insecure { field: "issuer" })),
+                "{issuer}"
+            );
+        }
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "http://app.example/cb"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Insecure {
+                field: "redirect_uri"
+            })
+        ));
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "post_logout_redirect_uri": "javascript:alert(1)"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Insecure {
+                field: "post_logout_redirect_uri"
+            })
+        ));
+        let insecure_base = Url::parse("http://app.example/").unwrap();
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa"}"#;
+        assert!(matches!(
+            Config::from_json(json, &insecure_base),
+            Err(ConfigError::Insecure {
+                field: "redirect_uri"
+            })
+        ));
+        for url in [
+            "http://localhost:3000/",
+            "http://127.0.0.1/",
+            "http://[::1]/",
+        ] {
+            assert!(is_secure_url(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn issuer_query_and_redirect_fragment_are_refused() {
+        let json = r#"{"issuer": "https://id.example/?tenant=a", "client_id": "spa"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::IssuerQueryOrFragment)
+        ));
+        let json = r#"{"issuer": "https://id.example", "client_id": "spa", "redirect_uri": "https://app.example/cb#x"}"#;
+        assert!(matches!(
+            parse(json),
+            Err(ConfigError::Fragment {
+                field: "redirect_uri"
+            })
+        ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn renewal_settings_default_and_parse() {
+        let minimal = parse(r#"{"issuer": "https://id.example", "client_id": "spa"}"#).unwrap();
+        assert_eq!(minimal.renew_margin_seconds, DEFAULT_RENEW_MARGIN_SECONDS);
+        assert!(!minimal.scope.contains("offline_access"));
+
+        let set = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa", "renew_margin_seconds": 5,
+                "offline_access": true, "scope": "openid email"}"#,
+        )
+        .unwrap();
+        assert_eq!(set.renew_margin_seconds, 5);
+        assert_eq!(set.scope, "openid email offline_access");
+
+        let twice = parse(
+            r#"{"issuer": "https://id.example", "client_id": "spa", "offline_access": true,
+                "scope": "openid offline_access"}"#,
+        )
+        .unwrap();
+        assert_eq!(twice.scope, "openid offline_access");
+
+        for (json, field) in [
+            (r#""renew_margin_seconds": -1"#, "renew_margin_seconds"),
+            (r#""offline_access": "yes""#, "offline_access"),
+        ] {
+            let error = parse(&format!(
+                r#"{{"issuer": "https://id.example", "client_id": "spa", {json}}}"#
+            ))
+            .unwrap_err();
+            assert!(error.to_string().contains(field), "{error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn logout_method_defaults_to_get_and_accepts_post() {
+        assert_eq!(config_with("").unwrap().logout_method, LogoutMethod::Get);
+        let get = config_with(r#", "logout_method": "get""#).unwrap();
+        assert_eq!(get.logout_method, LogoutMethod::Get);
+        let post = config_with(r#", "logout_method": "post""#).unwrap();
+        assert_eq!(post.logout_method, LogoutMethod::Post);
+        for wrong in [r#""POST""#, r#""delete""#, "true"] {
+            let error = config_with(&format!(r#", "logout_method": {wrong}"#)).unwrap_err();
+            assert!(error.to_string().contains("logout_method"), "{error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn authorization_parameters_api_origins_and_title() {
+        let minimal = config_with("").unwrap();
+        assert_eq!(minimal.params, AuthorizationParams::default());
+        assert!(
+            minimal.api_origins.is_empty(),
+            "no origin unless listed, not even the app's own"
+        );
+        assert_eq!(minimal.title, DEFAULT_TITLE);
+        assert_eq!(minimal.api_url, None);
+
+        let full = config_with(
+            r#", "audience": "https://api.example", "resource": "https://api.example/", "prompt": "login",
+               "login_hint": "alice", "ui_locales": "fr en", "acr_values": "urn:mace:incommon:iap:silver",
+               "max_age": 300, "api_origins": ["https://api.example/", "http://127.0.0.1:9200"],
+               "title": "Demo", "api_url": "https://api.example/me""#,
+        )
+        .unwrap();
+        assert_eq!(full.params.audience.as_deref(), Some("https://api.example"));
+        assert_eq!(full.params.resource, ["https://api.example/"]);
+        assert_eq!(full.params.prompt.as_deref(), Some("login"));
+        assert_eq!(full.params.login_hint.as_deref(), Some("alice"));
+        assert_eq!(full.params.ui_locales.as_deref(), Some("fr en"));
+        assert_eq!(
+            full.params.acr_values.as_deref(),
+            Some("urn:mace:incommon:iap:silver")
+        );
+        assert_eq!(full.params.max_age, Some(300));
+        assert_eq!(
+            full.api_origins,
+            ["https://api.example", "http://127.0.0.1:9200"]
+        );
+        assert_eq!(full.title, "Demo");
+        assert_eq!(
+            full.api_url.as_ref().map(Url::as_str),
+            Some("https://api.example/me")
+        );
+        let two = config_with(r#", "resource": ["https://a.example/", "urn:example:b"]"#).unwrap();
+        assert_eq!(two.params.resource, ["https://a.example/", "urn:example:b"]);
+        assert!(
+            config_with(r#", "api_origins": []"#)
+                .unwrap()
+                .api_origins
+                .is_empty()
+        );
+
+        for (extra, field) in [
+            (
+                r#", "api_origins": ["https://api.example/v1"]"#,
+                "api_origins",
+            ),
+            (r#", "api_origins": ["http://api.example"]"#, "api_origins"),
+            (r#", "api_origins": "https://api.example""#, "api_origins"),
+            (r#", "resource": "https://api.example/#frag""#, "resource"),
+            (r#", "resource": "not a uri""#, "resource"),
+            (r#", "max_age": -1"#, "max_age"),
+            (r#", "prompt": 1"#, "prompt"),
+            (r#", "api_url": "/relative""#, "api_url"),
+        ] {
+            let error = config_with(extra).unwrap_err();
+            assert!(error.to_string().contains(field), "{extra}: {error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn endpoints_parse_with_the_url_rules() {
+        assert_eq!(config_with("").unwrap().endpoints, Endpoints::default());
+        let given = config_with(
+            r#", "token_endpoint": "https://id.example/token", "end_session_endpoint": "http://127.0.0.1:9/logout",
+               "id_token_signing_alg_values_supported": ["RS256", "ES256"]"#,
+        )
+        .unwrap()
+        .endpoints;
+        assert_eq!(
+            given.token_endpoint.unwrap().as_str(),
+            "https://id.example/token"
+        );
+        assert_eq!(
+            given.end_session_endpoint.unwrap().as_str(),
+            "http://127.0.0.1:9/logout"
+        );
+        assert_eq!(
+            given.id_token_signing_alg_values_supported.unwrap(),
+            ["RS256", "ES256"]
+        );
+        for (extra, field) in [
+            (
+                r#", "token_endpoint": "http://id.example/token""#,
+                "token_endpoint",
+            ),
+            (r#", "jwks_uri": "keys""#, "jwks_uri"),
+            (
+                r#", "id_token_signing_alg_values_supported": "RS256""#,
+                "id_token_signing_alg_values_supported",
+            ),
+        ] {
+            let error = config_with(extra).unwrap_err();
+            assert!(error.to_string().contains(field), "{extra}: {error}");
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn dpop_true_requires_it_and_if_supported_falls_back() {
+        let dpop = |extra: &str| config_with(extra).map(|config| config.dpop);
+        assert_eq!(dpop("").unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": null"#).unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": false"#).unwrap(), Dpop::Off);
+        assert_eq!(dpop(r#", "dpop": true"#).unwrap(), Dpop::Required);
+        assert_eq!(
+            dpop(r#", "dpop": "if-supported""#).unwrap(),
+            Dpop::IfSupported
+        );
+        for wrong in [
+            r#", "dpop": "yes""#,
+            r#", "dpop": 1"#,
+            r#", "dpop": "required""#,
+        ] {
+            assert!(
+                matches!(
+                    dpop(wrong),
+                    Err(ConfigError::WrongType { field: "dpop", .. })
+                ),
+                "{wrong}"
+            );
+        }
+        // The proof algorithms can be pinned, for pinned endpoints or a discovery document that leaves them out.
+        let pinned = config_with(
+            r#", "authorization_endpoint": "https://id.example/auth", "token_endpoint": "https://id.example/token",
+               "jwks_uri": "https://id.example/jwks", "dpop_signing_alg_values_supported": ["ES256"]"#,
+        )
+        .unwrap();
+        let metadata = pinned
+            .endpoints
+            .metadata("https://id.example")
+            .unwrap()
+            .unwrap();
+        assert!(metadata.binds_dpop());
+        let without = config_with(
+            r#", "authorization_endpoint": "https://id.example/auth", "token_endpoint": "https://id.example/token",
+               "jwks_uri": "https://id.example/jwks""#,
+        )
+        .unwrap();
+        assert!(
+            !without
+                .endpoints
+                .metadata("https://id.example")
+                .unwrap()
+                .unwrap()
+                .binds_dpop()
+        );
+        assert!(config_with(r#", "dpop_signing_alg_values_supported": "ES256""#).is_err());
+    }
+}

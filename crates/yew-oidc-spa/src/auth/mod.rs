@@ -1,0 +1,24 @@
+//! Sequences the protocol (`crate::oidc`) and the browser (`crate::browser`) into sign-in, callback
+//! completion, renewal and the two sign-outs, and offers them to the UI through one context and
+//! `use_auth()`.
+//!
+//! The UI depends on this module only; protocol rules stay in `oidc`, browser calls in `browser`.
+
+mod api;
+mod documents;
+mod dpop;
+mod error;
+mod flow;
+mod provider;
+mod renew;
+mod sign_out;
+mod state;
+mod tabs;
+
+pub use api::{ApiError, ApiRequest};
+pub use error::AuthError;
+pub use provider::{AuthHandle, AuthProvider, use_auth};
+pub use state::{AuthAction, AuthState, Reconnecting, SignedOutReason};
+
+/// The clock the session's expiry is measured with (Unix seconds), for views that count down.
+pub use crate::browser::clock::now;

@@ -1,0 +1,346 @@
+//! The auth context: one provider component that owns every effect, and the `use_auth()` hook whose
+//! handle offers the verbs `sign_in`, `sign_out`, `sign_out_at_provider` and `refresh`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::{
+    AuthAction, AuthState, Reconnecting, SignedOutReason, documents, dpop, flow, renew, sign_out,
+    tabs,
+};
+use crate::browser::{channel::Channel, location};
+use crate::oidc::config::{AuthorizationParams, Config, Dpop};
+
+/// What components get from `use_auth()`: the state, the configuration and the verbs.
+///
+/// ```ignore
+/// let auth = use_auth();
+/// if let AuthState::SignedIn(session) = auth.state() { /* session.display_name, session.claims */ }
+/// let sign_out = { let auth = auth.clone(); Callback::from(move |_| auth.sign_out()) };
+/// ```
+#[derive(Clone)]
+pub struct AuthHandle {
+    state: UseReducerHandle<AuthState>,
+    config: Option<Rc<Config>>,
+    reconnecting: Option<Rc<Reconnecting>>,
+}
+
+impl PartialEq for AuthHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state
+            && same(&self.config, &other.config)
+            && same(&self.reconnecting, &other.reconnecting)
+    }
+}
+
+/// Two shared values by identity (the configuration, the reconnecting status): each is made once and shared, so a
+/// field-by-field comparison (all of `Config`'s equality code in the binary) would decide nothing.
+fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+impl AuthHandle {
+    pub fn state(&self) -> &AuthState {
+        &self.state
+    }
+
+    /// Set while the session shown waits to renew after a failure that passes (the network, the provider down): for
+    /// a small non-blocking status. The session stays signed in meanwhile.
+    ///
+    /// ```ignore
+    /// if let Some(reconnecting) = auth.reconnecting() { /* "Reconnecting to the provider…" */ }
+    /// ```
+    pub fn reconnecting(&self) -> Option<&Reconnecting> {
+        self.reconnecting.as_deref()
+    }
+
+    /// The configuration in use, once loaded.
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_deref()
+    }
+
+    /// Starts a sign-in that comes back to the current page.
+    pub fn sign_in_here(&self) {
+        self.sign_in(&location::here());
+    }
+
+    /// Starts a sign-in that comes back to `return_to`, a path relative to the app's base (`/` is the app's home,
+    /// also when it is served under `/some/app/`); anything that could lead off the origin becomes `/`.
+    pub fn sign_in(&self, return_to: &str) {
+        self.sign_in_with(return_to, &AuthorizationParams::default());
+    }
+
+    /// [`sign_in`](Self::sign_in) with extra authorization parameters for this sign-in only (`prompt`,
+    /// `login_hint`, `max_age`, `resource`, …); those it sets replace the configuration's.
+    pub fn sign_in_with(&self, return_to: &str, overrides: &AuthorizationParams) {
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        let state = self.state.clone();
+        let return_to = return_to.to_owned();
+        let params = config.params.overridden_by(overrides);
+        state.dispatch(AuthAction::Redirecting);
+        spawn_local(async move {
+            if let Err(error) = flow::sign_in(&config, &params, &return_to).await {
+                state.dispatch(AuthAction::Failed(error));
+            }
+        });
+    }
+
+    /// Local sign-out: forgets the session in this tab at once, then revokes its tokens (RFC 7009). The
+    /// provider's session stays alive, and other tabs keep their own sessions.
+    ///
+    /// ```ignore
+    /// html! { <button onclick={move |_| auth.sign_out()}>{ "Sign out here" }</button> }
+    /// ```
+    pub fn sign_out(&self) {
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        let forgotten = sign_out::forget();
+        let state = self.state.clone();
+        state.dispatch(AuthAction::SignedOut(SignedOutReason::Local));
+        let Some(forgotten) = forgotten else {
+            return;
+        };
+        spawn_local(async move {
+            if !sign_out::revoke_forgotten(&config, forgotten).await {
+                state.dispatch(AuthAction::RevocationFailed);
+            }
+        });
+    }
+
+    /// Provider sign-out: forgets the session, revokes its tokens, then ends the provider's session too.
+    ///
+    /// ```ignore
+    /// html! { <button onclick={move |_| auth.sign_out_at_provider()}>{ "Sign out everywhere" }</button> }
+    /// ```
+    pub fn sign_out_at_provider(&self) {
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        let state = self.state.clone();
+        state.dispatch(AuthAction::Redirecting);
+        spawn_local(async move {
+            match sign_out::sign_out_at_provider(&config).await {
+                // The browser is leaving for the provider; stay in `Loading` until it does.
+                Ok(SignedOutReason::Provider) => {}
+                Ok(reason) => state.dispatch(AuthAction::SignedOut(reason)),
+                Err(error) => state.dispatch(AuthAction::Failed(error)),
+            }
+        });
+    }
+
+    /// Renews the session now with its refresh token (one tab at a time, never within
+    /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) of the last attempt). A
+    /// failure that passes shows as [`reconnecting`](Self::reconnecting), as the automatic renewal's does.
+    pub fn refresh(&self) {
+        if matches!(&*self.state, AuthState::SignedIn(_)) {
+            renew::renew_now();
+        }
+    }
+
+    /// Leaves an error view: shows whatever session this tab still holds.
+    pub fn dismiss_error(&self) {
+        if let Some(config) = &self.config {
+            self.state.dispatch(flow::restore(config));
+        }
+    }
+}
+
+#[derive(Properties)]
+pub struct AuthProviderProps {
+    #[prop_or_default]
+    pub children: Html,
+    /// The configuration to use; when absent, `config.json` is fetched from the app's base URL (one build, many
+    /// deployments). Build one with [`Config::from_json`].
+    #[prop_or_default]
+    pub config: Option<Rc<Config>>,
+}
+
+/// The configuration by identity: the provider reads the prop once, at its start.
+impl PartialEq for AuthProviderProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.children == other.children && same(&self.config, &other.config)
+    }
+}
+
+/// Loads the configuration (the `config` prop, else `config.json`), then completes a callback, checks a provider
+/// sign-out's return, or restores the session, in that order; then keeps the session alive and listens to the
+/// app's other tabs.
+///
+/// ```ignore
+/// html! { <AuthProvider><App /></AuthProvider> }
+/// // or with a configuration built in code:
+/// let config = Rc::new(Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base)?);
+/// html! { <AuthProvider {config}><App /></AuthProvider> }
+/// ```
+#[function_component(AuthProvider)]
+pub fn auth_provider(props: &AuthProviderProps) -> Html {
+    let state = use_reducer(|| AuthState::Loading);
+    let config = use_state(|| None::<Rc<Config>>);
+    let reconnecting = use_state_eq(|| None::<Rc<Reconnecting>>);
+
+    {
+        let state = state.clone();
+        let config = config.clone();
+        let given = props.config.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                let loaded = match given {
+                    Some(given) => given,
+                    None => match documents::load_config().await {
+                        Ok(loaded) => Rc::new(loaded),
+                        Err(error) => return state.dispatch(AuthAction::Failed(error)),
+                    },
+                };
+                config.set(Some(loaded.clone()));
+                state.dispatch(start(&loaded).await);
+                // After the first signed-in or signed-out view, not before it. Only where DPoP is on: any other
+                // app would create the key database just to find it empty.
+                if loaded.dpop != Dpop::Off {
+                    dpop::sweep_keys().await;
+                }
+            });
+        });
+    }
+
+    // Other tabs: a renewal of the session this tab shares, or a provider sign-out.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            let channel = Channel::open(tabs::CHANNEL, move |text| {
+                let state = state.clone();
+                spawn_local(async move {
+                    if let Some(action) = tabs::receive(&text).await {
+                        state.dispatch(action);
+                    }
+                });
+            });
+            move || drop(channel)
+        });
+    }
+
+    // The session shown is kept alive until it is replaced or ends; then its watcher stops.
+    {
+        let session = match &*state {
+            AuthState::SignedIn(session) => Some(session.clone()),
+            _ => None,
+        };
+        let watch = (*config).clone().zip(session);
+        let state = state.clone();
+        let reconnecting = reconnecting.clone();
+        use_effect_with(watch.map(Watched), move |watched| {
+            let cancelled = Rc::new(Cell::new(false));
+            // A new session (renewed, signed in, or none) starts with no failed renewal behind it.
+            reconnecting.set(None);
+            if let Some(Watched((config, session))) = watched.clone() {
+                let cancelled = cancelled.clone();
+                spawn_local(renew::keep_alive(
+                    config,
+                    session,
+                    cancelled,
+                    move |action| state.dispatch(action),
+                    move |status| reconnecting.set(status),
+                ));
+            }
+            move || {
+                cancelled.set(true);
+                // The watcher may be asleep for seconds: wake it to see that it is done.
+                crate::browser::wake::notify();
+            }
+        });
+    }
+
+    let handle = AuthHandle {
+        state,
+        config: (*config).clone(),
+        reconnecting: (*reconnecting).clone(),
+    };
+    html! {
+        <ContextProvider<AuthHandle> context={handle}>
+            { props.children.clone() }
+        </ContextProvider<AuthHandle>>
+    }
+}
+
+/// The configuration and session a watcher runs for, compared by identity.
+#[derive(Clone)]
+struct Watched((Rc<Config>, Rc<crate::oidc::session::Session>));
+
+impl PartialEq for Watched {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0.0, &other.0.0) && Rc::ptr_eq(&self.0.1, &other.0.1)
+    }
+}
+
+/// The first thing a page load does once the configuration is known.
+async fn start(config: &Config) -> AuthAction {
+    let Some(url) = location::current() else {
+        return flow::restore(config);
+    };
+    if flow::is_callback(config, &url) {
+        return match flow::complete_sign_in(config, &url).await {
+            Ok((session, return_to)) => {
+                location::replace_path(&return_to);
+                AuthAction::SignedIn(Rc::new(session))
+            }
+            Err(error) => AuthAction::Failed(error),
+        };
+    }
+    match sign_out::finish_provider_sign_out(config, &url) {
+        Some(Ok(reason)) => AuthAction::SignedOut(reason),
+        Some(Err(error)) => AuthAction::Failed(error),
+        None => flow::restore(config),
+    }
+}
+
+/// The auth handle of the nearest `AuthProvider`.
+///
+/// ```ignore
+/// #[function_component(Who)]
+/// fn who() -> Html {
+///     let auth = use_auth();
+///     match auth.state() {
+///         AuthState::SignedIn(session) => html! { { &session.display_name } },
+///         _ => html! { <button onclick={move |_| auth.sign_in_here()}>{ "Sign in" }</button> },
+///     }
+/// }
+/// ```
+#[hook]
+pub fn use_auth() -> AuthHandle {
+    // Outside a provider there is nothing to sign in with; that is a programming error in the app's
+    // component tree, not bad input.
+    use_context::<AuthHandle>().expect("use_auth() must be called inside <AuthProvider>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn provider_props_compare_the_configuration_by_identity() {
+        let props = |config: &Rc<Config>| AuthProviderProps {
+            children: Html::default(),
+            config: Some(config.clone()),
+        };
+        let config = Rc::new(crate::oidc::testing::config());
+        let copy = Rc::new(crate::oidc::testing::config());
+        assert!(props(&config) == props(&config));
+        // Equal fields, another configuration: compared by identity, never field by field.
+        assert!(props(&config) != props(&copy));
+        let none = AuthProviderProps {
+            children: Html::default(),
+            config: None,
+        };
+        assert!(props(&config) != none);
+    }
+}
