@@ -125,14 +125,31 @@ async fn proof(
     server: Server,
     token: Option<&AccessToken>,
 ) -> Result<String, AuthError> {
+    let input = signing_input(key, method, url, server, token)?;
+    let signature = key.sign(input.as_bytes()).await?;
+    Ok(dpop::proof(input, &signature)?.header_value().to_owned())
+}
+
+/// The JWS signing input of [`proof`]. Kept out of line: `proof` is awaited in two places, and a copy of this in
+/// each would cost about 2 KB of wasm (the protocol crate's builders are outside this crate, so the compiler sees
+/// only their calls when it decides).
+#[inline(never)]
+fn signing_input(
+    key: &DpopKey,
+    method: &str,
+    url: &Url,
+    server: Server,
+    token: Option<&AccessToken>,
+) -> Result<String, AuthError> {
     let mut claims = ProofClaims::new(method, url, clock::now(), &mut clock::random)?;
     if let Some(token) = token {
         claims = claims.with_ath(dpop::ath_of(token));
     }
     let claims = NONCES.with_borrow(|nonces| claims.with_nonce(nonces.for_request(server, url)));
-    let input = dpop::signing_input(&ProofHeader::es256(key.public().clone()), &claims);
-    let signature = key.sign(input.as_bytes()).await?;
-    Ok(dpop::proof(input, &signature)?.header_value().to_owned())
+    Ok(dpop::signing_input(
+        &ProofHeader::es256(key.public().clone()),
+        &claims,
+    ))
 }
 
 /// `request` again, for a retry (an `http::Request` is not `Clone`).
