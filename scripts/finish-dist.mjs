@@ -9,13 +9,15 @@
 // the development policy of Trunk.toml as headers instead, with a nonce for that script.
 //
 // The policy is scripts/csp.mjs's, from CSP_LOOPBACK (1: allow the loopback providers of the tests and of
-// scripts/dev; never in production) and CSP_CONNECT_SRC (narrow fetch to your provider's origins).
+// scripts/dev; never in production) and CSP_CONNECT_SRC (narrow fetch to your provider's origins). Without
+// CSP_CONNECT_SRC a release build allows any https origin, and this says so on stderr: the deploy step
+// scripts/deploy-csp.mjs narrows it to the deployment's config.json (the build goes on either way).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { transformSync } from 'esbuild';
 
-import { headersFile, metaPolicy, optionsFromEnv } from './csp.mjs';
+import { headersFile, metaPolicy, optionsFromEnv, permissiveWarning } from './csp.mjs';
 import { precompress } from './precompress.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -48,6 +50,12 @@ if (release) {
   // Not precompressed below, and not referenced by index.html, so neither a download nor in the budget.
   writeFileSync(join(staging, '_headers'), headersFile(options));
   console.log(`finish-dist: Content-Security-Policy: ${metaPolicy(options)}`);
+  // Where the build ends up (Trunk's --dist), relative to here when it is below.
+  const distDir = process.env.TRUNK_DIST_DIR;
+  const below = distDir ? relative(process.cwd(), distDir) : '';
+  const dist = !distDir ? 'dist' : !below || below.startsWith('..') || isAbsolute(below) ? distDir : below;
+  const warning = permissiveWarning({ release, connectSrc: options.connectSrc, dist });
+  if (warning) console.error(warning);
 }
 
 // Release builds: minify the wasm-bindgen glue and the stylesheet with esbuild (Trunk's own JS minifier

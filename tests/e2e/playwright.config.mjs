@@ -5,6 +5,7 @@
 // and in api.spec.mjs the demo API of tests/resource on 127.0.0.1:9200, a resource server of those three; and
 // in scenario.spec.mjs the build for a path (dist-subpath/) on 127.0.0.1:8082 under /some/app/; in
 // inline-config.spec.mjs a copy of dist/ with its configuration inlined on 127.0.0.1:8083; and in
+// deploy-csp.spec.mjs a copy of dist/ whose policy scripts/deploy-csp.mjs narrowed on 127.0.0.1:8084; and in
 // provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300; and in
 // dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
 // requires them on 127.0.0.1:9203; and in faults.spec.mjs a fifth bundled provider with the fault switches on
@@ -15,7 +16,7 @@
 //   npx playwright test -c tests/e2e/playwright.config.mjs
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +25,9 @@ import { defineConfig } from '@playwright/test';
 
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
-  API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_INLINE,
-  APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER,
-  FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+  API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_DEPLOYED,
+  APP_INLINE, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL,
+  ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
   requireLoopbackBuild,
 } from './support.mjs';
 
@@ -60,6 +61,19 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
   cpSync(DIST_DIR, DIST_INLINE_DIR, { recursive: true });
   execFileSync(process.execPath, [join(REPO, 'scripts/inline-config.mjs'), DIST_INLINE_DIR], { stdio: 'ignore' });
 }
+
+// A copy of the build for deploy-csp.spec.mjs, with a config.json that signs out by POST. The deploy step itself
+// (scripts/deploy-csp.mjs, which reads the provider's discovery document) runs in the command of its server below,
+// listed after the provider's: Playwright starts the servers one after another, each once the one before answers.
+if (process.env.TEST_WORKER_INDEX === undefined) {
+  rmSync(DIST_DEPLOYED_DIR, { recursive: true, force: true });
+  cpSync(DIST_DIR, DIST_DEPLOYED_DIR, { recursive: true });
+  const config = JSON.parse(readFileSync(join(DIST_DIR, 'config.json'), 'utf8'));
+  const signingOutByPost = { ...config, logout_method: 'post' };
+  writeFileSync(join(DIST_DEPLOYED_DIR, 'config.json'), `${JSON.stringify(signingOutByPost, null, 2)}\n`);
+}
+// Every app server's port, for the provider's redirect URIs and CORS, and the demo API's CORS.
+const APP_PORTS = [APP, APP_SUBPATH, APP_INLINE, APP_DEPLOYED].map((url) => new URL(url).port);
 
 const serverDefaults = {
   cwd: REPO,
@@ -99,7 +113,11 @@ export default defineConfig({
       command: 'node tests/provider/server.mjs',
       url: `${PROVIDER}/.well-known/openid-configuration`,
       // Both demo APIs: dpop.spec.mjs calls the one that requires nonces with this provider's tokens.
-      env: { PROVIDER_PORT: new URL(PROVIDER).port, API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}` },
+      env: {
+        PROVIDER_PORT: new URL(PROVIDER).port,
+        API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}`,
+        APP_PORTS: ['8080', ...APP_PORTS].join(','),
+      },
     },
     {
       ...serverDefaults,
@@ -166,6 +184,7 @@ export default defineConfig({
         RESOURCE_PORT: new URL(API).port,
         PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER, DPOP_NONCE_PROVIDER].join(','),
         TEST_HOOKS: '1',
+        APP_PORTS: ['8080', new URL(APP).port, new URL(APP_DEPLOYED).port].join(','),
       },
     },
     {
@@ -209,6 +228,14 @@ export default defineConfig({
       command: 'node tests/e2e/static-server.mjs',
       url: `${APP_INLINE}/index.html`,
       env: { DIST_DIR: DIST_INLINE_DIR, APP_PORT: new URL(APP_INLINE).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'app-deployed',
+      // The deploy step as a deployment runs it, on the copy, against the provider above; then the copy is served.
+      command: `node scripts/deploy-csp.mjs ${JSON.stringify(DIST_DEPLOYED_DIR)} && node tests/e2e/static-server.mjs`,
+      url: `${APP_DEPLOYED}/index.html`,
+      env: { DIST_DIR: DIST_DEPLOYED_DIR, APP_PORT: new URL(APP_DEPLOYED).port },
     },
     {
       ...serverDefaults,

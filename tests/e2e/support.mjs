@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { expect } from '@playwright/test';
@@ -16,6 +17,11 @@ export const APP_LOCALHOST = 'http://localhost:8081';
 export const APP_SUBPATH = 'http://127.0.0.1:8082/some/app/';
 /** The same build with its configuration inlined in the page (scripts/inline-config.mjs): inline-config.spec.mjs. */
 export const APP_INLINE = 'http://127.0.0.1:8083';
+/** The same build after the deploy step narrowed its policy to config.json's origins (scripts/deploy-csp.mjs),
+ * with a config.json that signs out by POST: deploy-csp.spec.mjs. */
+export const APP_DEPLOYED = 'http://127.0.0.1:8084';
+/** Where playwright.config.mjs puts that copy of the build. */
+export const DIST_DEPLOYED_DIR = join(tmpdir(), 'yew-oidc-spa-dist-deployed');
 export const PROVIDER = 'http://127.0.0.1:9000';
 export const CLIENT_ID = 'yew-oidc-spa';
 export const STORAGE_PREFIX = 'yew-oidc:';
