@@ -480,15 +480,28 @@ impl Nonces {
     }
 
     /// Keeps the [`NONCE_HEADER`] of any response from `url` (RFC 9449 8.2: a success may carry the next nonce, a
-    /// challenge carries one). Returns whether the response had a usable nonce; a malformed one is ignored and the
-    /// previous one stays, as do responses from URLs without an origin.
+    /// challenge carries one). Returns whether the response brought a new nonce, one other than the server's
+    /// latest (the one the request just carried): only then is a nonce challenge worth a retry, since the same
+    /// nonce again would be refused again. A malformed one is ignored and the previous one stays, as do responses
+    /// from URLs without an origin.
     pub fn remember(&mut self, server: Server, url: &Url, header: Option<&str>) -> bool {
         match (origin(url), header.and_then(DpopNonce::parse)) {
             (Some(origin), Some(nonce)) => {
-                self.latest
-                    .retain(|(at, from, _)| !(*at == server && *from == origin));
-                self.latest.push((server, origin, nonce));
-                true
+                let held = self
+                    .latest
+                    .iter_mut()
+                    .find(|(at, from, _)| *at == server && *from == origin);
+                match held {
+                    Some((_, _, held)) if *held == nonce => false,
+                    Some((_, _, held)) => {
+                        *held = nonce;
+                        true
+                    }
+                    None => {
+                        self.latest.push((server, origin, nonce));
+                        true
+                    }
+                }
             }
             _ => false,
         }
@@ -1012,6 +1025,14 @@ mod tests {
         assert_eq!(nonce(&nonces, Server::Resource, &other_api), None);
         assert_eq!(nonce(&nonces, Server::Resource, &token), None);
         assert_eq!(nonce(&nonces, Server::Authorization, &api), None);
+
+        // The same nonce again is not a new one (a challenge carrying it is not worth a retry), and changes nothing.
+        assert!(!nonces.remember(Server::Authorization, &token, Some("as-1")));
+        assert!(!nonces.remember(Server::Resource, &api, Some("rs-1")));
+        assert_eq!(
+            nonce(&nonces, Server::Authorization, &token).as_deref(),
+            Some("as-1")
+        );
 
         // RFC 9449 8.2: the latest one wins; a response without one (or with a malformed one) keeps it.
         assert!(nonces.remember(Server::Authorization, &revoke, Some("as-2")));

@@ -167,8 +167,7 @@ pub fn respond(
 }
 
 /// A signed-in session of the fixture issuer and client, holding refresh token `refresh` and access token `access`.
-/// For the browser tests of the auth layer, which put it in sessionStorage.
-#[cfg(target_arch = "wasm32")]
+/// For the tests of the auth layer (its browser tests put it in sessionStorage).
 pub fn stored_session(refresh: &str, access: &str) -> crate::session::Session {
     use crate::secret::{AccessToken, IdToken, RefreshToken};
     crate::session::Session {

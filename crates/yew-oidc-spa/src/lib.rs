@@ -6,9 +6,9 @@
 //! with [`RequireAuth`], and call your API with [`AuthHandle::fetch`]. A complete app (also in
 //! `examples/minimal`):
 //!
-//! ```ignore
+//! ```no_run
 //! use yew::prelude::*;
-//! use yew_oidc_spa::{ApiRequest, AuthProvider, AuthState, RequireAuth, use_auth};
+//! use yew_oidc_spa::{AuthProvider, AuthState, RequireAuth, use_auth};
 //!
 //! #[function_component(Greeting)]
 //! fn greeting() -> Html {

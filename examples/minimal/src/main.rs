@@ -37,7 +37,7 @@ fn orders() -> Html {
             let Some(url) = auth.config().and_then(|config| config.api_url.clone()) else {
                 return answer.set("no api_url in config.json".to_owned());
             };
-            wasm_bindgen_futures::spawn_local(async move {
+            yew::platform::spawn_local(async move {
                 let text = match auth.fetch(&ApiRequest::get(url)).await {
                     Ok(response) => response.text().await.unwrap_or_default(),
                     Err(error) => error.to_string(),

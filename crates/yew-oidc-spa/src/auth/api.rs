@@ -20,12 +20,15 @@ use crate::oidc::session::Session;
 
 /// Why no access token, or no API response, could be had. Never carries a token.
 ///
-/// ```ignore
-/// match auth.fetch(&request).await {
+/// ```no_run
+/// # use yew_oidc_spa::{ApiError, ApiRequest, AuthHandle};
+/// # async fn orders(auth: &AuthHandle, request: &ApiRequest) {
+/// match auth.fetch(request).await {
 ///     Ok(response) => { /* response.status(), response.json().await */ }
 ///     Err(ApiError::SessionEnded) => { /* the auth state shows why; offer a sign-in */ }
-///     Err(error) => log(&error.to_string()),
+///     Err(error) => web_sys::console::log_1(&error.to_string().into()),
 /// }
+/// # }
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -68,9 +71,14 @@ pub enum ApiError {
 
 /// A request to an API. The access token is added when it is sent, and again, renewed, if the API refuses it.
 ///
-/// ```ignore
+/// ```no_run
+/// # use url::Url;
+/// # use yew_oidc_spa::{ApiRequest, AuthHandle};
+/// # async fn orders(auth: &AuthHandle) -> Result<(), Box<dyn std::error::Error>> {
 /// let request = ApiRequest::get(Url::parse("https://api.example.com/orders")?).header("Accept", "application/json");
 /// let response = auth.fetch(&request).await?;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct ApiRequest {
@@ -116,8 +124,12 @@ impl AuthHandle {
     /// renewal at a time across tabs, and never two refresh requests in one tab). Fails with
     /// [`ApiError::SessionEnded`] when the session ended on the way, and the auth state then says why.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # async fn call(auth: &yew_oidc_spa::AuthHandle) -> Result<(), yew_oidc_spa::ApiError> {
     /// let token = auth.access_token().await?;
+    /// // token.secret(): for a client that is not `fetch`, e.g. a WebSocket's first message.
+    /// # Ok(())
+    /// # }
     /// ```
     pub async fn access_token(&self) -> Result<AccessToken, ApiError> {
         Ok(self.fresh_session().await?.access_token)
@@ -139,9 +151,17 @@ impl AuthHandle {
     /// (RFC 6750 3.1) renews the token once and sends the request once more. Redirects are refused, so the token
     /// cannot follow one elsewhere; nothing is cached.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use yew_oidc_spa::{ApiRequest, AuthHandle};
+    /// # #[derive(serde::Deserialize)]
+    /// # struct Order {}
+    /// # async fn orders(auth: &AuthHandle, url: url::Url) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = auth.fetch(&ApiRequest::get(url)).await?;
-    /// if response.ok() { let orders: Vec<Order> = response.json().await?; }
+    /// if response.ok() {
+    ///     let orders: Vec<Order> = response.json().await?;
+    /// }
+    /// # Ok(())
+    /// # }
     /// ```
     pub async fn fetch(&self, request: &ApiRequest) -> Result<Response, ApiError> {
         let config = self.config().ok_or(ApiError::NotSignedIn)?;

@@ -42,10 +42,17 @@ impl fmt::Display for Document {
 /// Why a sign-in, a renewal or a sign-out failed; shown by `AuthState::Failed`. Its text names the failed check
 /// and never holds a token.
 ///
-/// ```ignore
+/// ```no_run
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthState, use_auth};
+/// # #[function_component(Failure)]
+/// # fn failure() -> Html {
+/// let auth = use_auth();
 /// if let AuthState::Failed(error) = auth.state() {
-///     html! { <p role="alert">{ error.to_string() }{ error.provider_description().unwrap_or_default() }</p> }
+///     return html! { <p role="alert">{ error.to_string() }{ error.provider_description().unwrap_or_default() }</p> };
 /// }
+/// html! {}
+/// # }
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -18,7 +18,7 @@ mod tabs;
 pub use api::{ApiError, ApiRequest};
 pub use error::AuthError;
 pub use provider::{AuthHandle, AuthProvider, use_auth};
-pub use state::{AuthAction, AuthState, Reconnecting, SignedOutReason};
+pub use state::{AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason};
 
 /// The clock the session's expiry is measured with (Unix seconds), for views that count down.
 pub use crate::browser::clock::now;

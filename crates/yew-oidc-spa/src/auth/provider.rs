@@ -8,18 +8,28 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{
-    AuthAction, AuthState, Reconnecting, SignedOutReason, documents, dpop, flow, renew, sign_out,
-    tabs,
+    AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason, documents, dpop, flow, renew,
+    sign_out, state, tabs,
 };
 use crate::browser::{channel::Channel, location};
 use crate::oidc::config::{AuthorizationParams, Config, Dpop};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
 ///
-/// ```ignore
-/// let auth = use_auth();
-/// if let AuthState::SignedIn(session) = auth.state() { /* session.display_name, session.claims */ }
-/// let sign_out = { let auth = auth.clone(); Callback::from(move |_| auth.sign_out()) };
+/// ```no_run
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthState, use_auth};
+/// #[function_component(Account)]
+/// fn account() -> Html {
+///     let auth = use_auth();
+///     let sign_out = { let auth = auth.clone(); Callback::from(move |_| auth.sign_out()) };
+///     match auth.state() {
+///         AuthState::SignedIn(session) => html! {
+///             <p>{ &session.display_name }<button onclick={sign_out}>{ "Sign out" }</button></p>
+///         },
+///         _ => html! {},
+///     }
+/// }
 /// ```
 #[derive(Clone)]
 pub struct AuthHandle {
@@ -54,8 +64,17 @@ impl AuthHandle {
     /// Set while the session shown waits to renew after a failure that passes (the network, the provider down): for
     /// a small non-blocking status. The session stays signed in meanwhile.
     ///
-    /// ```ignore
-    /// if let Some(reconnecting) = auth.reconnecting() { /* "Reconnecting to the provider…" */ }
+    /// ```no_run
+    /// # use yew::prelude::*;
+    /// # use yew_oidc_spa::use_auth;
+    /// # #[function_component(Status)]
+    /// # fn status() -> Html {
+    /// let auth = use_auth();
+    /// match auth.reconnecting() {
+    ///     Some(_) => html! { <p role="status">{ "Reconnecting to the provider…" }</p> },
+    ///     None => html! {},
+    /// }
+    /// # }
     /// ```
     pub fn reconnecting(&self) -> Option<&Reconnecting> {
         self.reconnecting.as_deref()
@@ -97,8 +116,14 @@ impl AuthHandle {
     /// Local sign-out: forgets the session in this tab at once, then revokes its tokens (RFC 7009). The
     /// provider's session stays alive, and other tabs keep their own sessions.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use yew::prelude::*;
+    /// # use yew_oidc_spa::use_auth;
+    /// # #[function_component(SignOut)]
+    /// # fn sign_out() -> Html {
+    /// let auth = use_auth();
     /// html! { <button onclick={move |_| auth.sign_out()}>{ "Sign out here" }</button> }
+    /// # }
     /// ```
     pub fn sign_out(&self) {
         let Some(config) = self.config.clone() else {
@@ -119,8 +144,14 @@ impl AuthHandle {
 
     /// Provider sign-out: forgets the session, revokes its tokens, then ends the provider's session too.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use yew::prelude::*;
+    /// # use yew_oidc_spa::use_auth;
+    /// # #[function_component(SignOutEverywhere)]
+    /// # fn sign_out_everywhere() -> Html {
+    /// let auth = use_auth();
     /// html! { <button onclick={move |_| auth.sign_out_at_provider()}>{ "Sign out everywhere" }</button> }
+    /// # }
     /// ```
     pub fn sign_out_at_provider(&self) {
         let Some(config) = self.config.clone() else {
@@ -163,12 +194,18 @@ pub struct AuthProviderProps {
     /// deployments). Build one with [`Config::from_json`].
     #[prop_or_default]
     pub config: Option<Rc<Config>>,
+    /// Told what happens to the session (signed in, renewed, renewal failing and recovered, signed out with the
+    /// reason, failed), after the render that shows it: for logging, analytics, or clearing the app's own data.
+    #[prop_or_default]
+    pub on_event: Option<Callback<AuthEvent>>,
 }
 
 /// The configuration by identity: the provider reads the prop once, at its start.
 impl PartialEq for AuthProviderProps {
     fn eq(&self, other: &Self) -> bool {
-        self.children == other.children && same(&self.config, &other.config)
+        self.children == other.children
+            && same(&self.config, &other.config)
+            && self.on_event == other.on_event
     }
 }
 
@@ -176,17 +213,43 @@ impl PartialEq for AuthProviderProps {
 /// sign-out's return, or restores the session, in that order; then keeps the session alive and listens to the
 /// app's other tabs.
 ///
-/// ```ignore
-/// html! { <AuthProvider><App /></AuthProvider> }
+/// ```no_run
+/// # use std::rc::Rc;
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthProvider, Config};
+/// # #[function_component(App)]
+/// # fn app() -> Html { html! {} }
+/// # fn views(base: &url::Url) -> Result<(), yew_oidc_spa::oidc::ConfigError> {
+/// html! { <AuthProvider><App /></AuthProvider> };
 /// // or with a configuration built in code:
-/// let config = Rc::new(Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, &base)?);
-/// html! { <AuthProvider {config}><App /></AuthProvider> }
+/// let config = Rc::new(Config::from_json(r#"{"issuer": "https://id.example", "client_id": "spa"}"#, base)?);
+/// html! { <AuthProvider {config}><App /></AuthProvider> };
+/// # Ok(())
+/// # }
 /// ```
 #[function_component(AuthProvider)]
 pub fn auth_provider(props: &AuthProviderProps) -> Html {
     let state = use_reducer(|| AuthState::Loading);
     let config = use_state(|| None::<Rc<Config>>);
     let reconnecting = use_state_eq(|| None::<Rc<Reconnecting>>);
+
+    // The app's events: what changed since the last render that told it anything.
+    {
+        let seen = use_mut_ref(|| (AuthState::Loading, state::Told::default()));
+        let (now, failing) = ((*state).clone(), (*reconnecting).clone());
+        let on_event = props.on_event.clone();
+        use_effect(move || {
+            let mut seen = seen.borrow_mut();
+            let (events, told) = state::events(&seen.0, &now, &seen.1, failing.as_ref());
+            *seen = (now, told);
+            drop(seen);
+            if let Some(on_event) = on_event {
+                for event in events {
+                    on_event.emit(event);
+                }
+            }
+        });
+    }
 
     {
         let state = state.clone();
@@ -304,7 +367,9 @@ async fn start(config: &Config) -> AuthAction {
 
 /// The auth handle of the nearest `AuthProvider`.
 ///
-/// ```ignore
+/// ```no_run
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthState, use_auth};
 /// #[function_component(Who)]
 /// fn who() -> Html {
 ///     let auth = use_auth();
@@ -331,6 +396,7 @@ mod tests {
         let props = |config: &Rc<Config>| AuthProviderProps {
             children: Html::default(),
             config: Some(config.clone()),
+            on_event: None,
         };
         let config = Rc::new(crate::oidc::testing::config());
         let copy = Rc::new(crate::oidc::testing::config());
@@ -340,6 +406,7 @@ mod tests {
         let none = AuthProviderProps {
             children: Html::default(),
             config: None,
+            on_event: None,
         };
         assert!(props(&config) != none);
     }

@@ -9,14 +9,21 @@ use crate::oidc::session::Session;
 
 /// Where the tab's sign-in stands; read it with `use_auth().state()`.
 ///
-/// ```ignore
+/// ```no_run
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthState, SignedOutReason, use_auth};
+/// # #[function_component(Status)]
+/// # fn status() -> Html {
+/// # let auth = use_auth();
 /// match auth.state() {
-///     AuthState::Loading => html! { <p>{ "…" }</p> },
 ///     AuthState::SignedIn(session) => html! { <p>{ &session.display_name }</p> },
 ///     AuthState::SignedOut(SignedOutReason::Expired) => html! { <p>{ "Your session ended." }</p> },
 ///     AuthState::SignedOut(_) => html! { <p>{ "Signed out." }</p> },
 ///     AuthState::Failed(error) => html! { <p role="alert">{ error.to_string() }</p> },
+///     // Loading, and any state a later release adds (the enum is non-exhaustive).
+///     _ => html! { <p>{ "…" }</p> },
 /// }
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -65,8 +72,18 @@ impl PartialEq for Reconnecting {
 
 /// Why nobody is signed in; the UI tells the user which sign-out happened.
 ///
-/// ```ignore
-/// if let AuthState::SignedOut(SignedOutReason::Expired) = auth.state() { /* offer a sign-in back to this page */ }
+/// ```no_run
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthState, SignedOutReason, use_auth};
+/// # #[function_component(Expired)]
+/// # fn expired() -> Html {
+/// let auth = use_auth();
+/// if let AuthState::SignedOut(SignedOutReason::Expired) = auth.state() {
+///     // Offer a sign-in that comes back to this page.
+///     return html! { <button onclick={move |_| auth.sign_in_here()}>{ "Sign in again" }</button> };
+/// }
+/// html! {}
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -180,10 +197,175 @@ impl Reducible for AuthState {
     }
 }
 
+/// What happened to the session, for an app that logs or reacts without polling the state: the `on_event`
+/// callback of [`AuthProvider`](super::AuthProvider). Never carries a token in its `Debug` output.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthEvent {
+    /// A session is shown: after a sign-in, or restored at start-up (a reload, a new tab).
+    SignedIn(Rc<Session>),
+    /// The session's tokens were renewed (by this tab or another one).
+    Renewed(Rc<Session>),
+    /// A renewal failed for a reason that passes; the session stays and renewal goes on. Once per stretch of
+    /// failures, with the first failure's details.
+    RenewalFailing(Rc<Reconnecting>),
+    /// A renewal succeeded after [`RenewalFailing`](Self::RenewalFailing); a [`Renewed`](Self::Renewed) follows.
+    Recovered,
+    /// Nobody is signed in, and why (also at start-up, with [`SignedOutReason::NoSession`]).
+    SignedOut(SignedOutReason),
+    /// A sign-in, a callback or the configuration failed.
+    Failed(Rc<AuthError>),
+}
+
+/// What [`events`] remembers between renders: whether a stretch of failed renewals is open, and the failure it
+/// last saw (a renewed session renders once before its watcher clears the old failure: that one opens nothing).
+#[derive(Default)]
+pub(crate) struct Told {
+    open: bool,
+    failing: Option<Rc<Reconnecting>>,
+}
+
+/// What the app is told when the provider's state goes from `before` to `after`, with `failing` its failed renewal
+/// now; `told` is what the last call returned.
+pub(crate) fn events(
+    before: &AuthState,
+    after: &AuthState,
+    told: &Told,
+    failing: Option<&Rc<Reconnecting>>,
+) -> (Vec<AuthEvent>, Told) {
+    let mut events = Vec::new();
+    let mut open = told.open;
+    match (before, after) {
+        (AuthState::SignedIn(old), AuthState::SignedIn(new)) if !Rc::ptr_eq(old, new) => {
+            if open {
+                events.push(AuthEvent::Recovered);
+                open = false;
+            }
+            events.push(AuthEvent::Renewed(new.clone()));
+        }
+        (AuthState::SignedIn(_), AuthState::SignedIn(_)) => {}
+        (_, AuthState::SignedIn(new)) => events.push(AuthEvent::SignedIn(new.clone())),
+        (AuthState::SignedOut(old), AuthState::SignedOut(new)) if old == new => {}
+        (_, AuthState::SignedOut(reason)) => events.push(AuthEvent::SignedOut(*reason)),
+        (AuthState::Failed(old), AuthState::Failed(new)) if Rc::ptr_eq(old, new) => {}
+        (_, AuthState::Failed(error)) => events.push(AuthEvent::Failed(error.clone())),
+        _ => {}
+    }
+    if !matches!(after, AuthState::SignedIn(_)) {
+        open = false;
+    }
+    let seen_before = |now: &Rc<Reconnecting>| {
+        told.failing
+            .as_ref()
+            .is_some_and(|seen| Rc::ptr_eq(seen, now))
+    };
+    if let (Some(now), false, AuthState::SignedIn(_)) = (failing, open, after)
+        && !seen_before(now)
+    {
+        events.push(AuthEvent::RenewalFailing(now.clone()));
+        open = true;
+    }
+    let told = Told {
+        open,
+        failing: failing.cloned(),
+    };
+    (events, told)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::oidc::callback::CallbackError;
+
+    /// The events from `before` to `after`, by kind, and whether a stretch of failures stays open. `seen`: the
+    /// failure the last render saw, with the stretch open.
+    fn told(
+        before: &AuthState,
+        after: &AuthState,
+        seen: Option<&Rc<Reconnecting>>,
+        failing: Option<&Rc<Reconnecting>>,
+    ) -> (Vec<&'static str>, bool) {
+        let told = Told {
+            open: seen.is_some(),
+            failing: seen.cloned(),
+        };
+        let (events, told) = events(before, after, &told, failing);
+        let open = told.open;
+        let kinds = events
+            .iter()
+            .map(|event| match event {
+                AuthEvent::SignedIn(_) => "signed-in",
+                AuthEvent::Renewed(_) => "renewed",
+                AuthEvent::RenewalFailing(_) => "failing",
+                AuthEvent::Recovered => "recovered",
+                AuthEvent::SignedOut(_) => "signed-out",
+                AuthEvent::Failed(_) => "failed",
+            })
+            .collect();
+        (kinds, open)
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_app_is_told_each_change_once() {
+        let session = Rc::new(crate::oidc::testing::stored_session("rt-1", "at-1"));
+        let renewed = Rc::new(crate::oidc::testing::stored_session("rt-2", "at-2"));
+        let (signed_in, renewed_state) = (
+            AuthState::SignedIn(session.clone()),
+            AuthState::SignedIn(renewed),
+        );
+        let failing = Rc::new(Reconnecting {
+            last_success: 0,
+            attempts: 1,
+            next_attempt: 5,
+            offline: true,
+            error: Rc::new(AuthError::BadSignature),
+        });
+        let out = AuthState::SignedOut(SignedOutReason::Local);
+
+        assert_eq!(
+            told(&AuthState::Loading, &signed_in, None, None),
+            (vec!["signed-in"], false)
+        );
+        // The same session rendered again (a re-render for another reason): nothing.
+        let same = AuthState::SignedIn(session);
+        assert_eq!(told(&signed_in, &same, None, None), (vec![], false));
+        // A failure that passes: told once, however many renders and attempts follow.
+        assert_eq!(
+            told(&signed_in, &signed_in, None, Some(&failing)),
+            (vec!["failing"], true)
+        );
+        assert_eq!(
+            told(&signed_in, &signed_in, Some(&failing), Some(&failing)),
+            (vec![], true)
+        );
+        // Then a renewal: recovered, then renewed; the stretch is closed, and the old failure, still shown in the
+        // render of the renewed session, opens no new one.
+        assert_eq!(
+            told(&signed_in, &renewed_state, Some(&failing), Some(&failing)),
+            (vec!["recovered", "renewed"], false)
+        );
+        assert_eq!(
+            told(&signed_in, &renewed_state, None, None),
+            (vec!["renewed"], false)
+        );
+        // Signing out closes a stretch without a recovery; the same reason rendered again is not told again.
+        assert_eq!(
+            told(&signed_in, &out, Some(&failing), Some(&failing)),
+            (vec!["signed-out"], false)
+        );
+        assert_eq!(told(&out, &out, None, None), (vec![], false));
+        let failed = AuthState::Failed(Rc::new(AuthError::BadSignature));
+        assert_eq!(
+            told(&AuthState::Loading, &failed, None, None),
+            (vec!["failed"], false)
+        );
+        assert_eq!(told(&failed, &failed, None, None), (vec![], false));
+        assert_eq!(
+            told(&AuthState::Loading, &AuthState::Loading, None, None),
+            (vec![], false)
+        );
+    }
 
     fn session() -> Session {
         serde_json::from_value(serde_json::json!({
