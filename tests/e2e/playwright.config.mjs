@@ -9,7 +9,10 @@
 // provider2.spec.mjs a second, independent provider (django-oauth-toolkit, tests/provider2) on 127.0.0.1:9300; and in
 // dpop.spec.mjs a fourth bundled provider that requires DPoP nonces on 127.0.0.1:9003 and a second demo API that
 // requires them on 127.0.0.1:9203; and in faults.spec.mjs a fifth bundled provider with the fault switches on
-// 127.0.0.1:9004 and a third demo API, its resource server, on 127.0.0.1:9204.
+// 127.0.0.1:9004 and a third demo API, its resource server, on 127.0.0.1:9204; and in resource-hostile.spec.mjs a
+// fourth demo API whose switches redirect or ask for DPoP nonces for ever on 127.0.0.1:9206 (a resource server of the
+// provider on 9000; its cross-origin redirect goes to the demo API on 9200), and a sixth bundled provider that
+// requires DPoP nonces and serves a resource of its own on its origin on 127.0.0.1:9006.
 //
 //   CSP_LOOPBACK=1 scripts/release-build   (or with stable Rust: CSP_LOOPBACK=1 trunk build --release --dist dist-stable, DIST_DIR=dist-stable)
 //   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
@@ -27,8 +30,8 @@ import { HOSTILE } from '../hostile/cases.mjs';
 import {
   API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_DEPLOYED,
   APP_INLINE, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL,
-  ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
-  requireLoopbackBuild,
+  ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE_API, HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PROVIDER,
+  PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,10 +115,11 @@ export default defineConfig({
       name: 'provider',
       command: 'node tests/provider/server.mjs',
       url: `${PROVIDER}/.well-known/openid-configuration`,
-      // Both demo APIs: dpop.spec.mjs calls the one that requires nonces with this provider's tokens.
+      // Three demo APIs: dpop.spec.mjs calls the one that requires nonces with this provider's tokens,
+      // resource-hostile.spec.mjs the hostile one.
       env: {
         PROVIDER_PORT: new URL(PROVIDER).port,
-        API_RESOURCES: `${API_RESOURCE},${API_WITH_NONCES_RESOURCE}`,
+        API_RESOURCES: [API_RESOURCE, API_WITH_NONCES_RESOURCE, HOSTILE_API_RESOURCE].join(','),
         APP_PORTS: ['8080', ...APP_PORTS].join(','),
       },
     },
@@ -198,6 +202,22 @@ export default defineConfig({
         DPOP_NONCE: '1',
         TEST_HOOKS: '1',
       },
+    },
+    {
+      ...serverDefaults,
+      name: 'api-hostile',
+      command: 'node tests/resource/server.mjs',
+      url: `${HOSTILE_API}/__test/calls`,
+      env: {
+        RESOURCE_PORT: new URL(HOSTILE_API).port, PROVIDERS: PROVIDER, TEST_HOOKS: '1', REDIRECT_ORIGIN: API,
+      },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider-with-its-own-api',
+      command: 'node tests/provider/server.mjs',
+      url: `${OWN_API_PROVIDER}/.well-known/openid-configuration`,
+      env: { PROVIDER_PORT: new URL(OWN_API_PROVIDER).port, DPOP_NONCE: '1', OWN_API: '1' },
     },
     {
       ...serverDefaults,

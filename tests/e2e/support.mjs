@@ -463,6 +463,21 @@ export const FAULT_ACCESS_TOKEN_TTL = 10;
 export const API_FAULTS = 'http://127.0.0.1:9204';
 export const API_FAULTS_RESOURCE = resourceIdentifier(Number(new URL(API_FAULTS).port));
 
+// --- Hostile resource servers (resource-hostile.spec.mjs) -------------------------------------------------------
+
+/**
+ * A fourth instance of the demo API, a resource server of PROVIDER, for resource-hostile.spec.mjs alone: its fault
+ * switches (TEST_HOOKS) redirect (to its own /landing, or to API's: REDIRECT_ORIGIN) or ask for DPoP nonces for ever.
+ */
+export const HOSTILE_API = 'http://127.0.0.1:9206';
+export const HOSTILE_API_RESOURCE = resourceIdentifier(Number(new URL(HOSTILE_API).port));
+/**
+ * A sixth instance of the bundled provider that requires DPoP nonces (DPOP_NONCE=1) and serves a resource of its own
+ * on its origin (OWN_API=1: GET /own-api/me, with nonces of its own), so that an authorization server's nonces and
+ * a resource server's meet on one origin. Its ID tokens carry the name, so the app never calls its UserInfo.
+ */
+export const OWN_API_PROVIDER = 'http://127.0.0.1:9006';
+
 /** A test hook of a TEST_HOOKS server: `method` on `url`, with `body` as JSON; the answer's JSON, if any. */
 async function testHook(method, url, body) {
   const res = await fetch(url, {
@@ -488,7 +503,10 @@ export const providerHits = (issuer) => testHook('GET', `${issuer}/__test/hits`)
 export const clearHits = (issuer) => testHook('DELETE', `${issuer}/__test/hits`);
 /** The provider's reuse grace window for rotated refresh tokens, in seconds (0: off, plain reuse detection). */
 export const setReuseGrace = (issuer, seconds) => testHook('POST', `${issuer}/__test/reuse-grace`, { seconds });
-/** The demo API's fault switch: `invalid_token` true makes GET /me refuse every token. */
+/**
+ * The demo API's fault switches (tests/resource/server.mjs), which replace the current ones: `invalid_token` true
+ * makes GET /me refuse every token; `redirect`, `nonce_forever` and `stale_nonce` are a hostile API's answers.
+ */
 export const setApiFaults = (api, faults) => testHook('POST', `${api}/__test/faults`, faults);
 export const clearApiFaults = (api) => testHook('DELETE', `${api}/__test/faults`);
 

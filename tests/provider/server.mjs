@@ -15,7 +15,7 @@
 // switches below; off by default), REFRESH_REUSE_GRACE (seconds, default 0: the reuse grace window below),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
-// nonce the provider issued: see below).
+// nonce the provider issued: see below), OWN_API=1 (a resource server of its own on its origin: see below).
 //
 // The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
@@ -34,6 +34,18 @@
 // `WWW-Authenticate: DPoP error="use_dpop_nonce"`. oidc-provider lists DPoP-Nonce in Access-Control-Expose-Headers
 // of the token and UserInfo endpoints only when it has a nonce secret; the DPoP request header passes every
 // preflight, which echoes Access-Control-Request-Headers.
+//
+// OWN_API=1: an authorization server and a resource server on one origin, as RFC 9449 9 has in mind when it asks
+// clients not to confuse their DPoP nonces. GET /own-api/me is a protected resource (RFC 9449 7) with nonces of
+// its own, apart from oidc-provider's: it takes `Authorization: DPoP <access token>` with one `DPoP` proof (typ
+// dpop+jwt, ES256, a public P-256 jwk that verifies the signature, htm GET, htu this URL, iat within 60 s, `ath`
+// of the token) of the key the token is bound to (the token as this provider's own store has it, live), and a
+// `nonce` it issued itself (random, never one of oidc-provider's); without one, 401 `WWW-Authenticate: DPoP
+// error="use_dpop_nonce"` with a new `DPoP-Nonce`. Accepted, 200 { sub, api: "own" }. Other refusals: 401 DPoP
+// invalid_token or invalid_dpop_proof. CORS for the app origins (authorization and dpop allowed, WWW-Authenticate
+// and DPoP-Nonce exposed). GET /__test/own-api-calls lists what reached it, in order: { method, status, error,
+// nonce (the proof's nonce, or null), issued (the DPoP-Nonce answered, or null) }; nonces are no secrets, and no
+// token or proof is kept.
 //
 // Fault switches (TEST_HOOKS=1 only, and off until a test turns them on), for tests/e2e/faults.spec.mjs and
 // tests/firefox/faults.test.mjs. The provider's endpoints are named by route: token, jwks, discovery, revocation,
@@ -72,7 +84,9 @@
 // oidc-provider's reuse detection, which revokes the whole grant (RFC 9700 4.14.2). Off, the provider is plain
 // oidc-provider: a reused refresh token is answered invalid_grant and its grant revoked.
 
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  createHash, createPublicKey, generateKeyPairSync, randomBytes, verify,
+} from 'node:crypto';
 
 import Provider, { errors } from 'oidc-provider';
 
@@ -93,6 +107,7 @@ const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `
 const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const DPOP_NONCE = process.env.DPOP_NONCE === '1';
+const OWN_API = process.env.OWN_API === '1';
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
   .map((r) => r.trim()).filter(Boolean));
 
@@ -512,6 +527,108 @@ provider.use(async (ctx, next) => {
   }
 });
 
+// OWN_API=1: the resource server of the header on this origin, with DPoP nonces of its own.
+if (OWN_API) {
+  const PATH = '/own-api/me';
+  const HTU = `${ISSUER}${PATH}`;
+  const IAT_WINDOW_SECONDS = 60;
+  const issued = new Set();
+  const calls = [];
+  const sha256 = (text) => createHash('sha256').update(text).digest('base64url');
+  const json = (segment) => {
+    try {
+      const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+      return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** The claims and key thumbprint (RFC 7638) of a proof whose ES256 signature verifies with its jwk, or null. */
+  const readProof = (value) => {
+    const segments = value.split('.');
+    if (segments.length !== 3) return null;
+    const [header, claims] = segments.slice(0, 2).map(json);
+    const jwk = header?.jwk;
+    if (!claims || header.typ !== 'dpop+jwt' || header.alg !== 'ES256' || jwk?.kty !== 'EC' || jwk.crv !== 'P-256'
+      || jwk.d !== undefined) {
+      return null;
+    }
+    try {
+      const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+      const signed = verify('sha256', Buffer.from(`${segments[0]}.${segments[1]}`),
+        { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(segments[2], 'base64url'));
+      if (!signed) return null;
+    } catch {
+      return null;
+    }
+    return { claims, jkt: sha256(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })) };
+  };
+  /** Why the request is refused ([error, description], the nonce challenge with `nonce: true`), or null. */
+  const refusal = async (ctx, call) => {
+    const token = /^DPoP ([A-Za-z0-9\-._~+/]+=*)$/.exec(ctx.get('Authorization'))?.[1];
+    if (token === undefined) return ['invalid_token', 'this resource takes a DPoP-bound access token'];
+    const values = ctx.req.headersDistinct.dpop ?? [];
+    const proof = values.length === 1 ? readProof(values[0]) : null;
+    if (proof === null) return ['invalid_dpop_proof', 'no DPoP proof, or not one valid ES256 proof'];
+    const { claims } = proof;
+    call.nonce = typeof claims.nonce === 'string' ? claims.nonce : null;
+    if (claims.htm !== 'GET' || claims.htu !== HTU || typeof claims.jti !== 'string'
+      || !(Math.abs(Date.now() / 1000 - claims.iat) <= IAT_WINDOW_SECONDS) || claims.ath !== sha256(token)) {
+      return ['invalid_dpop_proof', 'the DPoP proof is not for this request and token'];
+    }
+    if (!issued.has(claims.nonce)) return ['use_dpop_nonce', 'this resource requires a DPoP nonce of its own'];
+    const accessToken = await provider.AccessToken.find(token);
+    if (!accessToken || accessToken.jkt !== proof.jkt) {
+      return ['invalid_token', 'the access token is not live, or not bound to the proof\'s key'];
+    }
+    ctx.state.ownApiSub = accessToken.accountId;
+    return null;
+  };
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/__test/own-api-calls' && ctx.method === 'GET') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = calls;
+      return;
+    }
+    if (ctx.path !== PATH) {
+      await next();
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Vary', 'Origin');
+    const origin = ctx.get('Origin');
+    if (APP_ORIGINS.includes(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = APP_ORIGINS.includes(origin) ? 204 : 403;
+      ctx.set('Access-Control-Allow-Methods', 'GET');
+      ctx.set('Access-Control-Allow-Headers', 'authorization, dpop, accept');
+      return;
+    }
+    const call = { method: ctx.method, status: null, error: null, nonce: null, issued: null };
+    calls.push(call);
+    const refused = ctx.method === 'GET' ? await refusal(ctx, call) : ['invalid_request', 'GET only'];
+    if (refused === null) {
+      ctx.body = { sub: ctx.state.ownApiSub, api: 'own' };
+    } else {
+      const [error, description] = refused;
+      ctx.status = error === 'invalid_request' ? 405 : 401;
+      ctx.set('WWW-Authenticate', `DPoP error="${error}", error_description="${description}", algs="ES256"`);
+      if (error === 'use_dpop_nonce') {
+        const nonce = `own-${randomBytes(16).toString('base64url')}`;
+        issued.add(nonce);
+        ctx.set('DPoP-Nonce', nonce);
+        call.issued = nonce;
+      }
+      ctx.body = { error, error_description: description };
+    }
+    call.status = ctx.status;
+    call.error = refused?.[0] ?? null;
+  });
+}
+
 // TEST_HOOKS=1: the end-to-end tests ask what reached the revocation endpoint (RFC 7009), in order. Tokens are
 // kept as SHA-256 fingerprints (base64url), which the tests compute from the tokens they know. `revoked` is the
 // kind of live token the request found and destroyed (the one client owns every token), or null for a token that
@@ -584,7 +701,7 @@ provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients
 const server = provider.listen(PORT, '127.0.0.1', () => {
   console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `
     + `APIs ${[...API_RESOURCES].join(' ')}, ID token claims ${ID_TOKEN_CLAIMS}, response delay ${RESPONSE_DELAY_MS} ms`
-    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}`);
+    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}${OWN_API ? ', its own API at /own-api/me' : ''}`);
 });
 server.on('error', (err) => {
   console.error(`provider failed to listen on 127.0.0.1:${PORT}: ${err.message}`);

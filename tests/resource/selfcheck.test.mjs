@@ -1,8 +1,9 @@
 // Checks the demo API (server.mjs) and the provider configuration it relies on, without a browser: three bundled
-// provider instances (one requiring DPoP nonces) and two instances of the API (one requiring DPoP nonces) on spare
-// loopback ports, real tokens from a real authorization code flow with PKCE driven by fetch through the provider's
-// login page, DPoP proofs (RFC 9449) made here with node:crypto, and every answer the API promises. So a red
-// end-to-end API test means the app did something wrong, not the fixture.
+// provider instances (one requiring DPoP nonces and serving a resource of its own, OWN_API=1) and two instances of
+// the API (one requiring DPoP nonces) on spare loopback ports, real tokens from a real authorization code flow with
+// PKCE driven by fetch through the provider's login page, DPoP proofs (RFC 9449) made here with node:crypto, every
+// answer the API promises, and its test switches (redirects, nonces for ever, stale nonces). So a red end-to-end API
+// test means the app did something wrong, not the fixture.
 //
 //   node --test tests/resource/selfcheck.test.mjs      (a few seconds; scripts/test runs it)
 
@@ -89,11 +90,11 @@ before(async () => {
       ...providerEnv, PROVIDER_PORT: String(portB), ACCESS_TOKEN_TTL: String(SHORT_TTL),
     }, discovery(providerB)),
     start('tests/provider/server.mjs', {
-      ...providerEnv, PROVIDER_PORT: String(portN), DPOP_NONCE: '1',
+      ...providerEnv, PROVIDER_PORT: String(portN), DPOP_NONCE: '1', OWN_API: '1',
     }, discovery(providerN)),
     start('tests/resource/server.mjs', {
       RESOURCE_PORT: String(apiPort), PROVIDERS: `${providerA},${providerB},${providerN}`, TEST_HOOKS: '1',
-      API_RESOURCE: '', DPOP_NONCE: '',
+      API_RESOURCE: '', DPOP_NONCE: '', REDIRECT_ORIGIN: nonceApi,
     }, `${api}/__test/calls`),
     start('tests/resource/server.mjs', {
       RESOURCE_PORT: String(nonceApiPort), PROVIDERS: `${providerA},${providerN}`, TEST_HOOKS: '1',
@@ -699,6 +700,115 @@ test('DPOP_NONCE=1 API: use_dpop_nonce with a DPoP-Nonce, then the proof carryin
     ['DPoP', true, 200, null], ['DPoP', true, 200, null],
   ]);
   // The API without DPOP_NONCE never asks for one: its proofs above carried none.
+});
+
+test('the API\'s test switches: redirects, nonces for ever, stale nonces; a typo is refused', async () => {
+  const faults = (method, body) => fetch(`${api}/__test/faults`, {
+    method, ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const plain = keep(await signIn(providerA, { resource }));
+  const token = bound.access_token;
+  const authorization = dpopAuthorization(token);
+  const get = (init = {}) => fetch(me(), { redirect: 'manual', ...init });
+  try {
+    for (const bad of [[], { typo: true }, { redirect: 'elsewhere' }, { nonce_forever: 'yes' },
+      { nonce_forever: true, stale_nonce: true }]) {
+      assert.equal((await faults('POST', bad)).status, 400, JSON.stringify(bad));
+    }
+    assert.equal((await faults('POST', { redirect: 'same-origin' })).status, 204);
+    assert.deepEqual(await (await faults('GET')).json(),
+      { invalid_token: false, redirect: 'same-origin', nonce_forever: false, stale_nonce: false });
+    let res = await get({ headers: { authorization: bearer(plain.access_token), origin: APP } });
+    assert.deepEqual([res.status, res.headers.get('location'), res.headers.get('access-control-allow-origin')],
+      [302, '/landing', APP], 'a same-origin redirect the app can see');
+    assert.equal((await faults('POST', { redirect: 'cross-origin' })).status, 204);
+    res = await get({ headers: { authorization: bearer(plain.access_token), origin: APP } });
+    assert.deepEqual([res.status, res.headers.get('location')], [307, `${nonceApi}/landing`]);
+
+    // The redirect target records what reaches it, and lets it all through: CORS for any origin, "null" included.
+    const mark = (await calls(nonceApi)).length;
+    const preflight = await fetch(`${nonceApi}/landing`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'null', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,dpop',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'null');
+    assert.match(preflight.headers.get('access-control-allow-headers'), /\bauthorization\b.*\bdpop\b/);
+    const landed = await fetch(`${nonceApi}/landing`, {
+      headers: { origin: 'null', authorization, dpop: meProof(token) },
+    });
+    assert.deepEqual([landed.status, await landed.json()], [200, { landed: true }]);
+    const landings = (await calls(nonceApi)).slice(mark);
+    assert.deepEqual(landings.map((c) => [c.method, c.path, c.origin, c.authorization, c.proofs]),
+      [['OPTIONS', '/landing', 'null', false, 0], ['GET', '/landing', 'null', true, 1]]);
+
+    // A new nonce every time, whatever the proof carried; the proof itself is not checked.
+    assert.equal((await faults('POST', { nonce_forever: true })).status, 204);
+    const first = await callApi({ authorization, proof: meProof(token), origin: APP });
+    const second = await callApi({ authorization, proof: meProof(token, { nonce: first.nonce }) });
+    for (const answer of [first, second]) {
+      assert.equal(answer.status, 401);
+      assert.match(answer.challenge, /^DPoP realm="demo-api", error="use_dpop_nonce", /);
+      assert.match(answer.nonce ?? '', /^[\w-]{16,}$/);
+    }
+    assert.notEqual(second.nonce, first.nonce);
+    assert.equal(first.expose, EXPOSED, 'the app can read the nonce');
+    assert.equal((await callApi({ authorization: bearer(plain.access_token) })).status, 200,
+      'a Bearer request is not asked for a nonce');
+
+    // The nonce just sent handed back; a new one for a proof without any.
+    assert.equal((await faults('POST', { stale_nonce: true })).status, 204);
+    const fresh = await callApi({ authorization, proof: meProof(token) });
+    assert.deepEqual([fresh.status, typeof fresh.nonce], [401, 'string']);
+    const stale = await callApi({ authorization, proof: meProof(token, { nonce: 'the-nonce-sent' }) });
+    assert.deepEqual([stale.status, stale.nonce], [401, 'the-nonce-sent']);
+    assert.match(stale.challenge, /error="use_dpop_nonce"/);
+    assert.deepEqual((await calls()).slice(-2).map((c) => [c.scheme, c.proofNonce, c.status, c.error]),
+      [['DPoP', false, 401, 'use_dpop_nonce'], ['DPoP', true, 401, 'use_dpop_nonce']]);
+  } finally {
+    assert.equal((await faults('DELETE')).status, 204);
+  }
+  assert.equal((await callApi({ authorization, proof: meProof(token) })).status, 200, 'all off again');
+});
+
+test('OWN_API=1: a resource on the provider\'s origin, with DPoP nonces of its own, not the provider\'s', async () => {
+  const ownApi = `${providerN}/own-api/me`;
+  const signedIn = keep(await signIn(providerN, { scope: 'openid profile email', dpop: dpopKeyA }));
+  const authorization = dpopAuthorization(signedIn.access_token);
+  const call = async (proof, headers = {}) => {
+    const res = await fetch(ownApi, { headers: { authorization, dpop: proof, ...headers } });
+    return {
+      status: res.status,
+      error: /error="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1] ?? null,
+      nonce: res.headers.get('dpop-nonce'),
+      expose: res.headers.get('access-control-expose-headers'),
+      body: await res.json(),
+    };
+  };
+  const proof = (options = {}, key = dpopKeyA) => makeProof(key, {
+    htu: ownApi, token: signedIn.access_token, ...options,
+  });
+  const first = await call(proof(), { origin: APP });
+  assert.deepEqual([first.status, first.error, first.expose], [401, 'use_dpop_nonce', EXPOSED]);
+  assert.match(first.nonce ?? '', /^own-[\w-]{16,}$/);
+  // The token endpoint's nonce is not the resource's.
+  const { nonce: providerNonce } = await tokenRequest(providerN, { grant_type: 'refresh_token', refresh_token: 'x',
+    client_id: CLIENT_ID }, dpopKeyA);
+  assert.equal(typeof providerNonce, 'string');
+  assert.equal((await call(proof({ nonce: providerNonce }))).error, 'use_dpop_nonce');
+  const accepted = await call(proof({ nonce: first.nonce }));
+  assert.deepEqual([accepted.status, accepted.body], [200, { sub: 'alice', api: 'own' }]);
+  assert.equal((await call(proof({ nonce: first.nonce }, otherKey))).error, 'invalid_token', 'another key');
+  assert.equal((await call(proof({ nonce: first.nonce, htu: `${providerN}/me` }))).error, 'invalid_dpop_proof');
+  assert.equal((await call(proof({ nonce: first.nonce, token: 'another' }))).error, 'invalid_dpop_proof', 'ath');
+  const log = await (await fetch(`${providerN}/__test/own-api-calls`)).json();
+  assert.deepEqual(log.map((c) => [c.nonce === null ? null : c.nonce === first.nonce, c.status, c.error]), [
+    [null, 401, 'use_dpop_nonce'], [false, 401, 'use_dpop_nonce'], [true, 200, null], [true, 401, 'invalid_token'],
+    [true, 401, 'invalid_dpop_proof'], [true, 401, 'invalid_dpop_proof'],
+  ]);
+  assert.equal(log[0].issued, first.nonce);
 });
 
 test('provider B: the token is refused once it expired', async () => {

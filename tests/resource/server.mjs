@@ -20,12 +20,34 @@
 // issuers whose tokens are accepted, default http://127.0.0.1:9000,http://127.0.0.1:9001: opaque tokens name no
 // issuer, so each provider's introspection endpoint is asked in turn until one says active); API_CLIENT_SECRET (see
 // demo-api.mjs); APP_PORTS (as the provider's: the app origins CORS allows, default "8080,8081"); DPOP_NONCE=1 (see
-// above); TEST_HOOKS=1 (serve GET /__test/calls: every request that reached the API, in order, as { method, path,
-// origin, bearer (a Bearer credential), scheme ("Bearer", "DPoP" or null), token (SHA-256 base64url fingerprint, or
-// null), tokenInQuery, proofs (how many DPoP headers), proofNonce (the proof carried a nonce), status, error (of
-// the challenge, or null) }, and the fault switch: POST /__test/faults {"invalid_token": true} makes GET /me answer
-// every request 401 `WWW-Authenticate: Bearer realm="demo-api", error="invalid_token"` (an API that never accepts
-// the token, whichever it is) without asking any provider, until DELETE /__test/faults; GET shows it).
+// above); TEST_HOOKS=1 (the test hooks below); REDIRECT_ORIGIN (with TEST_HOOKS, the origin the "cross-origin"
+// redirect switch sends the client to, e.g. another instance of this API; unset, that switch is refused).
+//
+// Test hooks (TEST_HOOKS=1 only):
+//   GET /__test/calls     every request that reached the API, in order (the hooks' own left out), as { method, path,
+//                         origin, authorization (an Authorization header was sent, whatever its scheme), bearer (a
+//                         Bearer credential), scheme ("Bearer", "DPoP" or null), token (SHA-256 base64url
+//                         fingerprint, or null), tokenInQuery, proofs (how many DPoP headers), proofNonce (the proof
+//                         carried a nonce), status, error (of the challenge, or null) }. Never a token.
+//   /landing              any method: a redirect target that records what reaches it (in the calls log, as above) and
+//                         answers 200 {"landed": true}, with CORS for every origin, "null" included (the Origin of a
+//                         request that followed a cross-origin redirect), and the authorization and dpop request
+//                         headers allowed: a client that follows a redirect gets all the way here.
+//   POST /__test/faults   the fault switches, a JSON object of any of the fields below; the ones left out are off, so
+//                         each POST replaces the previous switches; DELETE /__test/faults turns all off (GET shows
+//                         them). Each makes GET /me answer as an API that is not on the client's side, before any
+//                         provider is asked:
+//     "invalid_token": true         401 `WWW-Authenticate: Bearer realm="demo-api", error="invalid_token"` to every
+//                                   request (an API that never accepts the token, whichever it is)
+//     "redirect": "same-origin"     302 to /landing on this API's own origin
+//     "redirect": "cross-origin"    307 to REDIRECT_ORIGIN/landing (307 keeps the method and the body)
+//     "nonce_forever": true         a request with the DPoP scheme: 401 `WWW-Authenticate: DPoP ...
+//                                   error="use_dpop_nonce"` with a new `DPoP-Nonce` every time, whatever nonce the
+//                                   proof carried (an API that is never satisfied)
+//     "stale_nonce": true           a request with the DPoP scheme: the same challenge, but its `DPoP-Nonce` is the
+//                                   nonce the proof just carried (a new one for a proof without any): retrying with
+//                                   it cannot help
+//   The redirects carry CORS as the API's other answers do, so a client sees the redirect itself, not a CORS failure.
 //
 // Routes: GET /me answers 200 with { sub, client_id, scope, aud, iss, api: "demo" } for a valid token. Refusals
 // (RFC 6750 3, 3.1), realm "demo-api":
@@ -62,6 +84,7 @@ const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p
 const APP_ORIGINS = new Set(APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]));
 const TEST_HOOKS = process.env.TEST_HOOKS === '1';
 const DPOP_NONCE = process.env.DPOP_NONCE === '1';
+const REDIRECT_ORIGIN = process.env.REDIRECT_ORIGIN ? new URL(process.env.REDIRECT_ORIGIN).origin : null;
 const REALM = 'demo-api';
 const INTROSPECTION_TIMEOUT_MS = 5_000;
 /** The one proof algorithm this API verifies: ECDSA P-256 SHA-256 (RFC 7518 3.4), what the app signs with. */
@@ -386,7 +409,6 @@ function checkBinding(req, url, presented, claims, call) {
 /** GET /me: who the token is for, as the provider says. `call` collects what the calls log keeps. */
 async function me(req, res, url, call) {
   let presented;
-  call.proofs = req.headersDistinct.dpop?.length ?? 0;
   try {
     presented = credentials(req.headers.authorization);
     if (presented !== null) {
@@ -405,6 +427,20 @@ async function me(req, res, url, call) {
   }
   if (faults.invalid_token) {
     return refuse(res, invalidToken('the access token is not accepted (the test switch invalid_token is on)'));
+  }
+  if (faults.redirect === 'same-origin') return send(res, 302, undefined, { Location: '/landing' });
+  if (faults.redirect === 'cross-origin') return send(res, 307, undefined, { Location: `${REDIRECT_ORIGIN}/landing` });
+  if (presented?.scheme === 'DPoP' && (faults.nonce_forever || faults.stale_nonce)) {
+    // The proof is not checked: these switches are an API that wants a nonce whatever it is sent.
+    const values = req.headersDistinct.dpop ?? [];
+    const carried = values.length === 1 ? jsonObject(values[0].split('.')[1] ?? '')?.nonce : undefined;
+    call.proofNonce = carried !== undefined;
+    const stale = faults.stale_nonce && typeof carried === 'string' && carried !== '';
+    return refuse(res, new Refusal(401, 'use_dpop_nonce', stale
+      ? 'this API asks for a DPoP nonce, and hands out the one just sent (the test switch stale_nonce is on)'
+      : 'this API asks for a new DPoP nonce every time (the test switch nonce_forever or stale_nonce is on)', {
+      scheme: 'DPoP', nonce: stale ? carried : issueNonce(),
+    }));
   }
   if (presented === null) {
     return send(res, 401, { error_description: 'this API needs a Bearer access token' }, {
@@ -430,8 +466,48 @@ async function me(req, res, url, call) {
 
 // TEST_HOOKS=1: every request but the hook's own, in order, without the query and without any token.
 const calls = [];
-// TEST_HOOKS=1: the fault switch (see the header).
-let faults = { invalid_token: false };
+// TEST_HOOKS=1: the fault switches (see the header), all off.
+const NO_FAULTS = Object.freeze({
+  invalid_token: false, redirect: null, nonce_forever: false, stale_nonce: false,
+});
+let faults = NO_FAULTS;
+const REDIRECTS = ['same-origin', 'cross-origin'];
+
+/** The switches a POST /__test/faults body asks for, or why it is refused. */
+function faultsOf(body) {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return { why: `the body is a JSON object of any of ${Object.keys(NO_FAULTS).join(', ')}` };
+  }
+  const unknown = Object.keys(body).find((key) => !Object.hasOwn(NO_FAULTS, key));
+  if (unknown !== undefined) return { why: `unknown switch ${JSON.stringify(unknown)}` };
+  const flag = ['invalid_token', 'nonce_forever', 'stale_nonce'].find((key) => body[key] !== undefined
+    && typeof body[key] !== 'boolean');
+  if (flag !== undefined) return { why: `${flag} is true or false` };
+  if (body.redirect !== undefined && body.redirect !== null && !REDIRECTS.includes(body.redirect)) {
+    return { why: `redirect is one of ${REDIRECTS.join(', ')}, or null` };
+  }
+  if (body.redirect === 'cross-origin' && REDIRECT_ORIGIN === null) {
+    return { why: 'the cross-origin redirect needs REDIRECT_ORIGIN' };
+  }
+  if (body.nonce_forever && body.stale_nonce) return { why: 'nonce_forever and stale_nonce exclude each other' };
+  return { faults: { ...NO_FAULTS, ...body } };
+}
+
+/** TEST_HOOKS=1: /landing, the redirect target of the header. */
+function landing(req, res) {
+  const headers = {
+    'Access-Control-Allow-Origin': req.headers.origin ?? '*',
+    Vary: 'Origin',
+  };
+  if (req.method === 'OPTIONS') {
+    return send(res, 204, undefined, {
+      ...headers,
+      'Access-Control-Allow-Methods': req.headers['access-control-request-method'] ?? 'GET',
+      'Access-Control-Allow-Headers': 'authorization, dpop, accept, content-type',
+    });
+  }
+  return send(res, 200, { landed: true }, headers);
+}
 
 /** A JSON request body, or undefined when it is not JSON. */
 async function jsonBody(req) {
@@ -453,22 +529,21 @@ async function handle(req, res) {
   if (TEST_HOOKS && url.pathname === '/__test/faults') {
     if (req.method === 'GET') return send(res, 200, faults);
     if (req.method === 'DELETE') {
-      faults = { invalid_token: false };
+      faults = NO_FAULTS;
       return send(res, 204);
     }
     if (req.method !== 'POST') return send(res, 405, undefined, { Allow: 'GET, POST, DELETE' });
-    const body = await jsonBody(req);
-    const unknown = body && typeof body === 'object' ? Object.keys(body).find((k) => k !== 'invalid_token') : '';
-    if (unknown !== undefined || typeof body.invalid_token !== 'boolean') {
-      return send(res, 400, { error: 'the body is {"invalid_token": true|false}' });
-    }
-    faults = { invalid_token: body.invalid_token };
+    const asked = faultsOf(await jsonBody(req));
+    // A typo must fail the test that made it, not leave the API healthy.
+    if (asked.why !== undefined) return send(res, 400, { error: asked.why });
+    faults = asked.faults;
     return send(res, 204);
   }
   const call = {
     method: req.method, path: url.pathname, origin: req.headers.origin ?? null,
-    bearer: false, scheme: null, token: null, tokenInQuery: false, proofs: 0, proofNonce: false,
-    status: undefined, error: null,
+    authorization: req.headers.authorization !== undefined,
+    bearer: false, scheme: null, token: null, tokenInQuery: false, proofs: req.headersDistinct.dpop?.length ?? 0,
+    proofNonce: false, status: undefined, error: null,
   };
   res.on('finish', () => {
     call.status = res.statusCode;
@@ -476,6 +551,7 @@ async function handle(req, res) {
     if (TEST_HOOKS) calls.push(call);
   });
 
+  if (TEST_HOOKS && url.pathname === '/landing') return landing(req, res);
   if (url.pathname !== '/me') return send(res, 404, { error: 'not_found' });
   const corsAllowed = allowOrigin(req, res);
   if (req.method === 'OPTIONS') {
@@ -503,7 +579,8 @@ const server = createServer((req, res) => {
 
 server.listen(PORT, '127.0.0.1', () => {
   console.log(`demo API listening on http://127.0.0.1:${PORT}: resource ${RESOURCE}, providers ${PROVIDERS.join(' ')}`
-    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}${TEST_HOOKS ? ', test hooks on' : ''}`);
+    + `${DPOP_NONCE ? ', DPoP nonces required' : ''}${TEST_HOOKS ? ', test hooks on' : ''}`
+    + `${TEST_HOOKS && REDIRECT_ORIGIN ? `, cross-origin redirects to ${REDIRECT_ORIGIN}` : ''}`);
 });
 server.on('error', (err) => {
   console.error(`demo API failed to listen on 127.0.0.1:${PORT}: ${err.message}`);
