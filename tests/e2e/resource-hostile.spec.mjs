@@ -6,8 +6,7 @@
 //   leaves the browser, the redirect target records nothing at all, and the page shows `api-error`, still signed in.
 //   With a Bearer and with a DPoP session.
 // - The API asks for a DPoP nonce for ever, a new one each time: one retry per call, two requests, then the 401.
-// - The API asks for a DPoP nonce and hands out the very nonce the proof carried: retrying cannot help, so no retry
-//   (the app retries all the same for now: a known bug, the test an expected failure until it is fixed).
+// - The API asks for a DPoP nonce and hands out the very nonce the proof carried: retrying cannot help, so no retry.
 // - An authorization server and a resource server on one origin (the provider on 9006 with a resource of its own,
 //   OWN_API=1): their nonces never mix (RFC 9449 9), neither in the API's proofs nor in the token requests'.
 //
@@ -239,16 +238,11 @@ test('DPoP: an API asking for a new nonce for ever gets two requests per call (o
 });
 
 // d. A nonce challenge that hands back the nonce just sent: a retry would carry the same nonce, to the same answer.
-// KNOWN BUG (found by this test, on ee615d5): auth::dpop::asks_retry retries on any challenge that carries a usable
-// nonce, new or not (Nonces::remember says whether the header parsed, not whether the nonce changed), although its
-// documentation, auth::dpop::send's and oidc::dpop's promise a retry for a new nonce only; so the second call below
-// sends two requests. Marked as an expected failure so that the suite stays green meanwhile; Playwright reports it once it
-// passes, and then this line goes. Seen green on a build whose asks_retry also compares the nonce with the one held
-// before the answer.
+// Found a bug on ee615d5 (a retry on any challenge with a usable nonce, new or not: the second call sent two
+// requests); fixed by Nonces::remember saying whether the nonce changed.
 test('DPoP: an API whose nonce challenge carries the nonce the proof already had gets no retry', async ({
   page, context,
 }) => {
-  test.fail(true, 'known bug: asks_retry retries a nonce challenge that carries the nonce already sent');
   await useConfig(context, hostileConfig(true));
   const traffic = recordTraffic(context);
   await signInAt(page, PROVIDER);
