@@ -44,7 +44,7 @@ import { gzipSync } from 'node:zlib';
 // markup and replacing a select combinator with one future). Then for issue 24's first items (the callback reads
 // the published document before it sends the code, refused callback tokens revoked, "dpop": true required with
 // its configuration error, unconfirmed provider sign-outs said as such): 224,236 and 255,613.
-const CEILINGS = { nightly: 226_000, stable: 257_000 };
+const CEILINGS = { nightly: 224_000, stable: 265_000 };
 const args = process.argv.slice(2);
 const toolchain = args.includes('--stable') ? 'stable' : 'nightly';
 const CEILING = CEILINGS[toolchain];
@@ -52,7 +52,9 @@ const dist = args.find((arg) => !arg.startsWith('--')) || 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 
 // What index.html makes the browser fetch: stylesheets, scripts, preloads; plus what the app fetches at start.
-const referenced = [...html.matchAll(/<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"/g)].map(([, ref]) => ref);
+// A `data:` URL (the empty icon) is inside index.html already: no download.
+const referenced = [...html.matchAll(/<(?:link|script)\b[^>]*?\b(?:href|src)="([^"]+)"/g)].map(([, ref]) => ref)
+  .filter((ref) => !ref.startsWith('data:'));
 // A file both named by index.html and fetched by the app (config.json, which index.html preloads) counts once.
 const files = [...new Set(['index.html', ...referenced.map((ref) => ref.replace(/^\//, '')), 'config.json'])];
 const boot = files.find((name) => /^boot-.*\.js$/.test(name));
