@@ -12,10 +12,12 @@
 // 127.0.0.1:9004 and a third demo API, its resource server, on 127.0.0.1:9204; and in resource-hostile.spec.mjs a
 // fourth demo API whose switches redirect or ask for DPoP nonces for ever on 127.0.0.1:9206 (a resource server of the
 // provider on 9000; its cross-origin redirect goes to the demo API on 9200), and a sixth bundled provider that
-// requires DPoP nonces and serves a resource of its own on its origin on 127.0.0.1:9006.
+// requires DPoP nonces and serves a resource of its own on its origin on 127.0.0.1:9006; and in minimal.spec.mjs the
+// release build of examples/minimal (examples/minimal/dist) on 127.0.0.1:8085.
 //
 //   CSP_LOOPBACK=1 scripts/release-build   (or with stable Rust: CSP_LOOPBACK=1 trunk build --release --dist dist-stable, DIST_DIR=dist-stable)
 //   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
+//   (cd examples/minimal && trunk build --release)
 //   npx playwright test -c tests/e2e/playwright.config.mjs
 
 import { execFileSync } from 'node:child_process';
@@ -29,9 +31,9 @@ import { defineConfig } from '@playwright/test';
 import { HOSTILE } from '../hostile/cases.mjs';
 import {
   API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_DEPLOYED,
-  APP_INLINE, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER, ECHO_ACCESS_TOKEN_TTL,
-  ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE_API, HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PROVIDER,
-  PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
+  APP_INLINE, APP_MINIMAL, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER,
+  ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE_API, HOSTILE_API_RESOURCE,
+  OWN_API_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,10 +41,13 @@ const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
 // The same app built to live under a path, served there (scenario.spec.mjs runs the scenario at both).
 const SUBPATH = new URL(APP_SUBPATH);
 const DIST_SUBPATH_DIR = resolve(process.env.DIST_SUBPATH_DIR || join(REPO, 'dist-subpath'));
+// The smallest app on the library, built as a dependent builds it (minimal.spec.mjs).
+const DIST_MINIMAL_DIR = resolve(process.env.DIST_MINIMAL_DIR || join(REPO, 'examples/minimal/dist'));
 
 for (const [dir, build] of [
   [DIST_DIR, 'CSP_LOOPBACK=1 scripts/release-build (or, with stable Rust, CSP_LOOPBACK=1 trunk build --release)'],
   [DIST_SUBPATH_DIR, `CSP_LOOPBACK=1 scripts/release-build --public-url ${SUBPATH.pathname} --dist dist-subpath`],
+  [DIST_MINIMAL_DIR, '(cd examples/minimal && trunk build --release)'],
 ]) {
   if (!existsSync(join(dir, 'index.html'))) {
     throw new Error(`${join(dir, 'index.html')} is missing: build the app first with \`${build}\` `
@@ -76,7 +81,7 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
   writeFileSync(join(DIST_DEPLOYED_DIR, 'config.json'), `${JSON.stringify(signingOutByPost, null, 2)}\n`);
 }
 // Every app server's port, for the provider's redirect URIs and CORS, and the demo API's CORS.
-const APP_PORTS = [APP, APP_SUBPATH, APP_INLINE, APP_DEPLOYED].map((url) => new URL(url).port);
+const APP_PORTS = [APP, APP_SUBPATH, APP_INLINE, APP_DEPLOYED, APP_MINIMAL].map((url) => new URL(url).port);
 
 const serverDefaults = {
   cwd: REPO,
@@ -188,7 +193,7 @@ export default defineConfig({
         RESOURCE_PORT: new URL(API).port,
         PROVIDERS: [PROVIDER, SHORT_PROVIDER, ECHO_PROVIDER, DPOP_NONCE_PROVIDER].join(','),
         TEST_HOOKS: '1',
-        APP_PORTS: ['8080', new URL(APP).port, new URL(APP_DEPLOYED).port].join(','),
+        APP_PORTS: ['8080', ...[APP, APP_DEPLOYED, APP_MINIMAL].map((url) => new URL(url).port)].join(','),
       },
     },
     {
@@ -256,6 +261,13 @@ export default defineConfig({
       command: `node scripts/deploy-csp.mjs ${JSON.stringify(DIST_DEPLOYED_DIR)} && node tests/e2e/static-server.mjs`,
       url: `${APP_DEPLOYED}/index.html`,
       env: { DIST_DIR: DIST_DEPLOYED_DIR, APP_PORT: new URL(APP_DEPLOYED).port },
+    },
+    {
+      ...serverDefaults,
+      name: 'app-minimal',
+      command: 'node tests/e2e/static-server.mjs',
+      url: `${APP_MINIMAL}/index.html`,
+      env: { DIST_DIR: DIST_MINIMAL_DIR, APP_PORT: new URL(APP_MINIMAL).port },
     },
     {
       ...serverDefaults,

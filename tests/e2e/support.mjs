@@ -22,6 +22,9 @@ export const APP_INLINE = 'http://127.0.0.1:8083';
 export const APP_DEPLOYED = 'http://127.0.0.1:8084';
 /** Where playwright.config.mjs puts that copy of the build. */
 export const DIST_DEPLOYED_DIR = join(tmpdir(), 'yew-oidc-spa-dist-deployed');
+/** examples/minimal, the smallest app on the library (no router), its release build (examples/minimal/dist):
+ * minimal.spec.mjs. */
+export const APP_MINIMAL = 'http://127.0.0.1:8085';
 export const PROVIDER = 'http://127.0.0.1:9000';
 export const CLIENT_ID = 'yew-oidc-spa';
 export const STORAGE_PREFIX = 'yew-oidc:';

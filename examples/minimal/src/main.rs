@@ -1,5 +1,6 @@
-//! The smallest app that signs in with `yew-oidc-spa`: the provider component, one hook, a guarded section and an
-//! API call, and nothing from the crate a dependent could not use.
+//! The smallest app that signs in with `yew-oidc-spa`: the provider component, one hook, both sign-outs, a guarded
+//! section and an API call, and nothing from the crate a dependent could not use. tests/e2e/minimal.spec.mjs runs
+//! the seed scenario on its release build.
 
 use yew::prelude::*;
 use yew_oidc_spa::{ApiRequest, AuthProvider, AuthState, RequireAuth, use_auth};
@@ -9,11 +10,14 @@ fn greeting() -> Html {
     let auth = use_auth();
     match auth.state() {
         AuthState::SignedIn(session) => {
-            let out = auth.clone();
+            let (out, everywhere) = (auth.clone(), auth.clone());
             html! {
                 <p>
                     { "Hello, " }<span data-testid="user-name">{ &session.display_name }</span>{ ". " }
                     <button data-testid="sign-out-local" onclick={move |_| out.sign_out()}>{ "Sign out" }</button>
+                    <button data-testid="sign-out-provider" onclick={move |_| everywhere.sign_out_at_provider()}>
+                        { "Sign out everywhere" }
+                    </button>
                 </p>
             }
         }
