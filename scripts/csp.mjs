@@ -106,14 +106,14 @@ export function permissiveWarning({ release, connectSrc, dist = 'dist' }) {
   return `finish-dist: warning: this build's Content-Security-Policy lets the app fetch from (connect-src) and post `
     + `forms to (form-action) any https origin. Narrow it to your provider's and API's origins before you deploy: `
     + `node scripts/deploy-csp.mjs ${dist} (after editing ${dist}/config.json; it reads the provider's discovery `
-    + 'document), or build with CSP_CONNECT_SRC. README: Deploy.';
+    + 'document), or build with CSP_CONNECT_SRC. docs/deploy.md.';
 }
 
 // The deployment's policy: the origins a config.json and its provider make the app talk to.
 
 /** What the app fetches besides discovery and config.json (the issuer's origin and 'self' cover those). */
 export const FETCHED_ENDPOINTS = ['token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint'];
-/** With all three in config.json, the app makes no discovery request (README, Configuration). */
+/** With all three in config.json, the app makes no discovery request (docs/configuration.md). */
 export const DISCOVERY_SKIPPED_WITH = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'];
 
 /** Whether the app fetches the discovery document for this config.json. */

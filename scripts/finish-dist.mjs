@@ -77,7 +77,7 @@ writeFileSync(htmlPath, html);
 
 // SPA fallback for static hosts, so /callback and deep links load the app: GitHub Pages serves 404.html for any
 // unknown path (with status 404, which the app does not mind), Netlify reads `_redirects`. Cloudflare Pages refuses
-// that rule as a loop: delete `_redirects` and `404.html` there, and its own SPA fallback applies (README, Deploy).
+// that rule as a loop: delete `_redirects` and `404.html` there, and its own SPA fallback applies (docs/deploy.md).
 // Under a path (`trunk build --public-url /some/app/`) the rule names that path: index.html's asset URLs and
 // <base href> are absolute, so the same copy serves every depth.
 if (release) {

@@ -14,7 +14,7 @@ pub const MAX_LEEWAY_SECONDS: u64 = 300;
 /// Renew this many seconds before the access token expires.
 pub const DEFAULT_RENEW_MARGIN_SECONDS: u64 = 60;
 
-/// The relying party's settings, usually read from `config.json` (see the README's table).
+/// The relying party's settings, usually read from `config.json` (see docs/configuration.md).
 ///
 /// ```
 /// # use oidc_spa_core::Config;

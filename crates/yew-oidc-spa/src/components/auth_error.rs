@@ -15,7 +15,7 @@ pub fn auth_error_view(auth: &AuthHandle, error: &AuthError) -> Html {
             <section class="card error" data-testid="config-error" role="alert">
                 <h2>{ "The app is not configured" }</h2>
                 <pre>{ error.to_string() }</pre>
-                <p>{ "Fix config.json next to index.html and reload. The README lists every field." }</p>
+                <p>{ "Fix config.json next to index.html and reload. docs/configuration.md lists every field." }</p>
             </section>
         };
     }
