@@ -1,6 +1,6 @@
 // DPoP (RFC 9449, issue 14): with `"dpop": true` in config.json and a provider whose discovery lists ES256 in
 // `dpop_signing_alg_values_supported`, the app makes a non-extractable ES256 key per sign-in, keeps it in IndexedDB
-// ("yew-oidc", store "dpop-keys", under the session's `dpop_key_id`), sends its thumbprint as `dpop_jkt` with the
+// (the app's "yew-oidc:<instance>:dpop" database, store "dpop-keys", under the session's `dpop_key_id`), sends its thumbprint as `dpop_jkt` with the
 // authorization request (RFC 9449 10) and a fresh proof with every request to the token endpoint, the revocation
 // endpoint, UserInfo and the API (`Authorization: DPoP <token>`, with `ath`); it retries once on a nonce challenge
 // (RFC 9449 8, 9) and remembers the latest nonce per origin; it refuses a token response whose token_type is not
@@ -23,7 +23,7 @@ import { expect, test } from '@playwright/test';
 
 import { API_CLIENT_ID, API_CLIENT_SECRET } from '../resource/demo-api.mjs';
 import {
-  API, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, DPOP_NONCE_PROVIDER, PROVIDER,
+  API, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, DPOP_NONCE_PROVIDER, NAMESPACE, PROVIDER,
   discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider, revokeAtProvider,
   sessionOf, signInAt, storedSession, useConfig, withoutQuery,
 } from './support.mjs';
@@ -172,7 +172,7 @@ async function introspect(issuer, token) {
 }
 
 /**
- * What IndexedDB "yew-oidc" / "dpop-keys" holds on the page's origin: each record's key (id) and the CryptoKeys in
+ * What IndexedDB "yew-oidc:<instance>:dpop" / "dpop-keys" holds on the page's origin: each record's key (id) and the CryptoKeys in
  * it, described. An absent database is not created (opening one that does not exist would create it empty, and the
  * app's own open would then find no store).
  */
@@ -201,7 +201,7 @@ async function storedDpopKeys(page) {
     } finally {
       db.close();
     }
-  }, { database: 'yew-oidc', store: 'dpop-keys' });
+  }, { database: `${NAMESPACE}dpop`, store: 'dpop-keys' });
 }
 
 /** Waits until the page's "dpop-keys" store holds exactly the records `ids`. */
@@ -531,12 +531,12 @@ test('start-up deletes keys left behind longer than a session can live, and keep
   // What closed tabs leave (sessionStorage may come back with a restored tab, so keys are not deleted on close):
   // a key last used two days ago, one used an hour ago, and one of a release that recorded no time of use.
   const now = Math.floor(Date.now() / 1000);
-  await page.evaluate(async ({ records }) => {
+  await page.evaluate(async ({ records, database }) => {
     const done = (request) => new Promise((resolve, reject) => {
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
-    const db = await done(indexedDB.open('yew-oidc'));
+    const db = await done(indexedDB.open(database));
     const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
     const writing = db.transaction('dpop-keys', 'readwrite');
     for (const [id, used] of records) {
@@ -545,7 +545,7 @@ test('start-up deletes keys left behind longer than a session can live, and keep
     }
     await new Promise((resolve, reject) => { writing.oncomplete = resolve; writing.onerror = reject; });
     db.close();
-  }, { records: [['stale', now - 2 * 24 * 3600], ['recent', now - 3600], ['unmarked', null]] });
+  }, { records: [['stale', now - 2 * 24 * 3600], ['recent', now - 3600], ['unmarked', null]], database: `${NAMESPACE}dpop` });
   await expectStoredKeyIds(page, [session.dpop_key_id, 'stale', 'recent', 'unmarked'], 'the records are in');
 
   await page.reload();
@@ -655,7 +655,7 @@ test('a renewal answered with Bearer tokens is refused, and the refresh token it
   await page.getByTestId('refresh').click();
 
   await expect(page.getByTestId('auth-error')).toContainText('token_type');
-  const usedUp = await page.evaluate(() => JSON.parse(window.localStorage.getItem('yew-oidc:consumed') ?? '[]'));
+  const usedUp = await page.evaluate((key) => JSON.parse(window.localStorage.getItem(key) ?? '[]'), `${NAMESPACE}consumed`);
   expect(usedUp.includes(fingerprint(before.refresh_token)), 'the sent refresh token is marked used up').toBe(true);
   await expect(page.getByTestId('auth-error')).toHaveAttribute('data-kind', 'renewal');
   expect(await storedSession(page) === null, 'the session left sessionStorage').toBe(true);

@@ -13,7 +13,7 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  CLIENT_ID, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, SESSION_KEY, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, USER,
+  CLIENT_ID, ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, NAMESPACE, SESSION_KEY, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, USER,
   discover, duplicateTab, expectNoTokens, expectOtherToken, expectSameToken, expectSignedIn, fingerprint, logInAtProvider,
   openTabWithStorage, recordIssuedTokens, recordNavigations, recordTokenRequests, refreshAtProvider, revocationsAt,
   revocationsSince as revocationsAtSince, revokeAtProvider, sessionEntries, sessionOf, signInAt, storedSession,
@@ -488,10 +488,10 @@ test('tokens never cross the tab channel in clear: a listener that held no token
   // An eavesdropper on the origin: a same-origin page that is not the app, listening on the app's channel.
   const listener = await context.newPage();
   await listener.goto('/config.json');
-  await listener.evaluate(() => {
+  await listener.evaluate((name) => {
     window.__heard = [];
-    new BroadcastChannel('yew-oidc').onmessage = (event) => window.__heard.push(String(event.data));
-  });
+    new BroadcastChannel(name).onmessage = (event) => window.__heard.push(String(event.data));
+  }, `${NAMESPACE}tabs`);
 
   await page.getByTestId('refresh').click();
   await expect.poll(async () => fingerprint((await sessionOf(page)).refresh_token), {
@@ -548,7 +548,7 @@ test('a provider that echoes the refresh token: three automatic renewals in a ro
   expectSameToken(now.refresh_token, first.refresh_token, 'the echoed refresh token is kept');
   expectOtherToken(now.access_token, first.access_token, 'the access token was renewed');
   expect(now.consumed ?? [], 'the live refresh token is not recorded as used up').toEqual([]);
-  const usedUp = await page.evaluate(() => JSON.parse(window.localStorage.getItem('yew-oidc:consumed') ?? '[]'));
+  const usedUp = await page.evaluate((key) => JSON.parse(window.localStorage.getItem(key) ?? '[]'), `${NAMESPACE}consumed`);
   expect(usedUp.includes(fingerprint(first.refresh_token)), 'no tab is told the live token is used up').toBe(false);
 
   await expect(notice(page)).toHaveCount(0);

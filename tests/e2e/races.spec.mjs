@@ -8,7 +8,7 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  ECHO_PROVIDER, SHORT_PROVIDER, USER, discover, expectNoTokens, expectSignedOut, fingerprint, recordIssuedTokens,
+  ECHO_PROVIDER, NAMESPACE, SHORT_PROVIDER, USER, discover, expectNoTokens, expectSignedOut, fingerprint, recordIssuedTokens,
   revocationsAt, revocationsSince, sessionEntries, sessionOf, signInAt, storedSession, useConfig,
 } from './support.mjs';
 
@@ -45,7 +45,7 @@ async function signedInWithoutKeysInMemory(page, context, issuer = ISSUER) {
   await page.reload();
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
   // Builds before this fix also kept the keys in sessionStorage; without them every build must fetch.
-  await page.evaluate(() => window.sessionStorage.removeItem('yew-oidc:jwks'));
+  await page.evaluate((key) => window.sessionStorage.removeItem(key), `${NAMESPACE}jwks`);
   return { metadata, issued, session };
 }
 

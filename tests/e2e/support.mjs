@@ -28,6 +28,15 @@ export const APP_MINIMAL = 'http://127.0.0.1:8085';
 export const PROVIDER = 'http://127.0.0.1:9000';
 export const CLIENT_ID = 'yew-oidc-spa';
 export const STORAGE_PREFIX = 'yew-oidc:';
+/**
+ * Where an app keeps its records: the library names every storage key, its Web Lock, its tab channel and its
+ * IndexedDB database after the app's instance (Config::instance: the client and its redirect URI's path), so that two
+ * apps on one origin never touch each other's.
+ */
+export const namespaceOf = (clientId = 'yew-oidc-spa', redirectPath = '/callback') =>
+  `${STORAGE_PREFIX}${clientId}@${redirectPath}:`;
+/** The demo's namespace at the root of its origin, with its own client. */
+export const NAMESPACE = namespaceOf();
 export const USER = { username: 'alice', password: 'wonderland', name: 'Alice Liddell' };
 export const TOKEN_FIELDS = ['access_token', 'id_token', 'refresh_token'];
 
@@ -217,7 +226,7 @@ export function expectNamespacedSession(entries) {
  */
 export const SHORT_PROVIDER = 'http://127.0.0.1:9001';
 export const SHORT_ACCESS_TOKEN_TTL = 20;
-export const SESSION_KEY = `${STORAGE_PREFIX}session`;
+export const SESSION_KEY = `${NAMESPACE}session`;
 
 /**
  * A third instance of the bundled provider that never rotates refresh tokens: every refresh is answered with the
@@ -251,9 +260,12 @@ export async function useConfig(context, config) {
   }));
 }
 
-/** The app's stored session (`yew-oidc:session`) in this tab, parsed, or null. */
+/** The app's stored session (`yew-oidc:<instance>:session`, whatever the instance) in this tab, parsed, or null. */
 export async function storedSession(page) {
-  const text = await page.evaluate((key) => window.sessionStorage.getItem(key), SESSION_KEY);
+  const text = await page.evaluate((prefix) => {
+    const key = Object.keys(window.sessionStorage).find((k) => k.startsWith(prefix) && k.endsWith(':session'));
+    return key === undefined ? null : window.sessionStorage.getItem(key);
+  }, STORAGE_PREFIX);
   return text === null ? null : JSON.parse(text);
 }
 

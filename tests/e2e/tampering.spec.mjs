@@ -11,14 +11,14 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  SHORT_PROVIDER, USER,
+  NAMESPACE, SHORT_PROVIDER, USER,
   discover, expectNoTokens, fingerprint, logInAtProvider, recordIssuedTokens, recordTokenRequests, revocationsAt,
   revocationsSince, sessionEntries, sessionOf, signInAt, storedSession, useConfig,
 } from './support.mjs';
 
 const ISSUER = SHORT_PROVIDER;
 const EVIL = 'https://evil.example';
-const METADATA_KEY = 'yew-oidc:metadata';
+const METADATA_KEY = `${NAMESPACE}metadata`;
 
 /** Every request to the attacker's origin, refused and recorded (method and path only). */
 async function recordEvil(context) {
@@ -70,22 +70,22 @@ test('metadata written into storage moves no refresh, revocation or userinfo req
   expect(evil, 'requests that reached the attacker').toEqual([]);
 });
 
-/** How many DPoP keys the page's IndexedDB holds (the app's "yew-oidc" database, "dpop-keys" store). */
+/** How many DPoP keys the page's IndexedDB holds (the app's "yew-oidc:<instance>:dpop" database, "dpop-keys" store). */
 async function dpopKeyCount(page) {
-  return page.evaluate(async () => {
-    if (!(await indexedDB.databases()).some((d) => d.name === 'yew-oidc')) return 0;
+  return page.evaluate(async (database) => {
+    if (!(await indexedDB.databases()).some((d) => d.name === database)) return 0;
     const done = (request) => new Promise((resolve, reject) => {
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
-    const db = await done(indexedDB.open('yew-oidc'));
+    const db = await done(indexedDB.open(database));
     try {
       if (!db.objectStoreNames.contains('dpop-keys')) return 0;
       return await done(db.transaction('dpop-keys', 'readonly').objectStore('dpop-keys').count());
     } finally {
       db.close();
     }
-  });
+  }, `${NAMESPACE}dpop`);
 }
 
 // Issue 24, 1: the copy saved at sign-in used to be where the callback sent the code and the PKCE verifier, and the

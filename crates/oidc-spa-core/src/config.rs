@@ -45,7 +45,7 @@ pub struct Config {
     /// Extra authorization request parameters, sent with every sign-in unless a sign-in overrides them.
     pub params: AuthorizationParams,
     /// The origins (`https://api.example.com`) the access token may be sent to by the authorized-request helper.
-    /// Absent from config.json: only the app's own origin.
+    /// Absent from config.json: none (the token is sent nowhere).
     pub api_origins: Vec<String>,
     /// The app's name, for page titles and headings.
     pub title: String,
@@ -241,6 +241,26 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The name of this app among the apps of its origin: the client and the path of its redirect URI
+    /// (`spa@/callback`, `spa@/some/app/callback`). The browser layer names everything it keeps after it, so that
+    /// two apps on one origin (two paths of one site, two clients of one provider) never read or wipe each
+    /// other's session and keys.
+    ///
+    /// ```
+    /// # use oidc_spa_core::Config;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let json = r#"{"issuer": "https://id.example", "client_id": "spa"}"#;
+    /// let app = Config::from_json(json, &url::Url::parse("https://user.github.io/app/")?)?;
+    /// let other = Config::from_json(json, &url::Url::parse("https://user.github.io/other/")?)?;
+    /// assert_eq!(app.instance(), "spa@/app/callback");
+    /// assert_ne!(app.instance(), other.instance());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn instance(&self) -> String {
+        format!("{}@{}", self.client_id, self.redirect_uri.path())
+    }
+
     /// Parses the app's configuration. `base` is the app's base URL (the directory it is served from, e.g.
     /// `https://app.example/` or `https://example.com/app/`); the default redirect URIs are derived from it, with
     /// any query or fragment it carries removed. Unknown fields are ignored so later issues can add settings.

@@ -42,7 +42,16 @@ pub mod components;
 pub use oidc_spa_core as oidc;
 
 pub use auth::{
-    ApiError, ApiRequest, AuthError, AuthHandle, AuthProvider, AuthState, SignedOutReason, use_auth,
+    ApiError, ApiRequest, AuthError, AuthEvent, AuthHandle, AuthProvider, AuthState,
+    SignedOutReason, use_auth,
 };
 pub use components::require_auth::RequireAuth;
 pub use oidc::config::{AuthorizationParams, Config};
+
+/// The names most apps use: `use yew_oidc_spa::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        ApiError, ApiRequest, AuthError, AuthEvent, AuthHandle, AuthProvider, AuthState, Config,
+        RequireAuth, SignedOutReason, use_auth,
+    };
+}

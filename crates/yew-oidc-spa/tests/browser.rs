@@ -75,12 +75,12 @@ fn unknown_state_finds_no_pending_record() {
 fn garbage_is_reported_and_removed_never_a_crash() {
     reset();
     let s = session_storage();
-    s.set_item(keys::SESSION, "{not json").expect("set");
-    s.set_item(&format!("{}x", keys::PENDING), "42")
+    s.set_item(&keys::session(), "{not json").expect("set");
+    s.set_item(&format!("{}x", keys::pending()), "42")
         .expect("set");
 
     assert!(matches!(storage::load_session(), Stored::Garbage));
-    assert_eq!(s.get_item(keys::SESSION).expect("get"), None);
+    assert_eq!(s.get_item(&keys::session()).expect("get"), None);
     assert_eq!(
         storage::take_pending(&State::new("x".to_owned())),
         Stored::Garbage
@@ -104,6 +104,40 @@ fn clear_all_removes_only_the_apps_keys() {
         s.get_item("someone-else").expect("get").as_deref(),
         Some("keep me")
     );
+}
+
+/// Two apps on one origin (two paths of one site): each reads, prunes and clears its own records only.
+#[wasm_bindgen_test]
+fn two_instances_on_one_origin_never_touch_each_others_records() {
+    reset();
+    storage::set_instance("spa@/app/callback");
+    storage::save_pending(&pending("mine")).expect("save");
+    storage::save_logout_state(&State::new("mine".to_owned())).expect("save");
+    assert_eq!(storage::own_keys().len(), 2);
+    assert!(keys::session().starts_with(storage::PREFIX));
+
+    storage::set_instance("spa@/other/callback");
+    assert!(
+        storage::own_keys().is_empty(),
+        "the other app sees nothing of the first"
+    );
+    assert_eq!(
+        storage::take_pending(&State::new("mine".to_owned())),
+        Stored::Missing
+    );
+    assert_eq!(storage::prune_pending(u64::MAX), Vec::new());
+    storage::clear_all();
+
+    storage::set_instance("spa@/app/callback");
+    assert_eq!(
+        storage::own_keys().len(),
+        2,
+        "the other app's sign-out wiped nothing here"
+    );
+    assert!(matches!(
+        storage::take_pending(&State::new("mine".to_owned())),
+        Stored::Found(_)
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -212,9 +246,9 @@ fn saved_metadata_is_single_use_and_rechecked_when_read_back() {
 fn small_stored_values_of_the_wrong_shape_are_garbage() {
     reset();
     let s = session_storage();
-    s.set_item(keys::LOGOUT_STATE, "42").expect("set");
+    s.set_item(&keys::logout_state(), "42").expect("set");
     assert_eq!(storage::take_logout_state(), Stored::Garbage);
-    s.set_item(keys::LOGOUT_STATE, r#""s-1""#).expect("set");
+    s.set_item(&keys::logout_state(), r#""s-1""#).expect("set");
     assert_eq!(
         storage::take_logout_state(),
         Stored::Found(State::new("s-1".to_owned()))
@@ -222,7 +256,7 @@ fn small_stored_values_of_the_wrong_shape_are_garbage() {
 
     let jwks_uri = url::Url::parse("https://id.example/jwks").unwrap();
     let saved = |text: &str| {
-        s.set_item(keys::JWKS, text).expect("set");
+        s.set_item(&keys::jwks(), text).expect("set");
         storage::take_jwks(&jwks_uri).map(|keys| keys.keys.len())
     };
     assert_eq!(
@@ -244,15 +278,15 @@ fn small_stored_values_of_the_wrong_shape_are_garbage() {
         .and_then(|w| w.local_storage().ok().flatten())
         .expect("localStorage");
     local
-        .set_item(keys::CONSUMED, r#"["fp-1","fp-2"]"#)
+        .set_item(&keys::consumed(), r#"["fp-1","fp-2"]"#)
         .expect("set");
     assert!(storage::is_consumed("fp-2"));
     local
-        .set_item(keys::CONSUMED, r#"["fp-1",2]"#)
+        .set_item(&keys::consumed(), r#"["fp-1",2]"#)
         .expect("set");
     assert!(
         !storage::is_consumed("fp-1"),
         "a list with a non-string is garbage"
     );
-    assert_eq!(local.get_item(keys::CONSUMED).expect("get"), None);
+    assert_eq!(local.get_item(&keys::consumed()).expect("get"), None);
 }

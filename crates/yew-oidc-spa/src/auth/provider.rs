@@ -11,7 +11,7 @@ use super::{
     AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason, documents, dpop, flow, renew,
     sign_out, state, tabs,
 };
-use crate::browser::{channel::Channel, location};
+use crate::browser::{channel::Channel, location, storage};
 use crate::oidc::config::{AuthorizationParams, Config, Dpop};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
@@ -264,6 +264,8 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
                         Err(error) => return state.dispatch(AuthAction::Failed(error)),
                     },
                 };
+                // Before anything is read: every stored name is in this app's namespace.
+                storage::set_instance(&loaded.instance());
                 config.set(Some(loaded.clone()));
                 state.dispatch(start(&loaded).await);
                 // After the first signed-in or signed-out view, not before it. Only where DPoP is on: any other
@@ -275,17 +277,21 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         });
     }
 
-    // Other tabs: a renewal of the session this tab shares, or a provider sign-out.
+    // Other tabs of this app: a renewal of the session this tab shares, or a provider sign-out. The channel is the
+    // app's own (named after its instance), so it opens once the configuration is known.
     {
         let state = state.clone();
-        use_effect_with((), move |_| {
-            let channel = Channel::open(tabs::CHANNEL, move |text| {
-                let state = state.clone();
-                spawn_local(async move {
-                    if let Some(action) = tabs::receive(&text).await {
-                        state.dispatch(action);
-                    }
-                });
+        let instance = config.as_ref().map(|config| config.instance());
+        use_effect_with(instance, move |instance| {
+            let channel = instance.as_ref().and_then(|_| {
+                Channel::open(&tabs::channel_name(), move |text| {
+                    let state = state.clone();
+                    spawn_local(async move {
+                        if let Some(action) = tabs::receive(&text).await {
+                            state.dispatch(action);
+                        }
+                    });
+                })
             });
             move || drop(channel)
         });

@@ -25,7 +25,11 @@ use crate::oidc::session::Session;
 use crate::oidc::token::{TokenError, refresh_tokens};
 
 /// Held by whichever tab is using a refresh token; the others wait.
-const REFRESH_LOCK: &str = "yew-oidc:refresh";
+/// The Web Lock one refresh at a time holds, across this app's tabs (in its namespace: another app of the origin
+/// renews on its own).
+fn refresh_lock() -> String {
+    storage::scoped("refresh")
+}
 
 thread_local! {
     /// The Unix second after this tab's last renewal attempt (whoever asked for it: the timer, an API call, a click).
@@ -84,7 +88,7 @@ pub async fn wait_until(until: u64) -> Wake {
 /// using it twice would end in `invalid_grant` (RFC 9700 4.14.2 reuse detection). Hence the lock, and inside
 /// it a fresh look at storage, where a renewal broadcast by the previous holder has already landed.
 pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, AuthError> {
-    locks::exclusive(REFRESH_LOCK, async {
+    locks::exclusive(&refresh_lock(), async {
         // Let a message the previous lock holder posted before releasing arrive first.
         TimeoutFuture::new(0).await;
         let Some(current) = storage::load_session().found() else {

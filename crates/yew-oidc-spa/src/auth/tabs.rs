@@ -19,11 +19,14 @@ use crate::oidc::session::Session;
 use crate::oidc::stored::FromJson;
 pub use crate::oidc::tab_message::TabMessage;
 
-pub const CHANNEL: &str = "yew-oidc";
+/// The BroadcastChannel of this app's tabs, in its namespace: another app of the origin neither hears nor tells it.
+pub fn channel_name() -> String {
+    storage::scoped("tabs")
+}
 
 pub fn post(message: &TabMessage) {
     if let Ok(text) = serde_json::to_string(message) {
-        channel::post_once(CHANNEL, &text);
+        channel::post_once(&channel_name(), &text);
     }
 }
 

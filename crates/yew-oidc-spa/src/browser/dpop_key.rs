@@ -12,8 +12,8 @@ use web_sys::{CryptoKey, IdbDatabase, IdbRequest, IdbTransaction, IdbTransaction
 
 use crate::oidc::dpop::{KeyUpkeep, PublicJwk, key_upkeep};
 
-/// The IndexedDB database and object store that hold the keys (IndexedDB is per origin, like the app's tabs).
-const DATABASE: &str = "yew-oidc";
+/// The IndexedDB object store that holds the keys, in a database named in the app's namespace (IndexedDB is per
+/// origin, like the app's tabs): another app of the origin never sweeps this one's keys.
 const STORE: &str = "dpop-keys";
 
 /// Why the browser could not make, keep, find or use a DPoP key.
@@ -245,7 +245,7 @@ async fn transaction(mode: IdbTransactionMode) -> Result<IdbTransaction, KeyErro
         .ok_or_else(|| failed("no window"))?
         .indexed_db()?
         .ok_or_else(|| failed("IndexedDB is not available"))?;
-    let open = factory.open_with_u32(DATABASE, 1)?;
+    let open = factory.open_with_u32(&super::storage::scoped("dpop"), 1)?;
     // Runs once per browser profile, before success: the store must exist before any transaction names it.
     let opened = open.clone();
     let upgrade = Closure::once_into_js(move || {

@@ -1,8 +1,8 @@
 //! sessionStorage behind namespaced keys: the session, pending sign-ins (one per `state`, removed when read) with
 //! the provider metadata and keys saved for their callback, and the pending provider sign-out.
 //!
-//! Every key starts with [`PREFIX`], so a sign-out can remove exactly what the app wrote and nothing
-//! else on the origin. Unreadable values are deleted and reported as absent: garbage never crashes.
+//! Every key starts with [`PREFIX`] and the app's instance ([`set_instance`]), so a sign-out can remove exactly what
+//! this app wrote and nothing else on the origin, not even another app's of this library. Unreadable values are deleted and reported as absent: garbage never crashes.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -15,18 +15,52 @@ use crate::oidc::secret::State;
 use crate::oidc::session::Session;
 use crate::oidc::stored::{FromJson, text};
 
-/// The namespace of every key this app writes.
+/// The start of every name this library gives anything in the browser: storage keys, the Web Lock, the tab
+/// channel, the IndexedDB database.
 pub const PREFIX: &str = "yew-oidc:";
 
-/// The storage keys, in one place.
+thread_local! {
+    /// This app's namespace on the origin: [`PREFIX`] and the instance (see [`set_instance`]).
+    static NAMESPACE: std::cell::RefCell<String> = std::cell::RefCell::new(PREFIX.to_owned());
+}
+
+/// Names everything this tab stores after `instance` (`Config::instance`: the client and the app's path), so
+/// that two apps on one origin (two paths of one GitHub Pages site, two clients of one provider) never read or
+/// wipe each other's session, keys, lock or messages. Set once the configuration is known, before anything is
+/// read; until then the namespace is the bare [`PREFIX`].
+pub fn set_instance(instance: &str) {
+    NAMESPACE.set(format!("{PREFIX}{instance}:"));
+}
+
+/// `name` in this app's namespace: a storage key, or the name of a lock, a channel or a database.
+pub fn scoped(name: &str) -> String {
+    NAMESPACE.with_borrow(|namespace| format!("{namespace}{name}"))
+}
+
+/// The storage keys, in one place, each in this app's namespace ([`scoped`]).
 pub mod keys {
-    pub const SESSION: &str = "yew-oidc:session";
-    pub const METADATA: &str = "yew-oidc:metadata";
-    pub const JWKS: &str = "yew-oidc:jwks";
-    pub const PENDING: &str = "yew-oidc:pending:";
-    pub const LOGOUT_STATE: &str = "yew-oidc:logout-state";
+    use super::scoped;
+
+    pub fn session() -> String {
+        scoped("session")
+    }
+    pub fn metadata() -> String {
+        scoped("metadata")
+    }
+    pub fn jwks() -> String {
+        scoped("jwks")
+    }
+    /// The start of a pending sign-in's key; its `state` follows.
+    pub fn pending() -> String {
+        scoped("pending:")
+    }
+    pub fn logout_state() -> String {
+        scoped("logout-state")
+    }
     /// In localStorage, shared by every tab: fingerprints (never tokens) of used-up refresh tokens.
-    pub const CONSUMED: &str = "yew-oidc:consumed";
+    pub fn consumed() -> String {
+        scoped("consumed")
+    }
 }
 
 /// How many used-up refresh-token fingerprints the origin remembers.
@@ -117,24 +151,24 @@ fn take<T: FromJson>(key: &str) -> Stored<T> {
 }
 
 pub fn load_session() -> Stored<Session> {
-    read(keys::SESSION)
+    read(&keys::session())
 }
 
 pub fn save_session(session: &Session) -> Result<(), StorageError> {
-    write(keys::SESSION, session)
+    write(&keys::session(), session)
 }
 
 /// The discovery document saved at sign-in for the callback, removed as it is read and only for the issuer it was
 /// fetched from. Storage is not trusted: the copy must pass the same checks as a fetched document (issuer, https
 /// endpoints, S256), and the callback compares it with a fresh one before it keeps any token.
 pub fn take_metadata(issuer: &str) -> Option<ProviderMetadata> {
-    take::<ProviderMetadata>(keys::METADATA)
+    take::<ProviderMetadata>(&keys::metadata())
         .found()
         .filter(|metadata| metadata.validate(issuer).is_ok())
 }
 
 pub fn save_metadata(metadata: &ProviderMetadata) -> Result<(), StorageError> {
-    write(keys::METADATA, metadata)
+    write(&keys::metadata(), metadata)
 }
 
 /// The provider's signing keys, saved at sign-in for the callback together with the `jwks_uri` they came from.
@@ -159,7 +193,7 @@ impl FromJson for CachedJwks {
 
 /// The signing keys saved at sign-in for the callback, removed as they are read.
 pub fn take_jwks(jwks_uri: &Url) -> Option<JwkSet> {
-    take::<CachedJwks>(keys::JWKS)
+    take::<CachedJwks>(&keys::jwks())
         .found()
         .filter(|cached| cached.jwks_uri == jwks_uri.as_str())
         .map(|cached| cached.keys)
@@ -167,7 +201,7 @@ pub fn take_jwks(jwks_uri: &Url) -> Option<JwkSet> {
 
 pub fn save_jwks(jwks_uri: &Url, keys: &JwkSet) -> Result<(), StorageError> {
     write(
-        keys::JWKS,
+        &keys::jwks(),
         &CachedJwks {
             jwks_uri: jwks_uri.to_string(),
             keys: keys.clone(),
@@ -176,7 +210,7 @@ pub fn save_jwks(jwks_uri: &Url, keys: &JwkSet) -> Result<(), StorageError> {
 }
 
 fn pending_key(state: &State) -> String {
-    format!("{}{}", keys::PENDING, state.secret())
+    format!("{}{}", keys::pending(), state.secret())
 }
 
 pub fn save_pending(pending: &PendingSignIn) -> Result<(), StorageError> {
@@ -187,8 +221,9 @@ pub fn save_pending(pending: &PendingSignIn) -> Result<(), StorageError> {
 /// Returns them, for what they still hold elsewhere (a DPoP key).
 pub fn prune_pending(cutoff: u64) -> Vec<PendingSignIn> {
     let mut pruned = Vec::new();
+    let pending = keys::pending();
     for key in own_keys() {
-        if !key.starts_with(keys::PENDING) {
+        if !key.starts_with(&pending) {
             continue;
         }
         if let Some(pending) = read::<PendingSignIn>(&key).found()
@@ -207,41 +242,42 @@ pub fn take_pending(state: &State) -> Stored<PendingSignIn> {
 }
 
 pub fn save_logout_state(state: &State) -> Result<(), StorageError> {
-    write(keys::LOGOUT_STATE, state)
+    write(&keys::logout_state(), state)
 }
 
 /// The `state` sent with a provider sign-out, removed as it is read.
 pub fn take_logout_state() -> Stored<State> {
-    take(keys::LOGOUT_STATE)
+    take(&keys::logout_state())
 }
 
 /// Records, for every tab of the origin, that the refresh token with this fingerprint is used up.
 pub fn mark_consumed(fingerprint: &str) {
-    let mut consumed = read_from::<Vec<String>>(local(), keys::CONSUMED)
+    let mut consumed = read_from::<Vec<String>>(local(), &keys::consumed())
         .found()
         .unwrap_or_default();
     consumed.push(fingerprint.to_owned());
     let excess = consumed.len().saturating_sub(CONSUMED_KEPT);
     consumed.drain(..excess);
-    let _ = write_to(local(), keys::CONSUMED, &consumed);
+    let _ = write_to(local(), &keys::consumed(), &consumed);
 }
 
 /// Whether any tab of the origin used up the refresh token with this fingerprint.
 pub fn is_consumed(fingerprint: &str) -> bool {
-    read_from::<Vec<String>>(local(), keys::CONSUMED)
+    read_from::<Vec<String>>(local(), &keys::consumed())
         .found()
         .is_some_and(|consumed| consumed.iter().any(|item| item == fingerprint))
 }
 
-/// Every key this app wrote, in storage order.
+/// Every key this app wrote (in its namespace: not another app's on the origin), in storage order.
 pub fn own_keys() -> Vec<String> {
     let Some(storage) = session() else {
         return Vec::new();
     };
+    let namespace = scoped("");
     let len = storage.length().unwrap_or(0);
     (0..len)
         .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|key| key.starts_with(PREFIX))
+        .filter(|key| key.starts_with(&namespace))
         .collect()
 }
 
