@@ -5,5 +5,6 @@ pub mod app;
 pub mod components;
 pub mod pages;
 pub mod route;
+pub mod settings;
 
 use yew_oidc_spa::{auth, oidc};

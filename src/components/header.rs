@@ -16,7 +16,7 @@ pub fn use_header(auth: &AuthHandle, navigator: Option<&Navigator>) -> Html {
         AuthState::SignedIn(session) => html! { <span>{ &session.display_name }</span> },
         _ => html! {},
     };
-    let title = auth.config().map(|config| config.title.clone());
+    let title = auth.config().map(crate::settings::title);
     use_effect_with(title.clone(), |title| {
         if let (Some(title), Some(document)) = (title, web_sys::window().and_then(|w| w.document()))
         {

@@ -21,13 +21,24 @@ pub fn api() -> Html {
     let auth = use_auth();
     let outcome = use_state(|| None::<Outcome>);
     let calling = use_state(|| false);
-    let Some(url) = auth.config().and_then(|config| config.api_url.clone()) else {
-        return html! {
-            <section class="card">
-                <h1>{ "API" }</h1>
-                <p>{ "Set " }<code>{ "api_url" }</code>{ " in config.json to call an API from here." }</p>
-            </section>
-        };
+    let url = match auth.config().map(crate::settings::api_url) {
+        Some(Ok(Some(url))) => url,
+        Some(Err(problem)) => {
+            return html! {
+                <section class="card">
+                    <h1>{ "API" }</h1>
+                    <p role="alert" data-testid="api-error">{ problem }</p>
+                </section>
+            };
+        }
+        _ => {
+            return html! {
+                <section class="card">
+                    <h1>{ "API" }</h1>
+                    <p>{ "Set " }<code>{ "api_url" }</code>{ " in config.json to call an API from here." }</p>
+                </section>
+            };
+        }
     };
     let shown = match &*outcome {
         Some(Outcome::Body(body)) => html! { <pre data-testid="api-result">{ body }</pre> },

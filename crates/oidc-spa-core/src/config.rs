@@ -47,10 +47,6 @@ pub struct Config {
     /// The origins (`https://api.example.com`) the access token may be sent to by the authorized-request helper.
     /// Absent from config.json: none (the token is sent nowhere).
     pub api_origins: Vec<String>,
-    /// The app's name, for page titles and headings.
-    pub title: String,
-    /// The URL the demo's API page calls; not used by the auth layer.
-    pub api_url: Option<Url>,
     /// Provider endpoints given in config.json, for providers without (usable) discovery.
     pub endpoints: Endpoints,
     /// How to call a provider sign-out that is not RP-Initiated Logout; `None`: the standard, at the discovered
@@ -59,6 +55,9 @@ pub struct Config {
     /// Sender-constrained tokens (RFC 9449 DPoP): `"dpop": true` requires them, `"if-supported"` takes them when the
     /// provider offers ES256 proofs ([`ProviderMetadata::binds_dpop`](super::discovery::ProviderMetadata::binds_dpop)).
     pub dpop: Dpop,
+    /// Every member of config.json as given, the library's own included: the app's own settings live beside the
+    /// library's (read them with [`setting`](Self::setting)), so one file configures both.
+    settings: Map<String, Value>,
 }
 
 /// How a provider's sign-out endpoint is called: RP-Initiated Logout 1.0 by default, or what config.json's `logout`
@@ -261,6 +260,36 @@ impl Config {
         format!("{}@{}", self.client_id, self.redirect_uri.path())
     }
 
+    /// The member `name` of config.json as given, for the app's own settings (the demo's `title` and `api_url`);
+    /// `None` when absent. The library's own members are read by [`from_json`](Self::from_json), checked.
+    pub fn setting(&self, name: &str) -> Option<&Value> {
+        self.settings.get(name)
+    }
+
+    /// A configuration built in code rather than read from config.json: the issuer and client, then any member
+    /// of config.json by name ([`ConfigBuilder::with`]), checked by the same [`from_json`](Self::from_json) when
+    /// built.
+    ///
+    /// ```
+    /// # use oidc_spa_core::Config;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let base = url::Url::parse("https://app.example/")?;
+    /// let config = Config::builder("https://id.example", "spa")
+    ///     .with("api_origins", ["https://api.example"])
+    ///     .with("offline_access", true)
+    ///     .build(&base)?;
+    /// assert_eq!(config.api_origins, ["https://api.example"]);
+    /// assert!(Config::builder("http://id.example", "spa").build(&base).is_err(), "https only");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder(issuer: &str, client_id: &str) -> ConfigBuilder {
+        let mut members = Map::new();
+        members.insert("issuer".to_owned(), Value::from(issuer));
+        members.insert("client_id".to_owned(), Value::from(client_id));
+        ConfigBuilder { members }
+    }
+
     /// Parses the app's configuration. `base` is the app's base URL (the directory it is served from, e.g.
     /// `https://app.example/` or `https://example.com/app/`); the default redirect URIs are derived from it, with
     /// any query or fragment it carries removed. Unknown fields are ignored so later issues can add settings.
@@ -355,10 +384,6 @@ impl Config {
                 .map(|text| origin_of(text))
                 .collect::<Result<_, _>>()?,
         };
-        let title = optional_string(object, "title")?.unwrap_or_else(|| DEFAULT_TITLE.to_owned());
-        let api_url = optional_string(object, "api_url")?
-            .map(|text| parse_absolute("api_url", &text))
-            .transpose()?;
         let endpoint = |field| -> Result<Option<Url>, ConfigError> {
             let Some(text) = optional_string(object, field)? else {
                 return Ok(None);
@@ -421,12 +446,31 @@ impl Config {
             trusted_audiences,
             params,
             api_origins,
-            title,
-            api_url,
             endpoints,
             logout,
             dpop,
+            settings: object.clone(),
         })
+    }
+}
+
+/// A [`Config`] being built in code: the members config.json would hold, checked all together by
+/// [`build`](Self::build), the same checks as a file's.
+#[derive(Clone, Debug)]
+pub struct ConfigBuilder {
+    members: Map<String, Value>,
+}
+
+impl ConfigBuilder {
+    /// Sets the member `name` (any field of config.json, or a setting of the app's own) to `value`.
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.members.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// The configuration, or the first problem found, as [`Config::from_json`] would report it.
+    pub fn build(self, base: &Url) -> Result<Config, ConfigError> {
+        Config::from_json(&Value::Object(self.members).to_string(), base)
     }
 }
 
@@ -491,9 +535,6 @@ fn logout_description(object: &Map<String, Value>) -> Result<LogoutDescription, 
     }
     Ok(described)
 }
-
-/// The name shown when `title` is not configured.
-pub const DEFAULT_TITLE: &str = env!("CARGO_PKG_NAME");
 
 /// `resource`: one absolute URI or an array of them, none with a fragment (RFC 8707 2).
 fn resources(object: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
@@ -918,15 +959,14 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn authorization_parameters_api_origins_and_title() {
+    fn authorization_parameters_api_origins_and_the_apps_own_settings() {
         let minimal = config_with("").unwrap();
         assert_eq!(minimal.params, AuthorizationParams::default());
         assert!(
             minimal.api_origins.is_empty(),
             "no origin unless listed, not even the app's own"
         );
-        assert_eq!(minimal.title, DEFAULT_TITLE);
-        assert_eq!(minimal.api_url, None);
+        assert_eq!(minimal.setting("title"), None);
 
         let full = config_with(
             r#", "audience": "https://api.example", "resource": "https://api.example/", "prompt": "login",
@@ -949,10 +989,11 @@ mod tests {
             full.api_origins,
             ["https://api.example", "http://127.0.0.1:9200"]
         );
-        assert_eq!(full.title, "Demo");
+        // The app's own settings, as given: the library reads and checks none of them.
+        assert_eq!(full.setting("title"), Some(&Value::from("Demo")));
         assert_eq!(
-            full.api_url.as_ref().map(Url::as_str),
-            Some("https://api.example/me")
+            full.setting("api_url"),
+            Some(&Value::from("https://api.example/me"))
         );
         let two = config_with(r#", "resource": ["https://a.example/", "urn:example:b"]"#).unwrap();
         assert_eq!(two.params.resource, ["https://a.example/", "urn:example:b"]);
@@ -974,7 +1015,6 @@ mod tests {
             (r#", "resource": "not a uri""#, "resource"),
             (r#", "max_age": -1"#, "max_age"),
             (r#", "prompt": 1"#, "prompt"),
-            (r#", "api_url": "/relative""#, "api_url"),
         ] {
             let error = config_with(extra).unwrap_err();
             assert!(error.to_string().contains(field), "{extra}: {error}");

@@ -38,7 +38,11 @@ fn orders() -> Html {
         let (auth, answer) = (auth.clone(), answer.clone());
         Callback::from(move |_| {
             let (auth, answer) = (auth.clone(), answer.clone());
-            let Some(url) = auth.config().and_then(|config| config.api_url.clone()) else {
+            // The app's own setting in config.json, beside the library's.
+            let url = auth
+                .config()
+                .and_then(|config| config.setting("api_url")?.as_str()?.parse().ok());
+            let Some(url) = url else {
                 return answer.set("no api_url in config.json".to_owned());
             };
             yew::platform::spawn_local(async move {
