@@ -42,8 +42,8 @@ pub mod components;
 pub use oidc_spa_core as oidc;
 
 pub use auth::{
-    ApiError, ApiRequest, AuthError, AuthEvent, AuthHandle, AuthProvider, AuthState,
-    SignedOutReason, use_auth,
+    ApiError, ApiRequest, AuthError, AuthEvent, AuthHandle, AuthProvider, AuthState, Method,
+    Response, SignedOutReason, use_auth,
 };
 pub use components::require_auth::RequireAuth;
 pub use oidc::config::{AuthorizationParams, Config};

@@ -17,6 +17,9 @@ mod tabs;
 
 pub use api::{ApiError, ApiRequest};
 pub use error::AuthError;
+/// The API helper's method and response types (gloo-net's), so an app needs no dependency of its own to use
+/// [`ApiRequest::new`] and [`AuthHandle::fetch`]'s answer.
+pub use gloo_net::http::{Method, Response};
 pub use provider::{AuthHandle, AuthProvider, use_auth};
 pub use state::{AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason};
 
