@@ -7,7 +7,7 @@ use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::auth::{self, use_auth};
-use crate::components::time::moment;
+use crate::components::time::{local_time, relative};
 use crate::oidc::config::Dpop;
 use crate::oidc::session::Session;
 
@@ -36,10 +36,9 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
     let session = &props.session;
     let expires_in = session.expires_at.saturating_sub(*now);
     let last_renewal = match session.renewed_at {
-        Some(at) => format!("{} s ago", now.saturating_sub(at)),
+        Some(at) => relative(at, *now),
         None => "never".to_owned(),
     };
-    let expires_at = moment(session.expires_at, *now);
     let held = session.refresh_token.is_some();
     let bound = session.dpop_key_id.is_some();
     // Asked for, but the provider does not list ES256 in dpop_signing_alg_values_supported (RFC 9449 5.1).
@@ -52,8 +51,14 @@ pub fn session_status(props: &SessionStatusProps) -> Html {
         <section class="card">
             <h2>{ "Session" }</h2>
             <dl>
-                <dt>{ "Access token expires in" }</dt>
-                <dd><span data-testid="token-expiry">{ expires_in }</span>{ " s, at " }{ expires_at }</dd>
+                <dt>{ "Access token expires" }</dt>
+                // In words for people, in seconds for scripts (`data-seconds`).
+                <dd>
+                    <span data-testid="token-expiry" data-seconds={expires_in.to_string()}>
+                        { relative(session.expires_at, *now) }
+                    </span>
+                    { ", at " }<time datetime={session.expires_at.to_string()}>{ local_time(session.expires_at) }</time>
+                </dd>
                 <dt>{ "Refresh token" }</dt>
                 <dd data-testid="refresh-token-held">{ if held { "held" } else { "none" } }</dd>
                 <dt>{ "Last renewal" }</dt>

@@ -87,9 +87,11 @@ test('renews automatically before expiry, and the name stays shown throughout', 
   await expect(page.getByTestId('refresh-token-held')).toHaveText('held');
   await expect(page.getByTestId('last-renewal')).toHaveText('never');
   const expiry = page.getByTestId('token-expiry');
-  const countdown = Number(await expiry.textContent());
+  // In words on the page ("in 15 s"), in seconds in data-seconds.
+  await expect(expiry).toHaveText(/^in \d+ s$/);
+  const countdown = Number(await expiry.getAttribute('data-seconds'));
   expect(countdown, 'token-expiry shows the seconds left').toBeLessThanOrEqual(SHORT_ACCESS_TOKEN_TTL);
-  await expect.poll(async () => Number(await expiry.textContent()), { message: 'token-expiry counts down' })
+  await expect.poll(async () => Number(await expiry.getAttribute('data-seconds')), { message: 'token-expiry counts down' })
     .toBeLessThan(countdown);
 
   await expect(page.getByTestId('last-renewal'), 'an automatic renewal happened')
@@ -110,7 +112,7 @@ test('renews automatically before expiry, and the name stays shown throughout', 
   expectSameToken(after.refresh_token, (await issued.of('refresh_token')).at(-1), 'the newest refresh token is kept');
   expect(after.expires_at, 'the expiry moved forward').toBeGreaterThan(before.expires_at);
   expect(after.renewed_at, 'the renewal time is recorded').toBeGreaterThanOrEqual(Math.floor(renewal.at / 1000));
-  await expect.poll(async () => Number(await expiry.textContent()), { message: 'token-expiry shows the new expiry' })
+  await expect.poll(async () => Number(await expiry.getAttribute('data-seconds')), { message: 'token-expiry shows the new expiry' })
     .toBeGreaterThan(before.expires_at - nowSeconds());
 
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
