@@ -34,6 +34,9 @@
 //! crate `oidc-spa-core`, re-exported.
 
 pub mod auth;
+/// The thin browser layer (storage, address bar, fetch, locks, channels, the DPoP key store). Public for the crate's
+/// own browser tests and the demo's; not part of the API: it may change in any release.
+#[doc(hidden)]
 pub mod browser;
 pub mod components;
 

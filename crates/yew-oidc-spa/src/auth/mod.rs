@@ -21,7 +21,10 @@ pub use error::AuthError;
 /// [`ApiRequest::new`] and [`AuthHandle::fetch`]'s answer.
 pub use gloo_net::http::{Method, Response};
 pub use provider::{AuthHandle, AuthProvider, use_auth};
-pub use state::{AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason};
+/// The reducer's actions: public because `AuthState` is a Yew `Reducible`; not part of the API.
+#[doc(hidden)]
+pub use state::AuthAction;
+pub use state::{AuthEvent, AuthState, Reconnecting, SignedOutReason};
 
 /// The clock the session's expiry is measured with (Unix seconds), for views that count down.
 pub use crate::browser::clock::now;
