@@ -420,7 +420,7 @@ test('a renewal margin as long as the token lifetime does not renew in a loop', 
   await page.waitForTimeout(span * 1000); // counts what happens in the window; nothing to wait for
   await tokenRequests.settled();
   expect(tokenRequests.refreshes().length, `refreshes within ${span} s of sign-in, with ${SHORT_ACCESS_TOKEN_TTL} s `
-    + 'access tokens and the default 60 s margin. APP BUG if far above 2: plan() (src/oidc/renewal.rs) answers '
+    + 'access tokens and the default 60 s margin. APP BUG if far above 2: plan() (crates/oidc-spa-core/src/lifecycle/renewal.rs) answers '
     + 'Renew whenever expires_at - margin <= now, and a renewal that gets expires_in <= margin is due again at '
     + 'once, so keep_alive renews back to back (hundreds in a few seconds, without end)').toBeLessThanOrEqual(2);
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);
@@ -445,7 +445,7 @@ test('a refresh answered without expires_in or ID token does not renew in a loop
   await page.waitForTimeout(span * 1000); // counts what happens in the window; nothing to wait for
   await tokenRequests.settled();
   expect(tokenRequests.refreshes().length, `refreshes up to ${span} s after the first renewal. APP BUG if far `
-    + 'above 2: Session::renewed (src/oidc/renewal.rs) keeps the old expires_at when the response has neither '
+    + 'above 2: Session::renewed (crates/oidc-spa-core/src/lifecycle/renewal.rs) keeps the old expires_at when the response has neither '
     + 'expires_in nor id_token, so the renewed session is still inside the margin and keep_alive renews it again '
     + 'at once, back to back, for good').toBeLessThanOrEqual(2);
   await expect(page.getByTestId('user-name')).toHaveText(USER.name);

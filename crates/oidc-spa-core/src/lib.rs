@@ -23,27 +23,24 @@
 //! Sender-constrained tokens: [`dpop`] builds DPoP proofs (RFC 9449) for the token requests and API calls, with the
 //! hashing and signing left to WebCrypto.
 
-pub mod authorize;
-pub mod callback;
-pub mod challenge;
-pub mod config;
-pub mod discovery;
-pub mod dpop;
-pub mod fault;
-pub mod id_token;
-pub mod jwks;
-pub mod lineage;
-pub mod logout;
-pub mod pkce;
-pub mod renewal;
-pub mod resource;
-pub mod revocation;
+// The files are grouped by stage (see each stage's module); the modules are named at the root, where the docs show
+// them.
+mod keys;
+mod lifecycle;
+mod provider;
+mod sender;
+mod sign_in;
+mod sign_out;
+
 pub mod secret;
-pub mod session;
 pub mod stored;
-pub mod tab_message;
-pub mod token;
-pub mod userinfo;
+
+pub use keys::{id_token, jwks};
+pub use lifecycle::{fault, lineage, renewal, session, tab_message};
+pub use provider::{config, discovery};
+pub use sender::{challenge, dpop, resource};
+pub use sign_in::{authorize, callback, pkce, token, userinfo};
+pub use sign_out::{logout, revocation};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

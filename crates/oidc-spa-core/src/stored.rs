@@ -77,7 +77,7 @@ pub fn list<T>(
 }
 
 /// A string, as `State`'s derive (`serde(transparent)`) read it.
-impl FromJson for super::secret::State {
+impl FromJson for crate::secret::State {
     fn from_json(value: Value) -> Option<Self> {
         match value {
             Value::String(state) => Some(Self::new(state)),

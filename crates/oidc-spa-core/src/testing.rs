@@ -8,11 +8,11 @@ use oauth2::http::{self, header};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::authorize::PendingSignIn;
-use super::config::Config;
-use super::discovery::{ProviderMetadata, parse_metadata};
-use super::id_token::{Expectations, IdTokenClaims, decode, validate_claims};
-use super::secret::{IdToken, Nonce, PkceVerifier, State};
+use crate::keys::id_token::{Expectations, IdTokenClaims, decode, validate_claims};
+use crate::provider::config::Config;
+use crate::provider::discovery::{ProviderMetadata, parse_metadata};
+use crate::secret::{IdToken, Nonce, PkceVerifier, State};
+use crate::sign_in::authorize::PendingSignIn;
 
 pub const ISSUER: &str = "https://id.example/realms/demo";
 pub const CLIENT_ID: &str = "spa";
@@ -33,7 +33,7 @@ pub fn config() -> Config {
 
 /// A configuration of the client `spa` at `https://id.example`, for the app at `https://app.example/`, with `extra`
 /// (`, "field": value, …`) added to its JSON: for tests of one field at a time.
-pub fn config_with(extra: &str) -> Result<Config, crate::config::ConfigError> {
+pub fn config_with(extra: &str) -> Result<Config, crate::provider::config::ConfigError> {
     Config::from_json(
         &format!(r#"{{"issuer": "https://id.example", "client_id": "spa"{extra}}}"#),
         &Url::parse("https://app.example/").unwrap(),
@@ -168,9 +168,9 @@ pub fn respond(
 
 /// A signed-in session of the fixture issuer and client, holding refresh token `refresh` and access token `access`.
 /// For the tests of the auth layer (its browser tests put it in sessionStorage).
-pub fn stored_session(refresh: &str, access: &str) -> crate::session::Session {
+pub fn stored_session(refresh: &str, access: &str) -> crate::lifecycle::session::Session {
     use crate::secret::{AccessToken, IdToken, RefreshToken};
-    crate::session::Session {
+    crate::lifecycle::session::Session {
         access_token: AccessToken::new(access.into()),
         refresh_token: Some(RefreshToken::new(refresh.into())),
         id_token: IdToken::new("h.c.s".into()),

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::secret::PkceVerifier;
+use crate::secret::PkceVerifier;
 
 /// The only method we send. `plain` is never used: RFC 7636 4.2 allows it only when S256 is impossible, and RFC 9700
 /// 2.1.1 says clients SHOULD use S256.

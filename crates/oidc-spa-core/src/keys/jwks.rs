@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use super::id_token::{JoseHeader, SigningAlgorithm};
-use super::stored::FromJson;
+use crate::keys::id_token::{JoseHeader, SigningAlgorithm};
+use crate::stored::FromJson;
 
 /// One public key, reduced to the members that matter for choosing and importing it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::secret::RefreshToken;
+use crate::secret::RefreshToken;
 
 /// A name for a refresh token that tabs can share without sharing the token: SHA-256, base64url.
 pub fn fingerprint(token: &RefreshToken) -> String {

@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
-use super::config::{Endpoints, is_secure_url};
-use super::id_token::SigningAlgorithm;
-use super::pkce::CODE_CHALLENGE_METHOD;
-use super::stored::FromJson;
+use crate::keys::id_token::SigningAlgorithm;
+use crate::provider::config::{Endpoints, is_secure_url};
+use crate::sign_in::pkce::CODE_CHALLENGE_METHOD;
+use crate::stored::FromJson;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -215,7 +215,7 @@ impl ProviderMetadata {
     pub fn binds_dpop(&self) -> bool {
         self.dpop_signing_alg_values_supported
             .as_ref()
-            .is_some_and(|algs| algs.iter().any(|alg| alg == super::dpop::ALG))
+            .is_some_and(|algs| algs.iter().any(|alg| alg == crate::sender::dpop::ALG))
     }
 
     /// OIDC Core 3.1.3.7 step 7: the `alg` must be the expected one. Without a registered
@@ -570,7 +570,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn endpoints_from_the_configuration_replace_or_override_discovery() {
-        use crate::config::Endpoints;
+        use crate::provider::config::Endpoints;
         let url = |text: &str| Some(Url::parse(text).unwrap());
         let issuer = "https://id.example/realms/demo";
 

@@ -6,10 +6,10 @@
 use thiserror::Error;
 use url::Url;
 
-use super::authorize::PendingSignIn;
-use super::config::Config;
-use super::discovery::ProviderMetadata;
-use super::secret::{AuthorizationCode, State};
+use crate::provider::config::Config;
+use crate::provider::discovery::ProviderMetadata;
+use crate::secret::{AuthorizationCode, State};
+use crate::sign_in::authorize::PendingSignIn;
 
 /// Query parameters of an authorization response; the browser removes them from the address bar (RFC 9700 4.2.4,
 /// 4.3.2) so the code never lingers in history or a `Referer`.

@@ -5,9 +5,9 @@
 use thiserror::Error;
 use url::Url;
 
-use super::config::{Config, LogoutDescription};
-use super::discovery::ProviderMetadata;
-use super::secret::{IdToken, State};
+use crate::provider::config::{Config, LogoutDescription};
+use crate::provider::discovery::ProviderMetadata;
+use crate::secret::{IdToken, State};
 
 /// The parameters this module sets on the end-session endpoint (copies already on it are dropped).
 const LOGOUT_PARAMS: &[&str] = &[

@@ -4,7 +4,7 @@
 use thiserror::Error;
 use url::Url;
 
-use super::challenge::challenge_param;
+use crate::sender::challenge::challenge_param;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ResourceError {
@@ -19,7 +19,7 @@ pub enum ResourceError {
 }
 
 /// Whether the access token may go to `url`: its origin (scheme, host, port) must be one of `allowed`, which
-/// [`Config`](super::config::Config) keeps as ASCII-serialized origins. The check runs before any request is made.
+/// [`Config`](crate::provider::config::Config) keeps as ASCII-serialized origins. The check runs before any request is made.
 pub fn check_origin(url: &Url, allowed: &[String]) -> Result<(), ResourceError> {
     let origin = url.origin().ascii_serialization();
     if allowed.is_empty() {
@@ -47,7 +47,7 @@ pub fn is_b64token(token: &str) -> bool {
 /// saying it (RFC 9449 7.1 uses the same error codes). `header` is the `WWW-Authenticate` value; other schemes'
 /// challenges in it are skipped, and unreadable text is not an `invalid_token`.
 pub fn is_invalid_token(header: &str) -> bool {
-    ["Bearer", super::dpop::AUTHORIZATION_SCHEME]
+    ["Bearer", crate::sender::dpop::AUTHORIZATION_SCHEME]
         .into_iter()
         .any(|scheme| challenge_param(header, scheme, "error").as_deref() == Some("invalid_token"))
 }

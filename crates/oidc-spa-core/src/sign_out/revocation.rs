@@ -8,10 +8,10 @@
 use oauth2::{AsyncHttpClient, HttpRequest};
 use thiserror::Error;
 
-use super::config::Config;
-use super::discovery::ProviderMetadata;
-use super::secret::{AccessToken, RefreshToken};
-use super::token::{Kind, Members, form_post, parse_members};
+use crate::provider::config::Config;
+use crate::provider::discovery::ProviderMetadata;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::sign_in::token::{Kind, Members, form_post, parse_members};
 
 /// A token to revoke; its kind becomes the `token_type_hint` (RFC 7009 2.1).
 #[derive(Clone, Copy, Debug)]

@@ -10,9 +10,9 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use super::secret::AccessToken;
-use super::stored::text;
-use super::token::TokenType;
+use crate::secret::AccessToken;
+use crate::sign_in::token::TokenType;
+use crate::stored::text;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {

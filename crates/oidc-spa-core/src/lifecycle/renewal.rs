@@ -1,11 +1,11 @@
 //! When to renew a session and what a renewal changes (RFC 6749 6, RFC 9700 4.14.2, OIDC Core 12.2). Pure
 //! decisions over a `Session`, `now` and a margin; timers, locks and requests belong to the caller.
 
-use super::id_token::IdTokenClaims;
-pub use super::lineage::{Consumed, channel_key, fingerprint};
-use super::secret::RefreshToken;
-use super::session::{MAX_ACCESS_TOKEN_LIFETIME_SECONDS, Session, bounded_expiry};
-use super::token::RefreshResponse;
+use crate::keys::id_token::IdTokenClaims;
+pub use crate::lifecycle::lineage::{Consumed, channel_key, fingerprint};
+use crate::lifecycle::session::{MAX_ACCESS_TOKEN_LIFETIME_SECONDS, Session, bounded_expiry};
+use crate::secret::RefreshToken;
+use crate::sign_in::token::RefreshResponse;
 
 /// What to do about a session at `now`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Plan {
 }
 
 /// Never renew sooner than this after the last tokens arrived, whatever the provider's lifetimes: the retry floor.
-pub use super::fault::MIN_RENEW_INTERVAL_SECONDS;
+pub use crate::lifecycle::fault::MIN_RENEW_INTERVAL_SECONDS;
 
 /// How many consumed refresh-token fingerprints a session remembers for tabs that still hold one.
 pub const LINEAGE: usize = 8;
@@ -373,7 +373,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn a_huge_lifetime_from_a_refresh_is_capped_so_the_next_renewal_comes_within_a_day() {
-        use crate::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
+        use crate::lifecycle::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
         let ten_years = 10 * 365 * 24 * 60 * 60;
         let mut huge = response(Some("rt-2"));
         huge.expires_in = Some(ten_years);
@@ -414,7 +414,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn an_expired_access_token_waits_to_renew_until_the_absolute_limit() {
-        use crate::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
+        use crate::lifecycle::session::MAX_ACCESS_TOKEN_LIFETIME_SECONDS as DAY;
         let held = session(Some("rt"));
         assert_eq!(renewal_deadline(&held), NOW + DAY);
         // Hours past the access token's expiry (an outage, a sleeping laptop): still a session to renew.

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::config::{AuthorizationParams, Config};
-use super::discovery::ProviderMetadata;
-use super::dpop::{PublicJwk, jkt};
-use super::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
-use super::secret::{Nonce, PkceVerifier, State};
-use super::stored::{FromJson, number, text};
+use crate::provider::config::{AuthorizationParams, Config};
+use crate::provider::discovery::ProviderMetadata;
+use crate::secret::{Nonce, PkceVerifier, State};
+use crate::sender::dpop::{PublicJwk, jkt};
+use crate::sign_in::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
+use crate::stored::{FromJson, number, text};
 
 /// The parameters this module sets; any copy already on the authorization endpoint's URL is dropped so none is
 /// sent twice (RFC 6749 3.1: "Request and response parameters MUST NOT be included more than once").

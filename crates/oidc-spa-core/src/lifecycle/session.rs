@@ -4,13 +4,13 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::config::Config;
-use super::id_token::IdTokenClaims;
-use super::lineage::Consumed;
-use super::secret::{AccessToken, IdToken, RefreshToken};
-use super::stored::{FromJson, list, number, text};
-use super::token::TokenResponse;
-use super::userinfo::UserInfo;
+use crate::keys::id_token::IdTokenClaims;
+use crate::lifecycle::lineage::Consumed;
+use crate::provider::config::Config;
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::sign_in::token::TokenResponse;
+use crate::sign_in::userinfo::UserInfo;
+use crate::stored::{FromJson, list, number, text};
 
 /// The longest the app relies on one access token before renewing it, whatever the provider's `expires_in` (or,
 /// without one, the ID token's `exp`) says: a day, the longest default lifetime of the common providers (Auth0's
@@ -209,7 +209,7 @@ fn non_empty(text: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renewal::{Plan, plan};
+    use crate::lifecycle::renewal::{Plan, plan};
     use crate::testing::{NOW, config, validated_claims};
 
     const TEN_YEARS: u64 = 10 * 365 * 24 * 60 * 60;

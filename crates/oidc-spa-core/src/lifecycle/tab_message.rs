@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::stored::{FromJson, text};
+use crate::stored::{FromJson, text};
 
 /// Externally tagged (`{"renewed": {...}}`): an internally tagged enum (`"type": ...`) buffers every message
 /// through serde's `Content`, the machinery `serde(flatten)` uses too; this was its last user, and dropping it
