@@ -112,7 +112,9 @@ export function permissiveWarning({ release, connectSrc, dist = 'dist' }) {
 // The deployment's policy: the origins a config.json and its provider make the app talk to.
 
 /** What the app fetches besides discovery and config.json (the issuer's origin and 'self' cover those). */
-export const FETCHED_ENDPOINTS = ['token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint'];
+export const FETCHED_ENDPOINTS = [
+  'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint', 'pushed_authorization_request_endpoint',
+];
 /** With all three in config.json, the app makes no discovery request (docs/configuration.md). */
 export const DISCOVERY_SKIPPED_WITH = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'];
 
@@ -182,6 +184,8 @@ export function deploymentPolicy(config, discovery = {}) {
 
   const connect = ["'self'", originSource("config.json's issuer", config.issuer)];
   for (const field of FETCHED_ENDPOINTS) {
+    // RFC 9126: under "par": "never" the app pushes nothing, so the push endpoint needs no place in the policy.
+    if (field === 'pushed_authorization_request_endpoint' && config.par === 'never') continue;
     const found = endpoint(field);
     if (found) connect.push(originSource(...found));
   }

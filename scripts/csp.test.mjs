@@ -216,6 +216,22 @@ test('a deployment: config.json\'s pinned endpoints win over discovery\'s, and p
   });
 });
 
+test('a deployment: the push endpoint of pushed authorization requests (RFC 9126), unless "par" is "never"', () => {
+  const discovery = {
+    issuer: 'https://id.example.com',
+    token_endpoint: 'https://id.example.com/token',
+    pushed_authorization_request_endpoint: 'https://par.example.com/par',
+  };
+  const config = { issuer: 'https://id.example.com' };
+  assert.equal(deploymentPolicy(config, discovery).connectSrc, "'self' https://id.example.com https://par.example.com");
+  assert.equal(deploymentPolicy({ ...config, par: 'never' }, discovery).connectSrc, "'self' https://id.example.com");
+  assert.equal(
+    deploymentPolicy({ ...config, pushed_authorization_request_endpoint: 'https://push.example.com/par' }, discovery)
+      .connectSrc,
+    "'self' https://id.example.com https://push.example.com",
+  );
+});
+
 test('a deployment: a custom logout endpoint (Cognito) is the form-action origin, whatever discovery says', () => {
   const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI';
   const domain = 'https://app.auth.eu-west-1.amazoncognito.com';

@@ -96,7 +96,7 @@ function expectProof(proof, { method, url, token }, what) {
 
 /**
  * Every request of the context to another origin than the app's, in order: method, URL without query, the
- * grant_type of a form POST, `dpop_jkt` of a navigation, the DPoP header and the Authorization header's scheme
+ * grant_type of a form POST, `dpop_jkt` of a navigation or a form POST, the DPoP header and the Authorization header's scheme
  * and token (kept in memory for the checks, never shown), and once answered its status, DPoP-Nonce header and error
  * (a token endpoint's JSON `error`, else the challenge's). `settled()` waits for headers and bodies still read.
  */
@@ -111,7 +111,9 @@ function recordTraffic(context) {
       method: req.method(),
       url: withoutQuery(req.url()),
       grantType: req.method() === 'POST' ? new URLSearchParams(req.postData() ?? '').get('grant_type') : null,
-      dpopJkt: req.isNavigationRequest() ? url.searchParams.get('dpop_jkt') : null,
+      // A navigation's (the authorization request), or a pushed authorization request's form (RFC 9126).
+      dpopJkt: req.isNavigationRequest() ? url.searchParams.get('dpop_jkt')
+        : new URLSearchParams(req.postData() ?? '').get('dpop_jkt'),
       proof: null,
       scheme: null,
       token: null,
@@ -262,7 +264,10 @@ const callsAt = async (api) => (await (await fetch(`${api}/__test/calls`)).json(
 test('"dpop": true: a proof on the code exchange, tokens bound to a non-extractable key in IndexedDB', async ({
   page, context,
 }) => {
-  const { authorization_endpoint: authorize, token_endpoint: tokenEndpoint } = await discover(PROVIDER);
+  const {
+    authorization_endpoint: authorize, token_endpoint: tokenEndpoint,
+    pushed_authorization_request_endpoint: par,
+  } = await discover(PROVIDER);
   await useConfig(context, dpopConfig(PROVIDER));
   const traffic = recordTraffic(context);
   await signInAt(page, PROVIDER);
@@ -270,8 +275,13 @@ test('"dpop": true: a proof on the code exchange, tokens bound to a non-extracta
   await expect(page.getByTestId('dpop-note')).toHaveCount(0);
   await traffic.settled();
 
-  const [authorization] = traffic.to(authorize);
+  // The bundled provider takes pushed requests (RFC 9126), so the binding travels in the push: dpop_jkt and a
+  // proof by that key (RFC 9449 10.1), the navigation only the reference.
+  const [authorization] = traffic.to(par);
   expect(authorization?.dpopJkt, 'the authorization request carries dpop_jkt (RFC 9449 10)').toMatch(/^[\w-]{43}$/);
+  expect(expectProof(authorization.proof, { method: 'POST', url: par }, 'the push\'s proof'), 'the push\'s proof is by '
+    + 'the key dpop_jkt names').toBe(authorization.dpopJkt);
+  expect(traffic.to(authorize).map((e) => e.dpopJkt), 'the navigation carries no dpop_jkt').toEqual([null]);
   const exchanges = traffic.to(tokenEndpoint);
   expect(exchanges.map((e) => [e.grantType, e.status, e.proof !== null]), 'one code exchange, with a proof')
     .toEqual([['authorization_code', 200, true]]);
@@ -570,7 +580,9 @@ async function withoutDpopInDiscovery(context) {
 test('"dpop": true at a provider without ES256: a configuration error, and nothing leaves for the provider', async ({
   page, context,
 }) => {
-  const { authorization_endpoint: authorize, token_endpoint: token } = await discover(PROVIDER);
+  const {
+    authorization_endpoint: authorize, token_endpoint: token, pushed_authorization_request_endpoint: par,
+  } = await discover(PROVIDER);
   await useConfig(context, dpopConfig(PROVIDER));
   await withoutDpopInDiscovery(context);
   const traffic = recordTraffic(context);
@@ -580,14 +592,15 @@ test('"dpop": true at a provider without ES256: a configuration error, and nothi
   await expect(page.getByTestId('config-error')).toContainText('if-supported');
   expect(new URL(page.url()).origin, 'still in the app').toBe(APP);
   await traffic.settled();
-  expect(traffic.to(authorize).length + traffic.to(token).length, 'authorization or token requests').toBe(0);
+  expect(traffic.to(authorize).length + traffic.to(par).length + traffic.to(token).length,
+    'authorization, push or token requests').toBe(0);
   expect(await storedDpopKeys(page), 'IndexedDB holds no key').toEqual([]);
 });
 
 test('"dpop": "if-supported" at a provider without ES256: Bearer tokens and the dpop-note', async ({
   page, context,
 }) => {
-  const { authorization_endpoint: authorize } = await discover(PROVIDER);
+  const { authorization_endpoint: authorize, pushed_authorization_request_endpoint: par } = await discover(PROVIDER);
   const me = `${API}/me`;
   await useConfig(context, dpopConfig(PROVIDER, API, { dpop: 'if-supported' }));
   await withoutDpopInDiscovery(context);
@@ -609,7 +622,8 @@ test('"dpop": "if-supported" at a provider without ES256: Bearer tokens and the 
     .toEqual([['Bearer', 0, false, 200, null]]);
   await traffic.settled();
   expect(traffic.all().filter((e) => e.proof !== null).map((e) => e.url), 'requests with a DPoP header').toEqual([]);
-  expect(traffic.to(authorize).map((e) => e.dpopJkt), 'the authorization request has no dpop_jkt').toEqual([null]);
+  expect([...traffic.to(par), ...traffic.to(authorize)].map((e) => e.dpopJkt),
+    'neither the push nor the navigation has dpop_jkt').toEqual([null, null]);
   expect(traffic.to(me).map((e) => e.scheme), 'the API call\'s scheme').toEqual(['Bearer']);
 });
 

@@ -13,7 +13,8 @@
 // fourth demo API whose switches redirect or ask for DPoP nonces for ever on 127.0.0.1:9206 (a resource server of the
 // provider on 9000; its cross-origin redirect goes to the demo API on 9200), and a sixth bundled provider that
 // requires DPoP nonces and serves a resource of its own on its origin on 127.0.0.1:9006; and in minimal.spec.mjs the
-// release build of examples/minimal (examples/minimal/dist) on 127.0.0.1:8085.
+// release build of examples/minimal (examples/minimal/dist) on 127.0.0.1:8085; and in par.spec.mjs a seventh bundled
+// provider that requires pushed authorization requests on 127.0.0.1:9007.
 //
 //   CSP_LOOPBACK=1 scripts/release-build   (or with stable Rust: CSP_LOOPBACK=1 trunk build --release --dist dist-stable, DIST_DIR=dist-stable)
 //   CSP_LOOPBACK=1 scripts/release-build --public-url /some/app/ --dist dist-subpath
@@ -33,7 +34,7 @@ import {
   API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_DEPLOYED,
   APP_INLINE, APP_MINIMAL, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER,
   ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE_API, HOSTILE_API_RESOURCE,
-  OWN_API_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
+  OWN_API_PROVIDER, PAR_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
 } from './support.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -223,6 +224,13 @@ export default defineConfig({
       command: 'node tests/provider/server.mjs',
       url: `${OWN_API_PROVIDER}/.well-known/openid-configuration`,
       env: { PROVIDER_PORT: new URL(OWN_API_PROVIDER).port, DPOP_NONCE: '1', OWN_API: '1' },
+    },
+    {
+      ...serverDefaults,
+      name: 'provider-requiring-par',
+      command: 'node tests/provider/server.mjs',
+      url: `${PAR_PROVIDER}/.well-known/openid-configuration`,
+      env: { PROVIDER_PORT: new URL(PAR_PROVIDER).port, PAR: 'required', TEST_HOOKS: '1' },
     },
     {
       ...serverDefaults,

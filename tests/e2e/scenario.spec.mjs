@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  APP, APP_LOCALHOST, APP_SUBPATH, CLIENT_ID, PROVIDER, USER, expectNamespacedSession, expectNoTokens,
+  APP, APP_LOCALHOST, APP_SUBPATH, CLIENT_ID, authorizationRequest, PROVIDER, USER, expectNamespacedSession, expectNoTokens,
   expectQuietReload, expectSignedIn, expectSignedOut, logInAtProvider, providerMetadata, recordIssuedTokens,
   recordNavigations, recordRequests, sessionEntries, useConfig, withoutQuery,
 } from './support.mjs';
@@ -156,13 +156,8 @@ test('a denied sign-in shows the provider error and creates no session', async (
 });
 
 test('the app works when served from localhost', async ({ page }) => {
-  const { authorization_endpoint: authorizationEndpoint } = await providerMetadata();
   await page.goto(`${APP_LOCALHOST}/`);
-  const authRequest = page.waitForRequest(
-    (req) => req.isNavigationRequest() && withoutQuery(req.url()) === authorizationEndpoint,
-  );
-  await page.getByTestId('sign-in').click();
-  const params = new URL((await authRequest).url()).searchParams;
+  const { params } = await authorizationRequest(page, () => page.getByTestId('sign-in').click());
   expect(params.get('redirect_uri')).toBe(`${APP_LOCALHOST}/callback`);
   await logInAtProvider(page);
   await expectSignedIn(page, APP_LOCALHOST);

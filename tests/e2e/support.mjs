@@ -82,6 +82,35 @@ export function withoutQuery(url) {
   return `${u.origin}${u.pathname}`;
 }
 
+/**
+ * The authorization request that `click` starts, however it travels: the navigation to `issuer`'s authorization
+ * endpoint and, when the request was pushed first (RFC 9126: the navigation carries `request_uri`), the form the app
+ * POSTed to the push endpoint. `params` are the request's own parameters wherever they went; `query` the
+ * navigation's; `pushed` the push's form, or null.
+ */
+export async function authorizationRequest(page, click, issuer = PROVIDER) {
+  const {
+    authorization_endpoint: authorize, pushed_authorization_request_endpoint: par,
+  } = await discover(issuer);
+  const pushes = [];
+  const onRequest = (req) => {
+    if (par && req.method() === 'POST' && withoutQuery(req.url()) === par) pushes.push(req.postData() ?? '');
+  };
+  page.on('request', onRequest);
+  try {
+    const navigation = page.waitForRequest(
+      (req) => req.isNavigationRequest() && withoutQuery(req.url()) === authorize,
+    );
+    await click();
+    const request = await navigation;
+    const query = new URL(request.url()).searchParams;
+    const pushed = query.has('request_uri') ? new URLSearchParams(pushes.at(-1) ?? '') : null;
+    return { request, query, pushed, params: pushed ?? query };
+  } finally {
+    page.off('request', onRequest);
+  }
+}
+
 /** Every request any page of the context makes, in order, as { method, url } without query strings. */
 export function recordRequests(context) {
   const log = [];
@@ -492,6 +521,15 @@ export const HOSTILE_API_RESOURCE = resourceIdentifier(Number(new URL(HOSTILE_AP
  * a resource server's meet on one origin. Its ID tokens carry the name, so the app never calls its UserInfo.
  */
 export const OWN_API_PROVIDER = 'http://127.0.0.1:9006';
+
+// --- Pushed authorization requests (par.spec.mjs) ---------------------------------------------------------------
+
+/**
+ * A seventh instance of the bundled provider that requires pushed authorization requests (PAR=required, RFC 9126:
+ * `require_pushed_authorization_requests`, a plain request refused at the authorization endpoint), with
+ * TEST_HOOKS=1 for its fault switches (the route `pushed_authorization_request`).
+ */
+export const PAR_PROVIDER = 'http://127.0.0.1:9007';
 
 /** A test hook of a TEST_HOOKS server: `method` on `url`, with `body` as JSON; the answer's JSON, if any. */
 async function testHook(method, url, body) {

@@ -15,7 +15,11 @@
 // switches below; off by default), REFRESH_REUSE_GRACE (seconds, default 0: the reuse grace window below),
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
-// nonce the provider issued: see below), OWN_API=1 (a resource server of its own on its origin: see below).
+// nonce the provider issued: see below), OWN_API=1 (a resource server of its own on its origin: see below),
+PAR=on|off|required (pushed authorization requests, RFC 9126: `on`, the default and oidc-provider 9's, publishes
+`pushed_authorization_request_endpoint` and takes both pushed and plain requests; `off` publishes no endpoint, as
+Google and Entra ID do; `required` sets `require_pushed_authorization_requests` and refuses a plain request at the
+authorization endpoint, as FAPI 2.0 providers do).
 //
 // The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
@@ -49,7 +53,8 @@
 //
 // Fault switches (TEST_HOOKS=1 only, and off until a test turns them on), for tests/e2e/faults.spec.mjs and
 // tests/firefox/faults.test.mjs. The provider's endpoints are named by route: token, jwks, discovery, revocation,
-// userinfo, authorization, end_session; a CORS preflight (OPTIONS) is never faulted nor counted.
+// userinfo, authorization, end_session, pushed_authorization_request (unless PAR=off); a CORS preflight (OPTIONS) is
+// never faulted nor counted.
 //   POST /__test/faults   a JSON array of rules, which replaces the current ones; DELETE /__test/faults clears them
 //                         (GET shows them). A request takes the first rule that matches it. A rule:
 //                         { route?, grant_type?, mode, status?, body?, content_type?, retry_after?, times? }
@@ -108,6 +113,8 @@ const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const DPOP_NONCE = process.env.DPOP_NONCE === '1';
 const OWN_API = process.env.OWN_API === '1';
+const PAR = process.env.PAR || 'on';
+if (!['on', 'off', 'required'].includes(PAR)) throw new Error(`PAR must be on, off or required, not ${PAR}`);
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
   .map((r) => r.trim()).filter(Boolean));
 
@@ -237,6 +244,12 @@ const provider = new Provider(ISSUER, {
       ...(DPOP_NONCE && { nonceSecret: randomBytes(32), requireNonce: () => true }),
     },
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+    // RFC 9126. Stated although `on` is oidc-provider 9's default. The push endpoint takes DPoP proofs and CORS
+    // from the app's origins like the token endpoint.
+    pushedAuthorizationRequests: {
+      enabled: PAR !== 'off',
+      requirePushedAuthorizationRequests: PAR === 'required',
+    },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   responseTypes: ['code'],
@@ -288,7 +301,8 @@ provider.use(async (ctx, next) => {
 });
 
 // The provider's endpoints by path, for the fault switches and the reuse grace window (see the header).
-const FAULT_ROUTES = ['token', 'jwks', 'discovery', 'revocation', 'userinfo', 'authorization', 'end_session'];
+const FAULT_ROUTES = ['token', 'jwks', 'discovery', 'revocation', 'userinfo', 'authorization', 'end_session',
+  ...(PAR === 'off' ? [] : ['pushed_authorization_request'])];
 let routesByPath;
 /** The route a request path names, or null (the login pages, introspection, the test hooks). */
 function routeOf(path) {

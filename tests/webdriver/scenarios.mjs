@@ -135,7 +135,11 @@ export function scenarioTests(engine) {
     const step = stepsOf(t, engine, driver);
 
     await step('first sign-in at the provider\'s login form, the name on the profile', async () => {
+      const start = site.mark();
       await signInWithCredentials(driver, site);
+      // The bundled provider publishes a push endpoint, so the request went there first (RFC 9126, "par": "auto").
+      const { pushed_authorization_request_endpoint: par } = await site.discovery();
+      assert.ok(site.requestsSince(start).includes(`POST ${new URL(par).pathname}`), 'the sign-in was pushed first');
       await rememberTokens(driver, tokens);
       expectNamespacedSession(await sessionEntries(driver));
 

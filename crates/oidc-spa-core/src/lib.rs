@@ -39,7 +39,7 @@ pub use keys::{id_token, jwks};
 pub use lifecycle::{fault, lineage, renewal, session, tab_message};
 pub use provider::{config, discovery};
 pub use sender::{challenge, dpop, resource};
-pub use sign_in::{authorize, callback, pkce, token, userinfo};
+pub use sign_in::{authorize, callback, par, pkce, token, userinfo};
 pub use sign_out::{logout, revocation};
 
 #[cfg(any(test, feature = "testing"))]

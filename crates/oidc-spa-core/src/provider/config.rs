@@ -55,6 +55,9 @@ pub struct Config {
     /// Sender-constrained tokens (RFC 9449 DPoP): `"dpop": true` requires them, `"if-supported"` takes them when the
     /// provider offers ES256 proofs ([`ProviderMetadata::binds_dpop`](crate::provider::discovery::ProviderMetadata::binds_dpop)).
     pub dpop: Dpop,
+    /// Pushed authorization requests (RFC 9126): `"par": "auto"` (the default) pushes when the provider publishes a
+    /// `pushed_authorization_request_endpoint`, `"always"` requires it, `"never"` sends every parameter in the URL.
+    pub par: Par,
     /// Every member of config.json as given, the library's own included: the app's own settings live beside the
     /// library's (read them with [`setting`](Self::setting)), so one file configures both.
     settings: Map<String, Value>,
@@ -102,6 +105,21 @@ pub enum Dpop {
     Required,
 }
 
+/// Whether the authorization request is pushed to the provider first (RFC 9126), so the browser carries only a
+/// `request_uri` to the authorization endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Par {
+    /// Pushed when the provider publishes `pushed_authorization_request_endpoint` (`"par": "auto"`, or no `par`).
+    #[default]
+    Auto,
+    /// Pushed, or no sign-in (`"par": "always"`): a provider without the endpoint is a configuration error.
+    Always,
+    /// Never pushed (`"par": "never"`): a provider that sets `require_pushed_authorization_requests` is then a
+    /// configuration error, found before the user leaves.
+    Never,
+}
+
 /// Provider metadata given in config.json instead of, or on top of, the discovery document. With
 /// `authorization_endpoint`, `token_endpoint` and `jwks_uri` all given, discovery is skipped; otherwise what is
 /// given overrides what discovery says. Either way the result passes the checks a discovered document does.
@@ -113,6 +131,8 @@ pub struct Endpoints {
     pub userinfo_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
     pub end_session_endpoint: Option<Url>,
+    /// RFC 9126 5.
+    pub pushed_authorization_request_endpoint: Option<Url>,
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 9449 5.1, for a provider whose discovery document does not say (or with endpoints pinned here).
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
@@ -237,6 +257,16 @@ pub enum ConfigError {
          it, or use `\"dpop\": \"if-supported\"` to accept Bearer tokens"
     )]
     DpopUnsupported,
+    #[error(
+        "`\"par\": \"always\"` requires pushed authorization requests, but the provider publishes no \
+         pushed_authorization_request_endpoint (RFC 9126 5); set it in config.json if the provider has one"
+    )]
+    ParUnsupported,
+    #[error(
+        "the provider requires pushed authorization requests (require_pushed_authorization_requests, RFC 9126 5), \
+         but config.json says `\"par\": \"never\"`"
+    )]
+    ParRequired,
 }
 
 impl Config {
@@ -401,6 +431,9 @@ impl Config {
             userinfo_endpoint: endpoint("userinfo_endpoint")?,
             revocation_endpoint: endpoint("revocation_endpoint")?,
             end_session_endpoint: endpoint("end_session_endpoint")?,
+            pushed_authorization_request_endpoint: endpoint(
+                "pushed_authorization_request_endpoint",
+            )?,
             id_token_signing_alg_values_supported: optional_list(
                 object,
                 "id_token_signing_alg_values_supported",
@@ -434,6 +467,19 @@ impl Config {
             }
         };
 
+        let par = match object.get("par") {
+            None | Some(Value::Null) => Par::Auto,
+            Some(Value::String(mode)) if mode == "auto" => Par::Auto,
+            Some(Value::String(mode)) if mode == "always" => Par::Always,
+            Some(Value::String(mode)) if mode == "never" => Par::Never,
+            Some(_) => {
+                return Err(ConfigError::WrongType {
+                    field: "par",
+                    expected: "\"auto\", \"always\" or \"never\"",
+                });
+            }
+        };
+
         Ok(Config {
             issuer,
             client_id,
@@ -449,6 +495,7 @@ impl Config {
             endpoints,
             logout,
             dpop,
+            par,
             settings: object.clone(),
         })
     }

@@ -41,6 +41,12 @@ pub struct ProviderMetadata {
     /// RFC 9449 5.1: the proof algorithms the provider accepts; absent means it does not do DPoP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9126 5: where authorization requests may be pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    /// RFC 9126 5: absent means `false`.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 #[derive(Debug, Error)]
@@ -132,24 +138,24 @@ fn metadata_from(object: &Map<String, Value>) -> Result<ProviderMetadata, Discov
         userinfo_endpoint: url(object, "userinfo_endpoint")?,
         end_session_endpoint: url(object, "end_session_endpoint")?,
         revocation_endpoint: url(object, "revocation_endpoint")?,
-        authorization_response_iss_parameter_supported: match object
-            .get("authorization_response_iss_parameter_supported")
-        {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(flag)) => *flag,
-            Some(_) => {
-                return Err(DiscoveryError::WrongType {
-                    field: "authorization_response_iss_parameter_supported",
-                    expected: "a boolean",
-                });
-            }
-        },
+        authorization_response_iss_parameter_supported: flag(
+            object,
+            "authorization_response_iss_parameter_supported",
+        )?,
         code_challenge_methods_supported: strings(object, "code_challenge_methods_supported")?,
         id_token_signing_alg_values_supported: strings(
             object,
             "id_token_signing_alg_values_supported",
         )?,
         dpop_signing_alg_values_supported: strings(object, "dpop_signing_alg_values_supported")?,
+        pushed_authorization_request_endpoint: url(
+            object,
+            "pushed_authorization_request_endpoint",
+        )?,
+        require_pushed_authorization_requests: flag(
+            object,
+            "require_pushed_authorization_requests",
+        )?,
     })
 }
 
@@ -178,6 +184,10 @@ impl Endpoints {
                 .id_token_signing_alg_values_supported
                 .clone(),
             dpop_signing_alg_values_supported: self.dpop_signing_alg_values_supported.clone(),
+            pushed_authorization_request_endpoint: self
+                .pushed_authorization_request_endpoint
+                .clone(),
+            require_pushed_authorization_requests: false,
         };
         Some(metadata.validate(issuer).map(|()| metadata))
     }
@@ -194,6 +204,10 @@ impl Endpoints {
                 .or(discovered.end_session_endpoint),
             revocation_endpoint: (self.revocation_endpoint.clone())
                 .or(discovered.revocation_endpoint),
+            pushed_authorization_request_endpoint: (self
+                .pushed_authorization_request_endpoint
+                .clone())
+            .or(discovered.pushed_authorization_request_endpoint),
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .clone()
@@ -253,6 +267,10 @@ impl ProviderMetadata {
             ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
             ("end_session_endpoint", self.end_session_endpoint.as_ref()),
             ("revocation_endpoint", self.revocation_endpoint.as_ref()),
+            (
+                "pushed_authorization_request_endpoint",
+                self.pushed_authorization_request_endpoint.as_ref(),
+            ),
         ];
         for (field, endpoint) in endpoints {
             if endpoint.is_some_and(|url| !is_secure_url(url)) {
@@ -280,6 +298,18 @@ fn string(
         Some(_) => Err(DiscoveryError::WrongType {
             field,
             expected: "a string",
+        }),
+    }
+}
+
+/// A boolean member; absent (or null) is `false`.
+fn flag(object: &Map<String, Value>, field: &'static str) -> Result<bool, DiscoveryError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(flag)) => Ok(*flag),
+        Some(_) => Err(DiscoveryError::WrongType {
+            field,
+            expected: "a boolean",
         }),
     }
 }
@@ -549,6 +579,69 @@ mod tests {
             ),
             Err(DiscoveryError::WrongType { .. })
         ));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn pushed_authorization_requests_are_read_as_rfc_9126_5_says() {
+        const PAR: &str = "https://id.example/realms/demo/par";
+        assert_eq!(metadata().pushed_authorization_request_endpoint, None);
+        assert!(
+            !metadata().require_pushed_authorization_requests,
+            "absent: false"
+        );
+        let mut json: Value = serde_json::from_str(&metadata_json()).unwrap();
+        json["pushed_authorization_request_endpoint"] = PAR.into();
+        json["require_pushed_authorization_requests"] = true.into();
+        let parsed = parse_metadata(&serde_json::to_vec(&json).unwrap(), ISSUER).unwrap();
+        assert_eq!(
+            parsed
+                .pushed_authorization_request_endpoint
+                .as_ref()
+                .map(Url::as_str),
+            Some(PAR)
+        );
+        assert!(parsed.require_pushed_authorization_requests);
+        // The saved copy keeps both.
+        let copy: ProviderMetadata =
+            serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
+        assert_eq!(copy, parsed);
+
+        assert!(matches!(
+            parse_metadata(
+                &with(
+                    "pushed_authorization_request_endpoint",
+                    "http://id.example/par".into()
+                ),
+                ISSUER
+            ),
+            Err(DiscoveryError::Insecure {
+                field: "pushed_authorization_request_endpoint"
+            })
+        ));
+        assert!(matches!(
+            parse_metadata(
+                &with("require_pushed_authorization_requests", "yes".into()),
+                ISSUER
+            ),
+            Err(DiscoveryError::WrongType {
+                field: "require_pushed_authorization_requests",
+                ..
+            })
+        ));
+        // Pinned in config.json: it wins over the document, and serves a configuration without discovery.
+        let pinned = crate::provider::config::Endpoints {
+            pushed_authorization_request_endpoint: Some(Url::parse(PAR).unwrap()),
+            ..Default::default()
+        };
+        let merged = pinned.apply(metadata()).unwrap();
+        assert_eq!(
+            merged
+                .pushed_authorization_request_endpoint
+                .as_ref()
+                .map(Url::as_str),
+            Some(PAR)
+        );
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

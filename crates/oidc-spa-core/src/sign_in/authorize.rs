@@ -95,7 +95,11 @@ impl PendingSignIn {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationRequest {
+    /// The authorization endpoint with every parameter: where the browser goes unless the request is pushed.
     pub url: Url,
+    /// The request's own parameters, in order (those on `url` minus the endpoint's own query): the form of a
+    /// pushed authorization request (RFC 9126 2.1).
+    pub params: Vec<(String, String)>,
     pub pending: PendingSignIn,
 }
 
@@ -139,27 +143,33 @@ pub fn authorization_request_with(
         })
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
+    let ours = [
+        // RFC 9700 2.1.2: code flow only, never the implicit `token`/`id_token` response types.
+        ("response_type", "code"),
+        ("client_id", &config.client_id),
+        ("redirect_uri", config.redirect_uri.as_str()),
+        ("scope", &config.scope),
+        ("state", state.secret()),
+        ("nonce", nonce.secret()),
+        // RFC 7636 4.3: the challenge and its method go with the authorization request.
+        ("code_challenge", &challenge),
+        ("code_challenge_method", CODE_CHALLENGE_METHOD),
+    ];
+    let own: Vec<(String, String)> = (ours.iter())
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        // RFC 8707 2, OIDC Core 3.1.2.1 and Auth0's `audience`: only what is configured.
+        .chain(
+            extra
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        )
+        .collect();
     url.set_query(None);
-    {
-        let mut query = url.query_pairs_mut();
-        query.extend_pairs(kept);
-        query
-            // RFC 9700 2.1.2: code flow only, never the implicit `token`/`id_token` response types.
-            .append_pair("response_type", "code")
-            .append_pair("client_id", &config.client_id)
-            .append_pair("redirect_uri", config.redirect_uri.as_str())
-            .append_pair("scope", &config.scope)
-            .append_pair("state", state.secret())
-            .append_pair("nonce", nonce.secret())
-            // RFC 7636 4.3: the challenge and its method go with the authorization request.
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD)
-            // RFC 8707 2, OIDC Core 3.1.2.1 and Auth0's `audience`: only what is configured.
-            .extend_pairs(extra);
-    }
+    url.query_pairs_mut().extend_pairs(kept).extend_pairs(&own);
 
     AuthorizationRequest {
         url,
+        params: own,
         pending: PendingSignIn {
             state,
             nonce,
@@ -211,10 +221,12 @@ fn stays_on_origin(candidate: &str) -> bool {
 /// on the authorization request, so a code stolen on the way back is useless without the key; and the key's id in
 /// the pending record, so the callback proves possession with that same key.
 pub fn bind_dpop(request: &mut AuthorizationRequest, key_id: &str, jwk: &PublicJwk) {
+    let thumbprint = jkt(jwk);
     request
         .url
         .query_pairs_mut()
-        .append_pair("dpop_jkt", &jkt(jwk));
+        .append_pair("dpop_jkt", &thumbprint);
+    request.params.push(("dpop_jkt".to_owned(), thumbprint));
     request.pending.dpop_key_id = Some(key_id.to_owned());
 }
 

@@ -16,6 +16,7 @@ use crate::oidc::{
     id_token::IdTokenError,
     jwks::{JwksError, KeySelectionError},
     logout::LogoutError,
+    par::ParError,
     token::TokenError,
     userinfo::UserInfoError,
 };
@@ -71,6 +72,8 @@ pub enum AuthError {
     Discovery(#[from] DiscoveryError),
     #[error("the sign-in response was rejected: {0}")]
     Callback(#[from] CallbackError),
+    #[error("the sign-in request could not be pushed to the provider (RFC 9126): {0}")]
+    Par(#[from] ParError),
     #[error("the token request failed: {0}")]
     Token(#[from] TokenError),
     #[error("the ID token was rejected: {0}")]
@@ -118,7 +121,8 @@ impl AuthError {
     pub fn provider_description(&self) -> Option<&str> {
         match self {
             AuthError::Callback(CallbackError::Provider { description, .. })
-            | AuthError::Token(TokenError::Provider { description, .. }) => description.as_deref(),
+            | AuthError::Token(TokenError::Provider { description, .. })
+            | AuthError::Par(ParError::Provider { description, .. }) => description.as_deref(),
             AuthError::Renewal(error) => error.provider_description(),
             _ => None,
         }

@@ -20,6 +20,7 @@ use crate::oidc::config::{AuthorizationParams, Config, ConfigError, Dpop};
 use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::id_token::{Expectations, decode, validate_claims};
 use crate::oidc::jwks::JwkSet;
+use crate::oidc::par::{push, push_endpoint, redirect_url};
 use crate::oidc::renewal::renewal_deadline;
 use crate::oidc::secret::AuthorizationCode;
 use crate::oidc::session::Session;
@@ -35,6 +36,12 @@ pub async fn sign_in(
     // A provider sign-out this tab never came back from is over: its return must not end the new session.
     let _ = storage::take_logout_state();
     let metadata = metadata(config).await?;
+    // What the configuration asks of the provider, checked before anything is stored or sent. RFC 9449: DPoP
+    // required but not offered. RFC 9126: where the request is pushed first, if anywhere, and whether that fits.
+    if config.dpop == Dpop::Required && !metadata.binds_dpop() {
+        return Err(ConfigError::DpopUnsupported.into());
+    }
+    let push_to = push_endpoint(config, &metadata)?;
     // The metadata and keys are needed on the way back; saved now, the callback (the wait the user feels most)
     // needs only the token request. The keys are best effort: the callback fetches them if this fails.
     storage::save_metadata(&metadata)?;
@@ -50,14 +57,29 @@ pub async fn sign_in(
         &mut clock::random,
     );
     // RFC 9449: a new key for every sign-in, the code bound to it. A provider that does not list ES256 gets Bearer
-    // tokens, and the UI says DPoP is off.
-    if config.dpop == Dpop::Required && !metadata.binds_dpop() {
-        return Err(ConfigError::DpopUnsupported.into());
-    }
+    // tokens (under "if-supported"), and the UI says DPoP is off.
+    let mut key = None;
     if config.dpop != Dpop::Off && metadata.binds_dpop() {
-        let (id, key) = dpop::create().await?;
-        bind_dpop(&mut request, &id, key.public());
+        let (id, made) = dpop::create().await?;
+        bind_dpop(&mut request, &id, made.public());
+        key = Some(made);
     }
+    // Pushed, the parameters go over the back channel (with a proof of the key `dpop_jkt` names, RFC 9449 10.1) and
+    // the browser carries only the reference. A refused push ends here: nothing stored, the key deleted.
+    let destination = match push_to {
+        Some(endpoint) => match push(&dpop::client(key, None), endpoint, &request).await {
+            Ok(pushed) => {
+                redirect_url(&metadata.authorization_endpoint, &config.client_id, &pushed)
+            }
+            Err(error) => {
+                if let Some(id) = &request.pending.dpop_key_id {
+                    dpop::discard(id).await;
+                }
+                return Err(error.into());
+            }
+        },
+        None => request.url.clone(),
+    };
     let cutoff = (request.pending.created_at).saturating_sub(MAX_PENDING_AGE_SECONDS);
     for abandoned in storage::prune_pending(cutoff) {
         if let Some(id) = abandoned.dpop_key_id {
@@ -71,7 +93,7 @@ pub async fn sign_in(
         }
         return Err(error.into());
     }
-    if location::navigate(&request.url) {
+    if location::navigate(&destination) {
         Ok(())
     } else {
         Err(AuthError::Navigation("the provider's sign-in page"))
