@@ -16,10 +16,10 @@
 // ROTATE_REFRESH_TOKENS=0 (answer every refresh with the very refresh token it was sent, as providers that do not
 // rotate do: RFC 6749 6 lets a server issue a new refresh token or not), DPOP_NONCE=1 (DPoP proofs must carry a
 // nonce the provider issued: see below), OWN_API=1 (a resource server of its own on its origin: see below),
-PAR=on|off|required (pushed authorization requests, RFC 9126: `on`, the default and oidc-provider 9's, publishes
-`pushed_authorization_request_endpoint` and takes both pushed and plain requests; `off` publishes no endpoint, as
-Google and Entra ID do; `required` sets `require_pushed_authorization_requests` and refuses a plain request at the
-authorization endpoint, as FAPI 2.0 providers do).
+// PAR=on|off|required (pushed authorization requests, RFC 9126: `on`, the default and oidc-provider 9's, publishes
+// `pushed_authorization_request_endpoint` and takes both pushed and plain requests; `off` publishes no endpoint, as
+// Google and Entra ID do; `required` sets `require_pushed_authorization_requests` and refuses a plain request at the
+// authorization endpoint, as FAPI 2.0 providers do).
 //
 // The demo API (tests/resource/server.mjs) is a resource server of this provider: RFC 8707 resource indicators
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
