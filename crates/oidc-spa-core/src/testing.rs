@@ -89,6 +89,7 @@ pub fn pending() -> PendingSignIn {
         created_at: NOW,
         max_age: None,
         dpop_key_id: None,
+        acr_values: None,
     }
 }
 
@@ -138,6 +139,7 @@ pub fn validated_claims() -> IdTokenClaims {
         now: NOW,
         leeway: 60,
         max_age: None,
+        acr_values: None,
     };
     validate_claims(&decode(&id_token(&valid_claims())).unwrap(), &expected).unwrap()
 }

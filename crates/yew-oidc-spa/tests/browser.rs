@@ -32,6 +32,7 @@ fn pending(state: &str) -> PendingSignIn {
         created_at: 1_700_000_000,
         max_age: None,
         dpop_key_id: None,
+        acr_values: None,
     }
 }
 

@@ -171,6 +171,8 @@ pub struct Expectations<'a> {
     pub leeway: u64,
     /// The `max_age` of the authorization request, if one was sent (step 13).
     pub max_age: Option<u64>,
+    /// The ACR values requested as essential, if any (step 12, OIDC Core 5.5.1.1).
+    pub acr_values: Option<&'a [String]>,
 }
 
 /// One variant per failed check. Display never includes the token or the nonce.
@@ -244,6 +246,11 @@ pub enum IdTokenError {
     RefreshChangedAudience,
     #[error("the ID token has no auth_time, which max_age requires (OIDC Core 3.1.2.1)")]
     MissingAuthTime,
+    #[error(
+        "the ID token's acr is not one of the authentication levels requested as essential (OIDC Core 3.1.3.7 step \
+         12, 5.5.1.1)"
+    )]
+    AcrNotGranted,
     #[error("the user authenticated longer ago than max_age allows (OIDC Core 3.1.3.7 step 13)")]
     AuthenticationTooOld { auth_time: u64, max_age: u64 },
     #[error("the refreshed ID token has another auth_time than the sign-in (OIDC Core 12.2)")]
@@ -444,6 +451,16 @@ fn check_claims(
         }
     }
 
+    // Step 12: "If the acr Claim was requested, the Client SHOULD check that the asserted Claim Value is
+    // appropriate." Requested as essential with values (5.5.1.1), appropriate means one of them; a provider that
+    // could not satisfy the request and sent another level, or none, has not given what the step-up asked for.
+    if let Some(values) = expected.acr_values {
+        let acr = claims.other.get("acr").and_then(Value::as_str);
+        if !acr.is_some_and(|acr| values.iter().any(|value| value == acr)) {
+            return Err(IdTokenError::AcrNotGranted);
+        }
+    }
+
     // OIDC Core 2: sub is REQUIRED, "A locally unique and never reassigned identifier within the Issuer for the
     // End-User".
     if claims.sub.is_empty() {
@@ -475,6 +492,7 @@ pub fn validate_refreshed_claims(
         now,
         leeway,
         max_age: None,
+        acr_values: None,
     };
     let rule = NonceRule::AbsentOrEquals(original.nonce.as_deref());
     let claims = check_claims(jws, &expected, rule)?;

@@ -157,8 +157,11 @@ pub struct AuthorizationParams {
     pub prompt: Option<String>,
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
-    /// Voluntary ACR values (OIDC Core 3.1.2.1), space-separated.
+    /// ACR values (OIDC Core 3.1.2.1), space-separated: voluntary, unless `acr_essential`.
     pub acr_values: Option<String>,
+    /// `acr_values` requested as an Essential Claim (OIDC Core 5.5.1.1, with the `claims` parameter): the ID token's
+    /// `acr` must then be one of them, or the sign-in fails (3.1.3.7 step 12). What a step-up asks for (RFC 9470).
+    pub acr_essential: bool,
     /// Seconds since the user last authenticated actively; the ID token must then carry `auth_time` and it is
     /// checked (OIDC Core 3.1.2.1, 3.1.3.7 step 13).
     pub max_age: Option<u64>,
@@ -180,8 +183,32 @@ impl AuthorizationParams {
             login_hint: pick(&self.login_hint, &overrides.login_hint),
             ui_locales: pick(&self.ui_locales, &overrides.ui_locales),
             acr_values: pick(&self.acr_values, &overrides.acr_values),
+            acr_essential: if overrides.acr_values.is_some() {
+                overrides.acr_essential
+            } else {
+                self.acr_essential
+            },
             max_age: overrides.max_age.or(self.max_age),
         }
+    }
+
+    /// What a resource server's step-up challenge asks for (RFC 9470 4): its `acr_values` as essential, its
+    /// `max_age`, and nothing else (the configuration's other parameters still apply, see [`overridden_by`]).
+    ///
+    /// [`overridden_by`]: Self::overridden_by
+    pub fn step_up(challenge: &crate::sender::resource::StepUp) -> AuthorizationParams {
+        AuthorizationParams {
+            acr_values: challenge.acr_values.clone(),
+            acr_essential: challenge.acr_values.is_some(),
+            max_age: challenge.max_age,
+            ..AuthorizationParams::default()
+        }
+    }
+
+    /// The ACR values the ID token's `acr` must be one of, when requested as essential.
+    pub fn essential_acr(&self) -> Option<Vec<String>> {
+        let values = self.acr_values.as_ref().filter(|_| self.acr_essential)?;
+        Some(values.split_ascii_whitespace().map(str::to_owned).collect())
     }
 
     /// The parameters as name/value pairs, in a fixed order, each only when set.
@@ -197,6 +224,12 @@ impl AuthorizationParams {
         single("login_hint", &self.login_hint);
         single("ui_locales", &self.ui_locales);
         single("acr_values", &self.acr_values);
+        // OIDC Core 5.5, 5.5.1.1: `{"id_token":{"acr":{"essential":true,"values":[…]}}}`.
+        if let Some(values) = self.essential_acr() {
+            let acr = serde_json::json!({ "essential": true, "values": values });
+            let claims = serde_json::json!({ "id_token": { "acr": acr } });
+            pairs.push(("claims", claims.to_string()));
+        }
         pairs.extend(self.resource.iter().map(|uri| ("resource", uri.clone())));
         if let Some(max_age) = self.max_age {
             pairs.push(("max_age", max_age.to_string()));
@@ -400,6 +433,7 @@ impl Config {
             login_hint: optional_string(object, "login_hint")?,
             ui_locales: optional_string(object, "ui_locales")?,
             acr_values: optional_string(object, "acr_values")?,
+            acr_essential: false,
             max_age: match object.get("max_age") {
                 None | Some(Value::Null) => None,
                 Some(_) => Some(seconds(object, "max_age", 0)?),

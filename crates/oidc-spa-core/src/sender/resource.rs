@@ -42,6 +42,33 @@ pub fn is_b64token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
+/// RFC 9470 3: the resource server's word that the user's authentication does not suffice for this call, and what
+/// would: the authentication context classes it accepts and how recent the authentication must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepUp {
+    /// Space-separated `acr` values, in order of preference; `None` when the challenge names none.
+    pub acr_values: Option<String>,
+    /// The longest time, in seconds, since the user last authenticated actively.
+    pub max_age: Option<u64>,
+}
+
+/// RFC 9470 3: a `WWW-Authenticate` (of a 401) whose Bearer or DPoP challenge says
+/// `error="insufficient_user_authentication"`, with its `acr_values` and `max_age` (a `max_age` that is not a
+/// non-negative integer is left out, not guessed). `None` for any other challenge.
+pub fn step_up(header: &str) -> Option<StepUp> {
+    ["Bearer", crate::sender::dpop::AUTHORIZATION_SCHEME]
+        .into_iter()
+        .find(|scheme| {
+            challenge_param(header, scheme, "error").as_deref()
+                == Some("insufficient_user_authentication")
+        })
+        .map(|scheme| StepUp {
+            acr_values: challenge_param(header, scheme, "acr_values")
+                .filter(|values| !values.trim().is_empty()),
+            max_age: challenge_param(header, scheme, "max_age").and_then(|age| age.parse().ok()),
+        })
+}
+
 /// RFC 6750 3.1: a 401 whose Bearer challenge says `error="invalid_token"` ("The access token provided is expired,
 /// revoked, malformed, or invalid for other reasons") means a renewed token may succeed; so does a DPoP challenge
 /// saying it (RFC 9449 7.1 uses the same error codes). `header` is the `WWW-Authenticate` value; other schemes'
@@ -55,6 +82,55 @@ pub fn is_invalid_token(header: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_step_up_challenge_is_read_as_rfc_9470_3_writes_it() {
+        // RFC 9470 3's own examples.
+        assert_eq!(
+            step_up(
+                r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="myACR""#
+            ),
+            Some(StepUp {
+                acr_values: Some("myACR".into()),
+                max_age: None
+            })
+        );
+        assert_eq!(
+            step_up(
+                r#"Bearer error="insufficient_user_authentication", error_description="More recent authentication is required", max_age="5""#
+            ),
+            Some(StepUp {
+                acr_values: None,
+                max_age: Some(5)
+            })
+        );
+        // DPoP's scheme too, other challenges beside it, token syntax, several values.
+        assert_eq!(
+            step_up(
+                r#"Basic realm="x", DPoP algs="ES256", error=insufficient_user_authentication, acr_values="urn:a urn:b", max_age=0"#
+            ),
+            Some(StepUp {
+                acr_values: Some("urn:a urn:b".into()),
+                max_age: Some(0)
+            })
+        );
+        // A max_age that is not a count of seconds is left out.
+        assert_eq!(
+            step_up(r#"Bearer error="insufficient_user_authentication", max_age="-1""#)
+                .map(|s| s.max_age),
+            Some(None)
+        );
+        for other in [
+            r#"Bearer error="invalid_token""#,
+            r#"Bearer realm="api""#,
+            r#"Basic error="insufficient_user_authentication""#,
+            "",
+            "Bearer error=\"insufficient_user_authentication",
+        ] {
+            assert_eq!(step_up(other), None, "{other}");
+        }
+    }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -11,7 +11,7 @@ use crate::provider::discovery::ProviderMetadata;
 use crate::secret::{Nonce, PkceVerifier, State};
 use crate::sender::dpop::{PublicJwk, jkt};
 use crate::sign_in::pkce::{CODE_CHALLENGE_METHOD, code_challenge_s256};
-use crate::stored::{FromJson, number, text};
+use crate::stored::{FromJson, list, number, text};
 
 /// The parameters this module sets; any copy already on the authorization endpoint's URL is dropped so none is
 /// sent twice (RFC 6749 3.1: "Request and response parameters MUST NOT be included more than once").
@@ -53,6 +53,9 @@ pub struct PendingSignIn {
     /// The id of the DPoP key the code is bound to (RFC 9449 10), whose proofs the token request must carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_key_id: Option<String>,
+    /// The ACR values requested as essential (OIDC Core 5.5.1.1), if any: the ID token's `acr` must be one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_values: Option<Vec<String>>,
 }
 
 /// As a derive would: every member without a default required, each of its type (`null` taken as absent).
@@ -89,6 +92,10 @@ impl PendingSignIn {
             created_at: number(members, "created_at")?.ok_or("created_at")?,
             max_age: number(members, "max_age")?,
             dpop_key_id: text(members, "dpop_key_id")?,
+            acr_values: list(members, "acr_values", |value| match value {
+                Value::String(text) => Some(text),
+                _ => None,
+            })?,
         })
     }
 }
@@ -181,6 +188,7 @@ pub fn authorization_request_with(
             created_at: now,
             max_age: params.max_age,
             dpop_key_id: None,
+            acr_values: params.essential_acr(),
         },
     }
 }
@@ -436,6 +444,71 @@ mod tests {
             assert!(read(&broken).is_err(), "{member}");
         }
         assert!(read(&serde_json::json!("pending")).is_err());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_step_up_asks_for_its_acr_values_as_essential_and_remembers_them() {
+        use crate::sender::resource::StepUp;
+        let challenge = StepUp {
+            acr_values: Some("urn:test:mfa urn:test:hwk".into()),
+            max_age: Some(0),
+        };
+        let mut config = config();
+        config.params.audience = Some("https://api.example".into());
+        let params = config
+            .params
+            .overridden_by(&AuthorizationParams::step_up(&challenge));
+        let request = authorization_request_with(
+            &config,
+            &params,
+            &metadata(),
+            "/api",
+            NOW,
+            &mut counting_random(),
+        );
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let value = |name: &str| {
+            query
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(value("acr_values"), Some("urn:test:mfa urn:test:hwk"));
+        assert_eq!(value("max_age"), Some("0"));
+        assert_eq!(
+            value("audience"),
+            Some("https://api.example"),
+            "the configuration's other parameters stay"
+        );
+        let claims: Value =
+            serde_json::from_str(value("claims").expect("the claims parameter")).unwrap();
+        assert_eq!(
+            claims,
+            serde_json::json!({ "id_token": { "acr": { "essential": true, "values": ["urn:test:mfa", "urn:test:hwk"] } } })
+        );
+        assert_eq!(
+            request.pending.acr_values.as_deref(),
+            Some(&["urn:test:mfa".to_owned(), "urn:test:hwk".to_owned()][..])
+        );
+        assert_eq!(request.pending.max_age, Some(0));
+        let stored = serde_json::to_string(&request.pending).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PendingSignIn>(&stored).unwrap(),
+            request.pending
+        );
+
+        // Voluntary acr_values (the configuration's): no claims parameter, nothing to check.
+        config.params.acr_values = Some("urn:test:pwd".into());
+        let request = authorization_request(&config, &metadata(), "/", NOW, &mut counting_random());
+        assert!(!request.url.query_pairs().any(|(name, _)| name == "claims"));
+        assert_eq!(request.pending.acr_values, None);
+        // A challenge with max_age only asks for nothing essential.
+        let fresh = AuthorizationParams::step_up(&StepUp {
+            acr_values: None,
+            max_age: Some(60),
+        });
+        assert_eq!(fresh.essential_acr(), None);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

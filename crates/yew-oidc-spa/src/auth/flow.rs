@@ -228,6 +228,7 @@ async fn keep(
             now,
             leeway: config.leeway_seconds,
             max_age: pending.max_age,
+            acr_values: pending.acr_values.as_deref(),
         },
     )?;
     // UserInfo only supplies a display name: if it cannot be had, the name falls back to other claims. A

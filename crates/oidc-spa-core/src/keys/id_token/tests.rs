@@ -23,6 +23,7 @@ fn check_trusting(token: &IdToken, trusted: &[&str]) -> Result<IdTokenClaims, Id
         now: NOW,
         leeway: 60,
         max_age: None,
+        acr_values: None,
     };
     validate_claims(&decode(token)?, &expected)
 }
@@ -37,6 +38,7 @@ fn check_max_age(token: &IdToken, max_age: u64) -> Result<IdTokenClaims, IdToken
         now: NOW,
         leeway: 60,
         max_age: Some(max_age),
+        acr_values: None,
     };
     validate_claims(&decode(token)?, &expected)
 }
@@ -64,6 +66,46 @@ fn with_max_age_auth_time_is_required_and_must_be_recent_enough() {
     // Without max_age, auth_time is neither required nor bounded.
     assert!(check(&missing).is_ok());
     assert!(check(&old).is_ok());
+}
+
+fn check_acr(token: &IdToken, values: &[&str]) -> Result<IdTokenClaims, IdTokenError> {
+    let nonce = nonce();
+    let values: Vec<String> = values.iter().map(|value| value.to_string()).collect();
+    let expected = Expectations {
+        issuer: ISSUER,
+        client_id: CLIENT_ID,
+        trusted_audiences: &[],
+        nonce: &nonce,
+        now: NOW,
+        leeway: 60,
+        max_age: None,
+        acr_values: Some(&values),
+    };
+    validate_claims(&decode(token)?, &expected)
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn acr_requested_as_essential_must_be_one_of_the_values() {
+    let mfa = with_claim("acr", json!("urn:test:mfa"));
+    assert!(check_acr(&mfa, &["urn:test:mfa"]).is_ok());
+    assert!(check_acr(&mfa, &["urn:test:hwk", "urn:test:mfa"]).is_ok());
+    for (token, what) in [
+        (with_claim("acr", json!("urn:test:pwd")), "another level"),
+        (with_claim("acr", Value::Null), "no acr"),
+        (with_claim("acr", json!(["urn:test:mfa"])), "not a string"),
+        (with_claim("acr", json!("urn:test:MFA")), "compared exactly"),
+    ] {
+        assert!(
+            matches!(
+                check_acr(&token, &["urn:test:mfa"]),
+                Err(IdTokenError::AcrNotGranted)
+            ),
+            "{what}"
+        );
+    }
+    // Not requested as essential: any acr, or none.
+    assert!(check(&with_claim("acr", json!("urn:test:pwd"))).is_ok());
 }
 
 /// The valid fixture with one claim changed (`Value::Null` removes it).
@@ -275,6 +317,7 @@ fn rejects_another_issuer() {
         now: NOW,
         leeway: 60,
         max_age: None,
+        acr_values: None,
     };
     let jws = decode(&with_claim("iss", Value::Null)).unwrap();
     assert!(matches!(
