@@ -1,9 +1,13 @@
 //! The API page: calls the demo API (`api_url` in config.json) with the session's access token through the auth
-//! layer's authorized-request helper, and shows what came back.
+//! layer's authorized-request helper, and shows what came back. An API that asks for a stronger or more recent
+//! sign-in (RFC 9470) gets one: the page signs in again with what the API asked for, comes back here and calls
+//! once more by itself; a second challenge is shown, not followed.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-use crate::auth::{ApiRequest, AuthState, use_auth};
+use crate::auth::{ApiError, ApiRequest, AuthHandle, AuthState, use_auth};
+use crate::route::Route;
 use crate::components::{
     auth_error::auth_error_view, loading::loading, sign_in_button::sign_in_button,
     signed_out_notice::signed_out_notice,
@@ -14,13 +18,40 @@ use crate::components::{
 enum Outcome {
     Body(String),
     Error(String),
+    /// Gone to the provider for the sign-in the API asked for.
+    SteppingUp,
 }
+
+/// Where a step-up comes back to: this page, marked, so that it calls the API once more.
+const STEP_UP_RETURN: &str = "/api?step-up";
 
 #[function_component(Api)]
 pub fn api() -> Html {
     let auth = use_auth();
     let outcome = use_state(|| None::<Outcome>);
     let calling = use_state(|| false);
+    let navigator = use_navigator();
+    let stepped_up = use_location().is_some_and(|location| location.query_str() == "?step-up");
+    let signed_in = matches!(auth.state(), AuthState::SignedIn(_));
+    {
+        // Back from a step-up, signed in: the call again, once. The mark leaves the address bar first, so a reload
+        // does not call again.
+        let (auth, outcome, calling) = (auth.clone(), outcome.clone(), calling.clone());
+        let url = auth.config().and_then(|config| crate::settings::api_url(config).ok().flatten());
+        use_effect_with((signed_in, stepped_up), move |&(signed_in, stepped_up)| {
+            if let (true, true, Some(url)) = (signed_in, stepped_up, url) {
+                if let Some(navigator) = navigator {
+                    navigator.replace(&Route::Api);
+                }
+                let request = ApiRequest::get(url).header("Accept", "application/json");
+                calling.set(true);
+                wasm_bindgen_futures::spawn_local(async move {
+                    outcome.set(Some(call_api(&auth, &request, false).await));
+                    calling.set(false);
+                });
+            }
+        });
+    }
     let url = match auth.config().map(crate::settings::api_url) {
         Some(Ok(Some(url))) => url,
         Some(Err(problem)) => {
@@ -45,6 +76,9 @@ pub fn api() -> Html {
         Some(Outcome::Error(error)) => {
             html! { <p class="error" data-testid="api-error" role="alert">{ error }</p> }
         }
+        Some(Outcome::SteppingUp) => html! {
+            <p data-testid="api-step-up">{ "The API asks for a stronger sign-in: signing in again…" }</p>
+        },
         None => html! {},
     };
     let status = match auth.state() {
@@ -57,7 +91,7 @@ pub fn api() -> Html {
                     let request = request.clone();
                     calling.set(true);
                     wasm_bindgen_futures::spawn_local(async move {
-                        outcome.set(Some(call_api(&auth, &request).await));
+                        outcome.set(Some(call_api(&auth, &request, true).await));
                         calling.set(false);
                     });
                 })
@@ -89,9 +123,14 @@ pub fn api() -> Html {
     }
 }
 
-async fn call_api(auth: &crate::auth::AuthHandle, request: &ApiRequest) -> Outcome {
+/// Calls the API; with `step_up`, a step-up challenge starts the sign-in it asks for, else it is shown.
+async fn call_api(auth: &AuthHandle, request: &ApiRequest, step_up: bool) -> Outcome {
     let response = match auth.fetch(request).await {
         Ok(response) => response,
+        Err(ApiError::StepUp(challenge)) if step_up => {
+            auth.step_up(&challenge, STEP_UP_RETURN);
+            return Outcome::SteppingUp;
+        }
         Err(error) => return Outcome::Error(error.to_string()),
     };
     if !response.ok() {

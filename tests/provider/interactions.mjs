@@ -20,7 +20,23 @@ async function readForm(req) {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-export function handleInteraction(provider, { accounts, firstPartyClients }) {
+/**
+ * The authentication level a login gives (OIDC Core 2 `acr`): the first one the request asks for that this provider
+ * offers, the essential values of the `claims` parameter first (5.5.1.1), then `acr_values` (3.1.2.1); else the
+ * lowest it offers. A test provider's password form stands for every level.
+ */
+function acrFor(params, offered) {
+  let essential = [];
+  try {
+    essential = JSON.parse(params.claims ?? '{}')?.id_token?.acr?.values ?? [];
+  } catch {
+    // oidc-provider refused a claims parameter that is not JSON before the login page.
+  }
+  const requested = [...(Array.isArray(essential) ? essential : []), ...(params.acr_values ?? '').split(' ')];
+  return requested.find((value) => offered.includes(value)) ?? offered[0];
+}
+
+export function handleInteraction(provider, { accounts, firstPartyClients, acrValues }) {
   // Every scope, OIDC claim and resource scope the provider says is missing, granted at once.
   async function grantEverythingRequested(details) {
     const { prompt: { details: missing }, params, session } = details;
@@ -94,7 +110,7 @@ export function handleInteraction(provider, { accounts, firstPartyClients }) {
         ctx.body = loginPage({ uid, clientName: name, username, error: 'Wrong username or password.' });
         return undefined;
       }
-      return finish(ctx, { login: { accountId: username } }, false);
+      return finish(ctx, { login: { accountId: username, acr: acrFor(params, acrValues) } }, false);
     } catch (err) {
       if (!(err instanceof errors.OIDCProviderError)) throw err;
       ctx.status = err.statusCode ?? 400;

@@ -113,6 +113,7 @@ const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const DPOP_NONCE = process.env.DPOP_NONCE === '1';
 const OWN_API = process.env.OWN_API === '1';
+const ACR_VALUES = ['urn:test:pwd', 'urn:test:mfa'];
 const PAR = process.env.PAR || 'on';
 if (!['on', 'off', 'required'].includes(PAR)) throw new Error(`PAR must be on, off or required, not ${PAR}`);
 const API_RESOURCES = new Set((process.env.API_RESOURCES || resourceIdentifier()).split(',')
@@ -192,6 +193,10 @@ const provider = new Provider(ISSUER, {
     long: { httpOnly: true, sameSite: 'lax', secure: false },
     short: { httpOnly: true, sameSite: 'lax', secure: false },
   },
+  // Authentication levels (acr_values_supported), lowest first: a login gives the first one the request asks for
+  // (tests/provider/interactions.mjs), else the lowest; the ID token carries it (`acr`), and so does introspection
+  // (extraTokenClaims below), for the demo API's step-up switch (RFC 9470).
+  acrValues: ACR_VALUES,
   claims: {
     acr: null,
     auth_time: null,
@@ -236,6 +241,8 @@ const provider = new Provider(ISSUER, {
       },
     },
     userinfo: { enabled: true },
+    // OIDC Core 5.5: the `claims` parameter, with which a step-up asks for `acr` as essential (5.5.1.1).
+    claimsParameter: { enabled: true },
     // RFC 9449. Stated although it is oidc-provider 9's default, so that an upgrade that turns it off shows here.
     // The nonce secret (32 random octets, new at every start like the keys above) is what lets the provider hand out
     // and check nonces at all; requireNonce makes them mandatory on every proof (RFC 9449 8, 9).
@@ -252,6 +259,12 @@ const provider = new Provider(ISSUER, {
     },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  // The sign-in's authentication level and time on the access token too, so introspection shows them to the API.
+  async extraTokenClaims(ctx, token) {
+    if (token.kind !== 'AccessToken') return undefined;
+    const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+    return source?.acr ? { acr: source.acr } : undefined;
+  },
   responseTypes: ['code'],
   pkce: { required: () => true },
   // S256 is the only method oidc-provider accepts, so `code_challenge_methods_supported` is ["S256"].
@@ -710,7 +723,9 @@ if (process.env.TEST_HOOKS === '1' || REUSE_GRACE_DEFAULT > 0) {
   });
 }
 
-provider.use(handleInteraction(provider, { accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]) }));
+provider.use(handleInteraction(provider, {
+  accounts: ACCOUNTS, firstPartyClients: new Set([CLIENT_ID]), acrValues: ACR_VALUES,
+}));
 
 const server = provider.listen(PORT, '127.0.0.1', () => {
   console.log(`oidc-provider listening: issuer ${ISSUER}, client ${CLIENT_ID}, app origins ${APP_ORIGINS.join(' ')}, `

@@ -47,6 +47,9 @@
 //     "stale_nonce": true           a request with the DPoP scheme: the same challenge, but its `DPoP-Nonce` is the
 //                                   nonce the proof just carried (a new one for a proof without any): retrying with
 //                                   it cannot help
+//     "step_up": "<acr>"            a valid token whose sign-in was not at level <acr> (introspection's `acr`, which the
+//                                   bundled provider adds): 401 with the token's scheme, `error=
+//                                   "insufficient_user_authentication"` and `acr_values="<acr>"` (RFC 9470 3)
 //   The redirects carry CORS as the API's other answers do, so a client sees the redirect itself, not a CORS failure.
 //
 // Routes: GET /me answers 200 with { sub, client_id, scope, aud, iss, api: "demo" } for a valid token. Refusals
@@ -103,12 +106,13 @@ const fingerprint = (token) => createHash('sha256').update(token).digest('base64
 
 /** A refused request. `scheme` is the challenge's scheme when the refusal decides it (a DPoP-bound token). */
 class Refusal extends Error {
-  constructor(status, error, description, { scheme, nonce } = {}) {
+  constructor(status, error, description, { scheme, nonce, acrValues } = {}) {
     super(description);
     this.status = status;
     this.error = error;
     this.scheme = scheme;
     this.nonce = nonce;
+    this.acrValues = acrValues;
   }
 }
 const invalidToken = (description) => new Refusal(401, 'invalid_token', description);
@@ -122,13 +126,15 @@ const invalidProof = (description) => new Refusal(401, 'invalid_dpop_proof', des
  * RFC 6750 3, RFC 9449 7.1: the challenge of `scheme`; without an error code when the request carried no
  * credentials at all. The DPoP challenge names the one proof algorithm accepted (`algs`).
  */
-function challenge(scheme, error, description) {
+function challenge(scheme, error, description, acrValues) {
   // error_description is restricted to %x20-21 / %x23-5B / %x5D-7E: our fixed texts never hold `"` or `\`.
+  // RFC 9470 3: a step-up names the authentication levels it accepts.
+  const wanted = acrValues === undefined ? '' : `, acr_values="${acrValues}"`;
   if (scheme === 'DPoP') {
-    return `DPoP realm="${REALM}", error="${error}", error_description="${description}", algs="${DPOP_ALG}"`;
+    return `DPoP realm="${REALM}", error="${error}", error_description="${description}"${wanted}, algs="${DPOP_ALG}"`;
   }
   if (!error) return `Bearer realm="${REALM}"`;
-  return `Bearer realm="${REALM}", error="${error}", error_description="${description}"`;
+  return `Bearer realm="${REALM}", error="${error}", error_description="${description}"${wanted}`;
 }
 
 // RFC 6750 2.1: credentials = "Bearer" 1*SP b64token, and RFC 9449 7.1 the same for "DPoP",
@@ -378,7 +384,7 @@ function send(res, status, body, headers = {}) {
 /** Answers with `refusal`; its challenge in the refusal's scheme, else the request's (`scheme`), else Bearer. */
 function refuse(res, refusal, scheme = 'Bearer') {
   const headers = refusal.status === 503 ? {} : {
-    'WWW-Authenticate': challenge(refusal.scheme ?? scheme, refusal.error, refusal.message),
+    'WWW-Authenticate': challenge(refusal.scheme ?? scheme, refusal.error, refusal.message, refusal.acrValues),
     ...(refusal.nonce !== undefined && { 'DPoP-Nonce': refusal.nonce }),
   };
   const body = refusal.error ? { error: refusal.error, error_description: refusal.message } : undefined;
@@ -450,6 +456,10 @@ async function me(req, res, url, call) {
   try {
     const claims = await validate(presented.token);
     checkBinding(req, url, presented, claims, call);
+    if (faults.step_up !== null && claims.acr !== faults.step_up) {
+      throw new Refusal(401, 'insufficient_user_authentication',
+        'this call needs a stronger sign-in (the test switch step_up is on)', { acrValues: faults.step_up });
+    }
     return send(res, 200, {
       sub: claims.sub,
       client_id: claims.client_id,
@@ -468,7 +478,7 @@ async function me(req, res, url, call) {
 const calls = [];
 // TEST_HOOKS=1: the fault switches (see the header), all off.
 const NO_FAULTS = Object.freeze({
-  invalid_token: false, redirect: null, nonce_forever: false, stale_nonce: false,
+  invalid_token: false, redirect: null, nonce_forever: false, stale_nonce: false, step_up: null,
 });
 let faults = NO_FAULTS;
 const REDIRECTS = ['same-origin', 'cross-origin'];
@@ -490,6 +500,9 @@ function faultsOf(body) {
     return { why: 'the cross-origin redirect needs REDIRECT_ORIGIN' };
   }
   if (body.nonce_forever && body.stale_nonce) return { why: 'nonce_forever and stale_nonce exclude each other' };
+  if (body.step_up !== undefined && body.step_up !== null && !/^[\w:.-]+$/.test(body.step_up)) {
+    return { why: 'step_up is one acr value (letters, digits, _ : . -), or null' };
+  }
   return { faults: { ...NO_FAULTS, ...body } };
 }
 

@@ -50,6 +50,7 @@ pub use auth::{
 };
 pub use components::require_auth::RequireAuth;
 pub use oidc::config::{AuthorizationParams, Config};
+pub use oidc::resource::StepUp;
 
 /// The names most apps use: `use yew_oidc_spa::prelude::*;`.
 pub mod prelude {

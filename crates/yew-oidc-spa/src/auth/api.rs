@@ -1,6 +1,7 @@
 //! Calling APIs with the session's access token: a token that stays valid long enough (renewed first when it would
 //! not be), and requests that carry it in the `Authorization` header (RFC 6750 2.1) to the configured origins only,
-//! renewing and retrying once when the API says the token is invalid (RFC 6750 3.1).
+//! renewing and retrying once when the API says the token is invalid (RFC 6750 3.1), and a typed error when it asks
+//! for a stronger or more recent sign-in (RFC 9470).
 
 use std::rc::Rc;
 
@@ -11,10 +12,12 @@ use web_sys::RequestCache;
 use super::provider::AuthHandle;
 use super::{AuthError, AuthState, dpop, renew};
 use crate::browser::{clock, http, storage, wake};
-use crate::oidc::config::Config;
+use crate::oidc::config::{AuthorizationParams, Config};
 use crate::oidc::dpop::{DPOP_HEADER, NONCE_HEADER, Server};
 use crate::oidc::renewal::fresh_enough;
-use crate::oidc::resource::{ResourceError, check_origin, is_b64token, is_invalid_token};
+use crate::oidc::resource::{
+    ResourceError, StepUp, check_origin, is_b64token, is_invalid_token, step_up,
+};
 use crate::oidc::secret::AccessToken;
 use crate::oidc::session::Session;
 
@@ -67,6 +70,10 @@ pub enum ApiError {
     /// The session's tokens are DPoP-bound and no proof could be made (its key gone from IndexedDB, say).
     #[error("{0}")]
     Dpop(#[source] AuthError),
+    /// The API answered 401 `insufficient_user_authentication` (RFC 9470 3): this call needs a stronger or a more
+    /// recent sign-in, which [`AuthHandle::step_up`] asks the provider for; then call again.
+    #[error("the API asks for a stronger or more recent sign-in (RFC 9470)")]
+    StepUp(StepUp),
 }
 
 /// A request to an API. The access token is added when it is sent, and again, renewed, if the API refuses it.
@@ -148,8 +155,9 @@ impl AuthHandle {
     /// Sends `request` with `Authorization: Bearer <access token>` (RFC 6750 2.1), or `Authorization: DPoP <access
     /// token>` and a proof for a DPoP-bound session (RFC 9449 7, retried once with the API's nonce when it asks
     /// for one), only to an origin listed in `api_origins` (checked before anything is sent). A 401 whose challenge says `error="invalid_token"`
-    /// (RFC 6750 3.1) renews the token once and sends the request once more. Redirects are refused, so the token
-    /// cannot follow one elsewhere; nothing is cached.
+    /// (RFC 6750 3.1) renews the token once and sends the request once more; one that says
+    /// `error="insufficient_user_authentication"` (RFC 9470) is [`ApiError::StepUp`], with what the API asks for.
+    /// Redirects are refused, so the token cannot follow one elsewhere; nothing is cached.
     ///
     /// ```no_run
     /// # use yew_oidc_spa::{ApiRequest, AuthHandle};
@@ -167,7 +175,7 @@ impl AuthHandle {
         let config = self.config().ok_or(ApiError::NotSignedIn)?;
         check_origin(&request.url, &config.api_origins)?;
         let sent = self.fresh_session().await?;
-        let response = send(request, &sent).await?;
+        let response = answered(send(request, &sent).await?)?;
         let refused = response.status() == 401
             && response
                 .headers()
@@ -187,7 +195,25 @@ impl AuthHandle {
             // Nothing to renew with: the API's answer stands.
             return Ok(response);
         }
-        send(request, &session).await
+        answered(send(request, &session).await?)
+    }
+
+    /// Signs in again with what an API's step-up challenge asks for (RFC 9470 4: its `acr_values`, requested as
+    /// essential and checked in the ID token, and its `max_age`), coming back to `return_to`; the configuration's
+    /// other parameters still apply. The new session replaces the current one when the user returns; call the
+    /// API again then.
+    ///
+    /// ```no_run
+    /// # use yew_oidc_spa::{ApiError, ApiRequest, AuthHandle};
+    /// # async fn transfer(auth: &AuthHandle, request: &ApiRequest) {
+    /// match auth.fetch(request).await {
+    ///     Err(ApiError::StepUp(challenge)) => auth.step_up(&challenge, "/transfer?again"),
+    ///     _ => {}
+    /// }
+    /// # }
+    /// ```
+    pub fn step_up(&self, challenge: &StepUp, return_to: &str) {
+        self.sign_in_with(return_to, &AuthorizationParams::step_up(challenge));
     }
 
     /// Has the session renewed and returns the renewed one. The renewal is the watcher's, the one place a tab
@@ -242,6 +268,17 @@ impl AuthHandle {
             wake::sleep(((give_up_at - now) * 1000).min(1000) as u32).await;
         }
     }
+}
+
+/// The API's answer, or [`ApiError::StepUp`] when it is a 401 with a step-up challenge (RFC 9470 3).
+fn answered(response: Response) -> Result<Response, ApiError> {
+    if response.status() == 401
+        && let Some(challenge) = response.headers().get("www-authenticate")
+        && let Some(wanted) = step_up(&challenge)
+    {
+        return Err(ApiError::StepUp(wanted));
+    }
+    Ok(response)
 }
 
 /// How long `access_token()` and `fetch()` wait for a renewal the session cannot do without.
