@@ -475,7 +475,7 @@ test('local sign-out deletes the key, revokes with proofs; the next sign-in make
   page, context,
 }) => {
   const {
-    authorization_endpoint: authorize, revocation_endpoint: revocationEndpoint,
+    pushed_authorization_request_endpoint: par, revocation_endpoint: revocationEndpoint,
   } = await discover(PROVIDER);
   await useConfig(context, dpopConfig(PROVIDER));
   const traffic = recordTraffic(context);
@@ -499,7 +499,8 @@ test('local sign-out deletes the key, revokes with proofs; the next sign-in make
   const second = await expectSessionKey(page);
   expect(second.dpop_key_id === first.dpop_key_id, 'a new key id').toBe(false);
   await traffic.settled();
-  const jkts = traffic.to(authorize).map((e) => e.dpopJkt);
+  // The bundled provider takes pushed requests: dpop_jkt travels in the push (RFC 9126, RFC 9449 10.1).
+  const jkts = traffic.to(par).map((e) => e.dpopJkt);
   expect(jkts.length, 'two authorization requests').toBe(2);
   expect(jkts[1] === jkts[0], 'the second names another key').toBe(false);
   expect((await introspect(PROVIDER, second.access_token)).cnf?.jkt, 'the new tokens are bound to it')

@@ -93,7 +93,8 @@ function recordTraffic(context) {
       const headers = await res.allHeaders();
       entry.nonce = headers['dpop-nonce'] ?? null;
       entry.error = /error="([^"]*)"/.exec(headers['www-authenticate'] ?? '')?.[1] ?? null;
-      if (entry.grantType !== null) {
+      // A form POST's answer (token requests, a pushed authorization request) says its error in JSON.
+      if (entry.method === 'POST') {
         try {
           entry.error = (await res.json()).error ?? null;
         } catch {
@@ -281,7 +282,9 @@ test('DPoP: an API whose nonce challenge carries the nonce the proof already had
 // requests, the resource's for resource requests. So that the app keeps what it has seen (in memory), the test moves
 // between its pages by its own links, never reloading it.
 test('an authorization server and an API on one origin: their DPoP nonces never mix', async ({ page, context }) => {
-  const { token_endpoint: tokenEndpoint } = await discover(OWN_API_PROVIDER);
+  const {
+    token_endpoint: tokenEndpoint, pushed_authorization_request_endpoint: par,
+  } = await discover(OWN_API_PROVIDER);
   await useConfig(context, {
     issuer: OWN_API_PROVIDER, scope: 'openid profile email', api_origins: [OWN_API_PROVIDER], api_url: OWN_API,
     dpop: true,
@@ -327,12 +330,18 @@ test('an authorization server and an API on one origin: their DPoP nonces never 
     ['authorization_code', 'the token endpoint\'s', 200, null],
     ['refresh_token', 'the token endpoint\'s', 200, null],
   ]);
+  // The sign-in's push (RFC 9126) is the authorization server's too, with a proof (RFC 9449 10.1) and its nonce.
+  expect(all.filter((e) => e.url === par).map((e) => [whose(e.proofNonce), e.status, e.error]),
+    'pushed authorization requests: the nonce each proof carried').toEqual([
+    ['none', 400, 'use_dpop_nonce'],
+    ['the token endpoint\'s', 201, null],
+  ]);
   // The resource's own view agrees: the nonces it got were the ones it issued.
   const own = await (await fetch(`${OWN_API_PROVIDER}/__test/own-api-calls`)).json();
   const issued = new Set(own.map((c) => c.issued).filter(Boolean));
   expect(own.slice(-3).map((c) => [c.nonce === null ? 'none' : issued.has(c.nonce), c.status, c.error]),
     'what the API itself saw').toEqual([['none', 401, 'use_dpop_nonce'], [true, 200, null], [true, 200, null]]);
-  expect(all.filter((e) => ![tokenEndpoint, OWN_API].includes(e.url) && e.proof).map((e) => e.url),
+  expect(all.filter((e) => ![tokenEndpoint, par, OWN_API].includes(e.url) && e.proof).map((e) => e.url),
     'other requests with a proof (UserInfo would share the API\'s entry: this provider puts the name in the ID token)')
     .toEqual([]);
 });
