@@ -45,7 +45,8 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 
 import { chromium } from '@playwright/test';
 
-import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, USER } from '../tests/shared/constants.mjs';
+import { requireLoopbackBuild } from '../tests/shared/loopback-build.mjs';
 import { inlineConfigInto } from '../scripts/inline-config.mjs';
 import { buildReference } from './reference/build.mjs';
 

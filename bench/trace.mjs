@@ -20,7 +20,8 @@ import { join } from 'node:path';
 
 import { chromium } from '@playwright/test';
 
-import { CHROMIUM, CHROMIUM_ARGS, USER, requireLoopbackBuild } from '../tests/e2e/support.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, USER } from '../tests/shared/constants.mjs';
+import { requireLoopbackBuild } from '../tests/shared/loopback-build.mjs';
 import {
   APP, OUR_DIST, PROVIDER, fmtMs, loadNow, machine, median, modesOf, MODE_NAMES, parseArgs, snapshot, startApp,
   seenBy, startProvider, stopChild, table, visible,

@@ -21,11 +21,11 @@ import {
 
 import { expect, test } from '@playwright/test';
 
-import { API_CLIENT_ID, API_CLIENT_SECRET } from '../resource/demo-api.mjs';
 import {
-  API, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, DPOP_NONCE_PROVIDER, NAMESPACE, PROVIDER,
-  discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider, revokeAtProvider,
-  sessionOf, signInAt, storedSession, useConfig, withoutQuery,
+  API, API_CLIENT_ID, API_CLIENT_SECRET, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP,
+  DPOP_NONCE_PROVIDER, NAMESPACE, PROVIDER,
+  discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider,
+  revokeAtProvider, sessionOf, signInAt, storedSession, useConfig, withoutQuery,
 } from './support.mjs';
 
 const notice = (page) => page.getByTestId('signed-out-notice');

@@ -29,13 +29,13 @@ import { fileURLToPath } from 'node:url';
 
 import { defineConfig } from '@playwright/test';
 
-import { HOSTILE } from '../hostile/cases.mjs';
 import {
   API, API_FAULTS, API_FAULTS_RESOURCE, API_RESOURCE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP, APP_DEPLOYED,
   APP_INLINE, APP_MINIMAL, APP_SUBPATH, CHROMIUM, CHROMIUM_ARGS, DIST_DEPLOYED_DIR, DPOP_NONCE_PROVIDER,
-  ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE_API, HOSTILE_API_RESOURCE,
-  OWN_API_PROVIDER, PAR_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER, requireLoopbackBuild,
-} from './support.mjs';
+  ECHO_ACCESS_TOKEN_TTL, ECHO_PROVIDER, FAULT_ACCESS_TOKEN_TTL, FAULT_PROVIDER, HOSTILE, HOSTILE_API,
+  HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PAR_PROVIDER, PROVIDER, PROVIDER2, SHORT_ACCESS_TOKEN_TTL, SHORT_PROVIDER,
+} from '../shared/constants.mjs';
+import { requireLoopbackBuild } from '../shared/loopback-build.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));

@@ -20,9 +20,11 @@ import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { APP } from '../shared/constants.mjs';
+
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ROOT = resolve(process.env.DIST_DIR || join(REPO, 'dist'));
-const PORT = Number(process.env.APP_PORT || 8081);
+const PORT = Number(process.env.APP_PORT || new URL(APP).port);
 const HOST = process.env.APP_HOST || '127.0.0.1';
 const BASE = (process.env.BASE_PATH || '/').replace(/^\/?/, '/').replace(/\/?$/, '/');
 const RESPONSE_DELAY_MS = Number(process.env.RESPONSE_DELAY_MS || 0);

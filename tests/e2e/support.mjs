@@ -1,69 +1,23 @@
-// Shared pieces of the end-to-end specs: where things run, the test user, and recorders that watch what the
-// browser does (requests, navigations, tokens issued) so the specs can assert on what did NOT happen too.
+// Shared pieces of the end-to-end specs: recorders that watch what the browser does (requests, navigations, tokens
+// issued, traffic to the providers and APIs) so the specs can assert on what did NOT happen too, and the steps and
+// checks that drive a page with Playwright. Where things run and the test user come from tests/shared/, re-exported.
 // Recorders keep origins and paths only: a failing assertion must never print a token or a code.
-
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { expect } from '@playwright/test';
 
-import { API_SCOPE, resourceIdentifier } from '../resource/demo-api.mjs';
+import {
+  API, APP, CLIENT_ID, PROVIDER, SESSION_KEY, STORAGE_PREFIX, TOKEN_FIELDS, USER, fingerprint,
+} from '../shared/constants.mjs';
+import { expectNoTokens } from '../shared/storage-checks.mjs';
 
-export const APP = 'http://127.0.0.1:8081';
-export const APP_LOCALHOST = 'http://localhost:8081';
-/** The same app built with `trunk build --public-url /some/app/` (dist-subpath/), served under that path. */
-export const APP_SUBPATH = 'http://127.0.0.1:8082/some/app/';
-/** The same build with its configuration inlined in the page (scripts/inline-config.mjs): inline-config.spec.mjs. */
-export const APP_INLINE = 'http://127.0.0.1:8083';
-/** The same build after the deploy step narrowed its policy to config.json's origins (scripts/deploy-csp.mjs),
- * with a config.json that signs out by POST: deploy-csp.spec.mjs. */
-export const APP_DEPLOYED = 'http://127.0.0.1:8084';
-/** Where playwright.config.mjs puts that copy of the build. */
-export const DIST_DEPLOYED_DIR = join(tmpdir(), 'yew-oidc-spa-dist-deployed');
-/** examples/minimal, the smallest app on the library (no router), its release build (examples/minimal/dist):
- * minimal.spec.mjs. */
-export const APP_MINIMAL = 'http://127.0.0.1:8085';
-export const PROVIDER = 'http://127.0.0.1:9000';
-export const CLIENT_ID = 'yew-oidc-spa';
-export const STORAGE_PREFIX = 'yew-oidc:';
-/**
- * Where an app keeps its records: the library names every storage key, its Web Lock, its tab channel and its
- * IndexedDB database after the app's instance (Config::instance: the client and its redirect URI's path), so that two
- * apps on one origin never touch each other's.
- */
-export const namespaceOf = (clientId = 'yew-oidc-spa', redirectPath = '/callback') =>
-  `${STORAGE_PREFIX}${clientId}@${redirectPath}:`;
-/** The demo's namespace at the root of its origin, with its own client. */
-export const NAMESPACE = namespaceOf();
-export const USER = { username: 'alice', password: 'wonderland', name: 'Alice Liddell' };
-export const TOKEN_FIELDS = ['access_token', 'id_token', 'refresh_token'];
-
-/** Debian's Chromium (never a downloaded browser), and the flags that keep it off the closed network. */
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/**
- * Throws unless the release build in `distDir` lets the app reach the providers on 127.0.0.1: its policy allows
- * them only when built with CSP_LOOPBACK=1, and without them every sign-in fails on the CSP.
- */
-export function requireLoopbackBuild(distDir) {
-  const html = readFileSync(join(distDir, 'index.html'), 'utf8');
-  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
-  if (csp && !/connect-src [^;]*http:\/\/127\.0\.0\.1:\*/.test(csp)) {
-    throw new Error(`${distDir} is a production build: its connect-src does not allow the providers on 127.0.0.1. `
-      + 'Build it with `CSP_LOOPBACK=1 scripts/release-build` for the tests and the benchmark.');
-  }
-}
+// Where things run, the test user, and the checks and hooks that need no browser driver live in tests/shared/, where
+// the servers, the WebDriver suites and the benchmark import them without loading Playwright; the specs take them
+// from here.
+export * from '../shared/constants.mjs';
+export { expectNamespacedSession, expectNoTokens } from '../shared/storage-checks.mjs';
+export {
+  clearApiFaults, clearFaults, clearHits, providerHits, setApiFaults, setFaults, setReuseGrace,
+} from '../shared/test-hooks.mjs';
 
 let metadata;
 /** The provider's discovery document, fetched once per worker. */
@@ -157,42 +111,6 @@ export async function sessionEntries(page) {
   return page.evaluate(() => Object.entries(window.sessionStorage));
 }
 
-function jsonKeys(value, found = new Set()) {
-  if (Array.isArray(value)) value.forEach((v) => jsonKeys(v, found));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      found.add(k);
-      jsonKeys(v, found);
-    }
-  }
-  return found;
-}
-
-/**
- * Storage holds no token: no key is named after a token, no JSON value has a token-named field, and no value
- * contains any token the provider issued during the test. Fails with key names only, never values.
- */
-export function expectNoTokens(entries, issuedTokens, when) {
-  for (const [key, value] of entries) {
-    for (const field of TOKEN_FIELDS) {
-      expect(key.includes(field), `${when}: sessionStorage key "${key}" is named after a token`).toBe(false);
-    }
-    let parsed;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-    const fields = jsonKeys(parsed);
-    for (const field of TOKEN_FIELDS) {
-      expect(fields.has(field), `${when}: sessionStorage "${key}" has a field "${field}"`).toBe(false);
-    }
-    for (const token of issuedTokens) {
-      expect(value.includes(token), `${when}: sessionStorage "${key}" holds a token the provider issued`).toBe(false);
-    }
-  }
-}
-
 /**
  * On the provider's login page (of `provider`, the bundled one by default, whose login pages live under
  * `loginPage`): sign in as the test user.
@@ -239,36 +157,7 @@ export async function expectQuietReload(page, requests, origin = PROVIDER) {
   expect(requests.toProvider(mark, origin), 'requests to the provider on reload').toEqual([]);
 }
 
-/** The app's own keys are namespaced, and a signed-in session is kept in sessionStorage. */
-export function expectNamespacedSession(entries) {
-  expect(entries.length, 'a signed-in app keeps its session in sessionStorage').toBeGreaterThan(0);
-  for (const [key] of entries) {
-    expect(key.startsWith(STORAGE_PREFIX), `sessionStorage key "${key}" starts with ${STORAGE_PREFIX}`).toBe(true);
-  }
-}
-
 // --- Session lifecycle (lifecycle.spec.mjs) ---------------------------------------------------------------------
-
-/**
- * A second instance of the bundled provider with short access tokens (ACCESS_TOKEN_TTL), so renewals happen
- * within seconds, and TEST_HOOKS=1, so it reports what its revocation endpoint received.
- */
-export const SHORT_PROVIDER = 'http://127.0.0.1:9001';
-export const SHORT_ACCESS_TOKEN_TTL = 20;
-export const SESSION_KEY = `${NAMESPACE}session`;
-
-/**
- * A third instance of the bundled provider that never rotates refresh tokens: every refresh is answered with the
- * very token it was sent (ROTATE_REFRESH_TOKENS=0), as Keycloak without rotation, IdentityServer with ReUse and
- * others do. Its access tokens live ECHO_ACCESS_TOKEN_TTL seconds, so renewals come every few seconds.
- */
-export const ECHO_PROVIDER = 'http://127.0.0.1:9002';
-export const ECHO_ACCESS_TOKEN_TTL = 10;
-
-/** SHA-256 of a token, base64url: how tests and the provider's test hooks name a token without showing it. */
-export function fingerprint(token) {
-  return createHash('sha256').update(token).digest('base64url');
-}
 
 const metadataByIssuer = new Map();
 /** The discovery document of any issuer, fetched once per worker. */
@@ -446,15 +335,6 @@ export async function revocationsAt(issuer) {
 // --- Calling an API (api.spec.mjs) ----------------------------------------------------------------------------
 
 /**
- * The demo API of tests/resource (RESOURCE_PORT 9200, TEST_HOOKS=1): a resource server of the bundled providers
- * that checks access tokens by introspection and reports what reached it.
- */
-export const API = 'http://127.0.0.1:9200';
-/** Its resource identifier (RFC 8707), which the bundled providers know (their API_RESOURCES default). */
-export const API_RESOURCE = resourceIdentifier(Number(new URL(API).port));
-export { API_SCOPE };
-
-/**
  * What reached the API so far, in order: { method, path, origin, bearer, token (SHA-256 fingerprint or null),
  * tokenInQuery, status, error (the challenge's error code, or null) }. Preflights (OPTIONS) included.
  */
@@ -468,100 +348,6 @@ export async function apiCalls() {
 export async function apiRequestsSince(mark) {
   return (await apiCalls()).slice(mark).filter((call) => call.method !== 'OPTIONS');
 }
-
-// --- The second provider (provider2.spec.mjs) -------------------------------------------------------------------
-
-/**
- * An independent implementation, django-oauth-toolkit (tests/provider2, port 9300), with the same client id and
- * test user. Its issuer has a path; its login page is Django's, outside the issuer's path.
- */
-export const PROVIDER2_ORIGIN = 'http://127.0.0.1:9300';
-export const PROVIDER2 = `${PROVIDER2_ORIGIN}/o`;
-export const PROVIDER2_LOGIN = { provider: PROVIDER2, loginPage: `${PROVIDER2_ORIGIN}/accounts/login/` };
-
-// --- DPoP (dpop.spec.mjs) ---------------------------------------------------------------------------------------
-
-/**
- * A fourth instance of the bundled provider that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 8),
- * with TEST_HOOKS=1. Its tokens may be for API or for API_WITH_NONCES; its ID tokens carry no name
- * (ID_TOKEN_CLAIMS=minimal), so the app asks UserInfo for it.
- */
-export const DPOP_NONCE_PROVIDER = 'http://127.0.0.1:9003';
-/**
- * A second instance of the demo API that requires a nonce in every DPoP proof (DPOP_NONCE=1, RFC 9449 9), a
- * resource server of PROVIDER and DPOP_NONCE_PROVIDER, with TEST_HOOKS=1.
- */
-export const API_WITH_NONCES = 'http://127.0.0.1:9203';
-export const API_WITH_NONCES_RESOURCE = resourceIdentifier(Number(new URL(API_WITH_NONCES).port));
-
-// --- Faults (faults.spec.mjs, tests/firefox/faults.test.mjs) ---------------------------------------------------
-
-/**
- * A fifth instance of the bundled provider for faults.spec.mjs alone, so that its faults never reach another spec:
- * access tokens of FAULT_ACCESS_TOKEN_TTL seconds and TEST_HOOKS=1, with the fault switches, the request log and the
- * reuse grace window of tests/provider/server.mjs. Its tokens may be for API_FAULTS.
- */
-export const FAULT_PROVIDER = 'http://127.0.0.1:9004';
-export const FAULT_ACCESS_TOKEN_TTL = 10;
-/** A third instance of the demo API, a resource server of FAULT_PROVIDER only, with its fault switch (TEST_HOOKS). */
-export const API_FAULTS = 'http://127.0.0.1:9204';
-export const API_FAULTS_RESOURCE = resourceIdentifier(Number(new URL(API_FAULTS).port));
-
-// --- Hostile resource servers (resource-hostile.spec.mjs) -------------------------------------------------------
-
-/**
- * A fourth instance of the demo API, a resource server of PROVIDER, for resource-hostile.spec.mjs alone: its fault
- * switches (TEST_HOOKS) redirect (to its own /landing, or to API's: REDIRECT_ORIGIN) or ask for DPoP nonces for ever.
- */
-export const HOSTILE_API = 'http://127.0.0.1:9206';
-export const HOSTILE_API_RESOURCE = resourceIdentifier(Number(new URL(HOSTILE_API).port));
-/**
- * A sixth instance of the bundled provider that requires DPoP nonces (DPOP_NONCE=1) and serves a resource of its own
- * on its origin (OWN_API=1: GET /own-api/me, with nonces of its own), so that an authorization server's nonces and
- * a resource server's meet on one origin. Its ID tokens carry the name, so the app never calls its UserInfo.
- */
-export const OWN_API_PROVIDER = 'http://127.0.0.1:9006';
-
-// --- Pushed authorization requests (par.spec.mjs) ---------------------------------------------------------------
-
-/**
- * A seventh instance of the bundled provider that requires pushed authorization requests (PAR=required, RFC 9126:
- * `require_pushed_authorization_requests`, a plain request refused at the authorization endpoint), with
- * TEST_HOOKS=1 for its fault switches (the route `pushed_authorization_request`).
- */
-export const PAR_PROVIDER = 'http://127.0.0.1:9007';
-
-/** A test hook of a TEST_HOOKS server: `method` on `url`, with `body` as JSON; the answer's JSON, if any. */
-async function testHook(method, url, body) {
-  const res = await fetch(url, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status} ${text} (is TEST_HOOKS=1 set?)`);
-  return text === '' ? undefined : JSON.parse(text);
-}
-
-/**
- * The fault rules of a TEST_HOOKS provider (see tests/provider/server.mjs): `rules` replace the current ones.
- * E.g. [{ route: 'token', grant_type: 'refresh_token', mode: 'status', status: 503, times: 1 }].
- */
-export const setFaults = (issuer, rules) => testHook('POST', `${issuer}/__test/faults`, rules);
-export const clearFaults = (issuer) => testHook('DELETE', `${issuer}/__test/faults`);
-/**
- * What reached the provider's endpoints since the last clearHits, in order: { route, grant_type, at, status, fault,
- * reuse_grace }.
- */
-export const providerHits = (issuer) => testHook('GET', `${issuer}/__test/hits`);
-export const clearHits = (issuer) => testHook('DELETE', `${issuer}/__test/hits`);
-/** The provider's reuse grace window for rotated refresh tokens, in seconds (0: off, plain reuse detection). */
-export const setReuseGrace = (issuer, seconds) => testHook('POST', `${issuer}/__test/reuse-grace`, { seconds });
-/**
- * The demo API's fault switches (tests/resource/server.mjs), which replace the current ones: `invalid_token` true
- * makes GET /me refuse every token; `redirect`, `nonce_forever` and `stale_nonce` are a hostile API's answers.
- */
-export const setApiFaults = (api, faults) => testHook('POST', `${api}/__test/faults`, faults);
-export const clearApiFaults = (api) => testHook('DELETE', `${api}/__test/faults`);
 
 /**
  * Runs in every document of the page: notes whether `user-name`, once shown, ever left the DOM, and whether anything

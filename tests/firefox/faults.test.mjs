@@ -13,9 +13,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { SESSION_KEY, USER, fingerprint } from '../shared/constants.mjs';
 import {
-  SESSION_KEY, USER, clearFaults, clearHits, fingerprint, providerHits, setFaults,
-} from '../e2e/support.mjs';
+  clearFaults, clearHits, providerHits, setFaults,
+} from '../shared/test-hooks.mjs';
 import {
   ENGINES, gone, hasAttribute, hasText, startSite, visible, waitFor,
 } from '../webdriver/harness.mjs';

@@ -19,11 +19,14 @@
 //              'hmac-with-public-key' (HS256 keyed with the rs256 public key's PEM)
 //   jwks       (fetchesSoFar) => key names published  userinfo   UserInfo response fields
 
+import { CLIENT_ID, HOSTILE, USER as TEST_USER } from '../shared/constants.mjs';
 import { flipLastSignatureByte } from './jose.mjs';
 
-export const HOSTILE = 'http://127.0.0.1:9100';
-export const CLIENT_ID = 'yew-oidc-spa';
-export const USER = { sub: 'alice', name: 'Alice Liddell', preferred_username: 'alice', email: 'alice@example.com' };
+export { CLIENT_ID, HOSTILE };
+/** The test user's claims, as UserInfo answers them. */
+export const USER = {
+  sub: TEST_USER.username, name: TEST_USER.name, preferred_username: TEST_USER.username, email: TEST_USER.email,
+};
 
 /** Markup and script in an error_description: the app must show it as text and never run it. */
 export const HTML_DESCRIPTION = '<img src=x onerror="window.__xss=1"> and <script>window.__xss=1</script>';

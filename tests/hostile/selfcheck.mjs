@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 
+import { APP } from '../shared/constants.mjs';
 import { CASES, CLIENT_ID, HOSTILE, HTML_DESCRIPTION, USER } from './cases.mjs';
 
-const APP = 'http://127.0.0.1:8081';
 const REDIRECT_URI = `${APP}/callback`;
 const issuerOf = (id) => `${HOSTILE}/${id}`;
 const decode = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));

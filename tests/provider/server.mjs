@@ -25,7 +25,7 @@
 // name it, and it checks the access tokens it receives by RFC 7662 introspection as the confidential client
 // `demo-api`. API_RESOURCES (comma-separated resource identifiers, default "http://127.0.0.1:9200/") lists the APIs
 // an authorization request may name in `resource`; API_CLIENT_SECRET (default: the fixed test secret of
-// tests/resource/demo-api.mjs) is the `demo-api` client's secret, shared with the resource server. An authorization
+// tests/shared/constants.mjs) is the `demo-api` client's secret, shared with the resource server. An authorization
 // request without `resource` is served exactly as before: its access token has no audience and is good at the
 // UserInfo endpoint only.
 //
@@ -100,16 +100,15 @@ import {
 } from './pages.mjs';
 import { handleInteraction } from './interactions.mjs';
 import {
-  API_CLIENT_ID, API_CLIENT_SECRET, API_SCOPE, resourceIdentifier,
-} from '../resource/demo-api.mjs';
+  API_CLIENT_ID, API_CLIENT_SECRET, API_SCOPE, CLIENT_ID, PROVIDER, USER, fingerprint, resourceIdentifier,
+} from '../shared/constants.mjs';
 
-const PORT = Number(process.env.PROVIDER_PORT || 9000);
+const PORT = Number(process.env.PROVIDER_PORT || new URL(PROVIDER).port);
 const ISSUER = `http://127.0.0.1:${PORT}`;
 const APP_PORTS = (process.env.APP_PORTS || '8080,8081,8082,8083').split(',').map((p) => p.trim()).filter(Boolean);
 const APP_ORIGINS = APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
 // Where the app is served on those origins: `/` and the path of the build made with `--public-url /some/app/`.
 const APP_BASES = APP_ORIGINS.flatMap((o) => ['/', '/some/app/'].map((path) => `${o}${path}`));
-const CLIENT_ID = 'yew-oidc-spa';
 const ROTATE = process.env.ROTATE_REFRESH_TOKENS !== '0';
 const DPOP_NONCE = process.env.DPOP_NONCE === '1';
 const OWN_API = process.env.OWN_API === '1';
@@ -148,15 +147,15 @@ const seconds = (name, fallback) => {
   return value;
 };
 
-// The test user. Claims are released per scope by the `claims` configuration below.
+// The test user (tests/shared/constants.mjs). Claims are released per scope by the `claims` configuration below.
 const ACCOUNTS = new Map([
-  ['alice', {
-    password: 'wonderland',
+  [USER.username, {
+    password: USER.password,
     claims: {
-      sub: 'alice',
-      name: 'Alice Liddell',
-      preferred_username: 'alice',
-      email: 'alice@example.com',
+      sub: USER.username,
+      name: USER.name,
+      preferred_username: USER.username,
+      email: USER.email,
       email_verified: true,
     },
   }],
@@ -675,7 +674,7 @@ if (process.env.TEST_HOOKS === '1') {
     revocations.push({
       token_type_hint: params?.token_type_hint ?? null,
       client_id: params?.client_id ?? null,
-      token: token === undefined ? null : createHash('sha256').update(token).digest('base64url'),
+      token: token === undefined ? null : fingerprint(token),
       revoked: ['RefreshToken', 'AccessToken'].find((kind) => entities[kind]) ?? null,
       status: ctx.status,
     });
@@ -688,7 +687,6 @@ if (process.env.TEST_HOOKS === '1') {
 if (process.env.TEST_HOOKS === '1' || REUSE_GRACE_DEFAULT > 0) {
   const KEEP_MS = 60 * 60 * 1000;
   const rotations = new Map();
-  const fingerprint = (token) => createHash('sha256').update(token).digest('base64url');
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || routeOf(ctx.path) !== 'token') {
       await next();

@@ -17,18 +17,17 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { API_CLIENT_ID, API_CLIENT_SECRET, API_SCOPE } from './demo-api.mjs';
+import {
+  API_CLIENT_ID, API_CLIENT_SECRET, API_SCOPE, APP, CLIENT_ID, USER, fingerprint,
+} from '../shared/constants.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLIENT_ID = 'yew-oidc-spa';
-const APP = 'http://127.0.0.1:8081'; // a registered redirect target; nothing needs to listen there
+// The app's redirect URI, registered at the provider: nothing needs to listen at APP.
 const REDIRECT_URI = `${APP}/callback`;
-const USER = { username: 'alice', password: 'wonderland' };
 const OTHER_RESOURCE = 'https://other-api.example/';
 /** Provider B's access tokens live this long, so the expiry check waits only a little. */
 const SHORT_TTL = 2;
 
-const fingerprint = (token) => createHash('sha256').update(token).digest('base64url');
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 async function sparePort() {
@@ -143,7 +142,7 @@ async function authorize(issuer, params) {
       res = await go(new URL(`${url.pathname}/login`, url), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(USER),
+        body: new URLSearchParams({ username: USER.username, password: USER.password }),
       });
     } else if (res.status >= 300 && res.status < 400) {
       url = new URL(res.headers.get('location'), url);

@@ -19,9 +19,10 @@
 // http://127.0.0.1:<RESOURCE_PORT>/; the provider must list it in its API_RESOURCES); PROVIDERS (comma-separated
 // issuers whose tokens are accepted, default http://127.0.0.1:9000,http://127.0.0.1:9001: opaque tokens name no
 // issuer, so each provider's introspection endpoint is asked in turn until one says active); API_CLIENT_SECRET (see
-// demo-api.mjs); APP_PORTS (as the provider's: the app origins CORS allows, default "8080,8081"); DPOP_NONCE=1 (see
-// above); TEST_HOOKS=1 (the test hooks below); REDIRECT_ORIGIN (with TEST_HOOKS, the origin the "cross-origin"
-// redirect switch sends the client to, e.g. another instance of this API; unset, that switch is refused).
+// tests/shared/constants.mjs); APP_PORTS (as the provider's: the app origins CORS allows, default "8080,8081");
+// DPOP_NONCE=1 (see above); TEST_HOOKS=1 (the test hooks below); REDIRECT_ORIGIN (with TEST_HOOKS, the origin the
+// "cross-origin" redirect switch sends the client to, e.g. another instance of this API; unset, that switch is
+// refused).
 //
 // Test hooks (TEST_HOOKS=1 only):
 //   GET /__test/calls     every request that reached the API, in order (the hooks' own left out), as { method, path,
@@ -77,11 +78,13 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 
-import { API_CLIENT_ID, API_CLIENT_SECRET, DEFAULT_API_PORT, resourceIdentifier } from './demo-api.mjs';
+import {
+  API_CLIENT_ID, API_CLIENT_SECRET, DEFAULT_API_PORT, PROVIDER, SHORT_PROVIDER, fingerprint, resourceIdentifier,
+} from '../shared/constants.mjs';
 
 const PORT = Number(process.env.RESOURCE_PORT || DEFAULT_API_PORT);
 const RESOURCE = process.env.API_RESOURCE || resourceIdentifier(PORT);
-const PROVIDERS = (process.env.PROVIDERS || 'http://127.0.0.1:9000,http://127.0.0.1:9001').split(',')
+const PROVIDERS = (process.env.PROVIDERS || [PROVIDER, SHORT_PROVIDER].join(',')).split(',')
   .map((p) => p.trim()).filter(Boolean);
 const APP_PORTS = (process.env.APP_PORTS || '8080,8081').split(',').map((p) => p.trim()).filter(Boolean);
 const APP_ORIGINS = new Set(APP_PORTS.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]));
@@ -100,9 +103,6 @@ const NONCE_TTL_MS = 5 * 60_000;
 // RFC 6749 2.3.1: client_secret_basic form-encodes id and secret before base64.
 const CLIENT_AUTH = `Basic ${
   Buffer.from(`${encodeURIComponent(API_CLIENT_ID)}:${encodeURIComponent(API_CLIENT_SECRET)}`).toString('base64')}`;
-
-/** SHA-256 of a token, base64url: how the calls log names a token without keeping it. */
-const fingerprint = (token) => createHash('sha256').update(token).digest('base64url');
 
 /** A refused request. `scheme` is the challenge's scheme when the refusal decides it (a DPoP-bound token). */
 class Refusal extends Error {

@@ -23,7 +23,8 @@ import http from 'selenium-webdriver/http/index.js';
 import { findFreePort } from 'selenium-webdriver/net/portprober.js';
 import remote from 'selenium-webdriver/remote/index.js';
 
-import { USER, requireLoopbackBuild } from '../e2e/support.mjs';
+import { USER } from '../shared/constants.mjs';
+import { requireLoopbackBuild } from '../shared/loopback-build.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST_DIR = resolve(process.env.DIST_DIR || join(REPO, 'dist'));

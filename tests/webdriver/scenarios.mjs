@@ -13,8 +13,9 @@ import { after, before, test } from 'node:test';
 import { By } from 'selenium-webdriver';
 
 import {
-  CLIENT_ID, SESSION_KEY, TOKEN_FIELDS, USER, expectNamespacedSession, expectNoTokens,
-} from '../e2e/support.mjs';
+  CLIENT_ID, SESSION_KEY, TOKEN_FIELDS, USER,
+} from '../shared/constants.mjs';
+import { expectNamespacedSession, expectNoTokens } from '../shared/storage-checks.mjs';
 import {
   click, expectSignedIn, gone, hasAttribute, logInAtProvider, saveScreenshot, sessionEntries, startSite, visible,
   waitFor,
