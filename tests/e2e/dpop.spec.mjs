@@ -24,8 +24,8 @@ import { expect, test } from '@playwright/test';
 import {
   API, API_CLIENT_ID, API_CLIENT_SECRET, API_RESOURCE, API_SCOPE, API_WITH_NONCES, API_WITH_NONCES_RESOURCE, APP,
   DPOP_NONCE_PROVIDER, NAMESPACE, PROVIDER,
-  discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, refreshAtProvider,
-  revokeAtProvider, sessionOf, signInAt, storedSession, useConfig, withoutQuery,
+  discover, duplicateTab, expectOtherToken, expectSignedIn, fingerprint, logInAtProvider, recordTraffic,
+  refreshAtProvider, revokeAtProvider, sessionOf, signInAt, storedSession, useConfig, withoutQuery,
 } from './support.mjs';
 
 const notice = (page) => page.getByTestId('signed-out-notice');
@@ -92,70 +92,6 @@ function expectProof(proof, { method, url, token }, what) {
   expect(Math.abs(claims.iat - Date.now() / 1000), `${what}: iat is now`).toBeLessThan(IAT_SLACK_SECONDS);
   expect(claims.ath, `${what}: ath`).toBe(token === undefined ? undefined : sha256(token));
   return thumbprint(header.jwk);
-}
-
-/**
- * Every request of the context to another origin than the app's, in order: method, URL without query, the
- * grant_type of a form POST, `dpop_jkt` of a navigation or a form POST, the DPoP header and the Authorization header's scheme
- * and token (kept in memory for the checks, never shown), and once answered its status, DPoP-Nonce header and error
- * (a token endpoint's JSON `error`, else the challenge's). `settled()` waits for headers and bodies still read.
- */
-function recordTraffic(context) {
-  const log = [];
-  const entries = new Map();
-  const pending = [];
-  context.on('request', (req) => {
-    const url = new URL(req.url());
-    if (url.origin === APP || req.method() === 'OPTIONS') return;
-    const entry = {
-      method: req.method(),
-      url: withoutQuery(req.url()),
-      grantType: req.method() === 'POST' ? new URLSearchParams(req.postData() ?? '').get('grant_type') : null,
-      // A navigation's (the authorization request), or a pushed authorization request's form (RFC 9126).
-      dpopJkt: req.isNavigationRequest() ? url.searchParams.get('dpop_jkt')
-        : new URLSearchParams(req.postData() ?? '').get('dpop_jkt'),
-      proof: null,
-      scheme: null,
-      token: null,
-      status: undefined,
-      nonce: null,
-      error: null,
-    };
-    entries.set(req, entry);
-    log.push(entry);
-    pending.push(req.allHeaders().then((headers) => {
-      entry.proof = headers.dpop ?? null;
-      const credentials = /^(\S+) +(\S+)$/.exec(headers.authorization ?? '');
-      if (credentials) [, entry.scheme, entry.token] = credentials;
-    }));
-  });
-  context.on('response', (res) => {
-    const entry = entries.get(res.request());
-    if (!entry) return;
-    entry.status = res.status();
-    pending.push((async () => {
-      const headers = await res.allHeaders();
-      entry.nonce = headers['dpop-nonce'] ?? null;
-      entry.error = /error="([^"]*)"/.exec(headers['www-authenticate'] ?? '')?.[1] ?? null;
-      if (entry.grantType !== null) {
-        try {
-          entry.error = (await res.json()).error ?? null;
-        } catch {
-          // Status alone then.
-        }
-      }
-    })());
-  });
-  return {
-    async settled() {
-      for (let seen = -1; seen !== pending.length;) {
-        seen = pending.length;
-        await Promise.all(pending);
-      }
-    },
-    to: (url) => log.filter((e) => e.url === url),
-    all: () => [...log],
-  };
 }
 
 /** RFC 7662 at `issuer`, as the demo API's confidential client: what the provider says of `token`. */

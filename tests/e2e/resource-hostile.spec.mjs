@@ -23,8 +23,8 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  API, API_SCOPE, APP, HOSTILE_API, HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PROVIDER, USER, clearApiFaults, discover,
-  sessionOf, setApiFaults, signInAt, useConfig, withoutQuery,
+  API, API_SCOPE, HOSTILE_API, HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PROVIDER, USER, clearApiFaults, discover,
+  recordTraffic, sessionOf, setApiFaults, signInAt, useConfig,
 } from './support.mjs';
 
 const ME = `${HOSTILE_API}/me`;
@@ -46,76 +46,6 @@ function hostileConfig(dpop) {
     resource: HOSTILE_API_RESOURCE,
     api_url: ME,
     ...(dpop && { dpop: true }),
-  };
-}
-
-/** The `nonce` claim of a DPoP proof, read without checking it (undefined when there is none, or no proof). */
-function nonceOf(proof) {
-  try {
-    return JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString('utf8')).nonce;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Every request of the context to another origin than the app's (preflights left out), in order: method, URL
- * without query, the grant_type of a form POST, whether it carried `Authorization` and `DPoP`, the proof's nonce,
- * and once answered its status, `DPoP-Nonce` header and error (a token endpoint's JSON `error`, else the
- * challenge's). `settled()` waits for answers still being read.
- */
-function recordTraffic(context) {
-  const log = [];
-  const entries = new Map();
-  const pending = [];
-  context.on('request', (req) => {
-    if (new URL(req.url()).origin === APP || req.method() === 'OPTIONS') return;
-    const headers = req.headers();
-    const entry = {
-      method: req.method(),
-      url: withoutQuery(req.url()),
-      grantType: req.method() === 'POST' ? new URLSearchParams(req.postData() ?? '').get('grant_type') : null,
-      authorization: headers.authorization !== undefined,
-      proof: headers.dpop !== undefined,
-      proofNonce: headers.dpop === undefined ? undefined : nonceOf(headers.dpop),
-      status: undefined,
-      nonce: null,
-      error: null,
-    };
-    entries.set(req, entry);
-    log.push(entry);
-  });
-  context.on('response', (res) => {
-    const entry = entries.get(res.request());
-    if (!entry) return;
-    entry.status = res.status();
-    pending.push((async () => {
-      const headers = await res.allHeaders();
-      entry.nonce = headers['dpop-nonce'] ?? null;
-      entry.error = /error="([^"]*)"/.exec(headers['www-authenticate'] ?? '')?.[1] ?? null;
-      // A form POST's answer (token requests, a pushed authorization request) says its error in JSON.
-      if (entry.method === 'POST') {
-        try {
-          entry.error = (await res.json()).error ?? null;
-        } catch {
-          // Status alone then.
-        }
-      }
-    })());
-  });
-  context.on('requestfailed', (req) => {
-    const entry = entries.get(req);
-    if (entry) entry.status = 'failed';
-  });
-  return {
-    mark: () => log.length,
-    since: (mark) => log.slice(mark),
-    async settled() {
-      for (let seen = -1; seen !== pending.length;) {
-        seen = pending.length;
-        await Promise.all(pending);
-      }
-    },
   };
 }
 

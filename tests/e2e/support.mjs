@@ -260,6 +260,90 @@ export function recordTokenRequests(context, tokenEndpoint) {
   };
 }
 
+/** The `nonce` claim of a DPoP proof, read without checking it (undefined when there is none, or no proof). */
+function nonceOf(proof) {
+  try {
+    return JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString('utf8')).nonce;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every request of the context to another origin than the app's (preflights left out), in order, for the specs of
+ * DPoP and of API calls (dpop.spec.mjs, resource-hostile.spec.mjs): method, URL without query, the grant_type of a
+ * form POST, `dpop_jkt` of a navigation or a form POST, whether it carried `Authorization` (and its scheme and token, kept in memory
+ * for the checks, never shown), the DPoP header (the proof, or null) and the proof's nonce, and once answered its
+ * status, `DPoP-Nonce` header and error (a form POST's JSON `error`, else the challenge's), or status 'failed'.
+ * The headers are read as the request leaves, then again with those the browser adds (allHeaders); `settled()` waits
+ * for that and for answers still being read.
+ */
+export function recordTraffic(context) {
+  const log = [];
+  const entries = new Map();
+  const pending = [];
+  const readHeaders = (entry, headers) => {
+    const credentials = /^(\S+) +(\S+)$/.exec(headers.authorization ?? '');
+    entry.authorization = headers.authorization !== undefined;
+    [entry.scheme, entry.token] = credentials ? credentials.slice(1) : [null, null];
+    entry.proof = headers.dpop ?? null;
+    entry.proofNonce = headers.dpop === undefined ? undefined : nonceOf(headers.dpop);
+  };
+  context.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.origin === APP || req.method() === 'OPTIONS') return;
+    const entry = {
+      method: req.method(),
+      url: withoutQuery(req.url()),
+      grantType: req.method() === 'POST' ? new URLSearchParams(req.postData() ?? '').get('grant_type') : null,
+      // A navigation's (the authorization request), or a pushed authorization request's form (RFC 9126).
+      dpopJkt: req.isNavigationRequest() ? url.searchParams.get('dpop_jkt')
+        : new URLSearchParams(req.postData() ?? '').get('dpop_jkt'),
+      status: undefined,
+      nonce: null,
+      error: null,
+    };
+    readHeaders(entry, req.headers());
+    entries.set(req, entry);
+    log.push(entry);
+    pending.push(req.allHeaders().then((headers) => readHeaders(entry, headers)));
+  });
+  context.on('response', (res) => {
+    const entry = entries.get(res.request());
+    if (!entry) return;
+    entry.status = res.status();
+    pending.push((async () => {
+      const headers = await res.allHeaders();
+      entry.nonce = headers['dpop-nonce'] ?? null;
+      entry.error = /error="([^"]*)"/.exec(headers['www-authenticate'] ?? '')?.[1] ?? null;
+      // A form POST's answer (token requests, a pushed authorization request) says its error in JSON.
+      if (entry.method === 'POST') {
+        try {
+          entry.error = (await res.json()).error ?? null;
+        } catch {
+          // Status alone then.
+        }
+      }
+    })());
+  });
+  context.on('requestfailed', (req) => {
+    const entry = entries.get(req);
+    if (entry) entry.status = 'failed';
+  });
+  return {
+    mark: () => log.length,
+    since: (mark) => log.slice(mark),
+    to: (url) => log.filter((e) => e.url === url),
+    all: () => [...log],
+    async settled() {
+      for (let seen = -1; seen !== pending.length;) {
+        seen = pending.length;
+        await Promise.all(pending);
+      }
+    },
+  };
+}
+
 /**
  * A first sign-in with credentials at `issuer`, from the app's home page, back signed in. `login` is passed on to
  * logInAtProvider (e.g. the login page of a provider other than the bundled one).
