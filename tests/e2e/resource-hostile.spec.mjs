@@ -23,8 +23,8 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  API, API_SCOPE, HOSTILE_API, HOSTILE_API_RESOURCE, OWN_API_PROVIDER, PROVIDER, USER, clearApiFaults, discover,
-  recordTraffic, sessionOf, setApiFaults, signInAt, useConfig,
+  API, HOSTILE_API, OWN_API_PROVIDER, PROVIDER, USER, clearApiFaults, discover,
+  hostileApiConfig, recordTraffic, sessionOf, setApiFaults, signInAt, useConfig,
 } from './support.mjs';
 
 const ME = `${HOSTILE_API}/me`;
@@ -37,17 +37,6 @@ test.afterEach(async () => {
   await clearApiFaults(HOSTILE_API);
 });
 
-/** config.json for calling the hostile API with tokens from the bundled provider, with or without DPoP. */
-function hostileConfig(dpop) {
-  return {
-    issuer: PROVIDER,
-    scope: `openid profile email ${API_SCOPE}`,
-    api_origins: [HOSTILE_API],
-    resource: HOSTILE_API_RESOURCE,
-    api_url: ME,
-    ...(dpop && { dpop: true }),
-  };
-}
 
 /** Everything that reached a TEST_HOOKS demo API (tests/resource/server.mjs), preflights included. */
 async function callsAt(api) {
@@ -99,7 +88,7 @@ for (const dpop of [false, true]) {
     const name = `${dpop ? 'DPoP' : 'Bearer'}: the API answers ${status} to ${to}: nothing follows it, api-error, `
       + 'still signed in';
     test(name, async ({ page, context }) => {
-      await useConfig(context, hostileConfig(dpop));
+      await useConfig(context, hostileApiConfig(dpop));
       const traffic = recordTraffic(context);
       await signInAt(page, PROVIDER);
       await page.goto('/api');
@@ -139,7 +128,7 @@ for (const dpop of [false, true]) {
 test('DPoP: an API asking for a new nonce for ever gets two requests per call (one retry), then the 401 shows', async ({
   page, context,
 }) => {
-  await useConfig(context, hostileConfig(true));
+  await useConfig(context, hostileApiConfig(true));
   const traffic = recordTraffic(context);
   await signInAt(page, PROVIDER);
   await page.goto('/api');
@@ -174,7 +163,7 @@ test('DPoP: an API asking for a new nonce for ever gets two requests per call (o
 test('DPoP: an API whose nonce challenge carries the nonce the proof already had gets no retry', async ({
   page, context,
 }) => {
-  await useConfig(context, hostileConfig(true));
+  await useConfig(context, hostileApiConfig(true));
   const traffic = recordTraffic(context);
   await signInAt(page, PROVIDER);
   await page.goto('/api');

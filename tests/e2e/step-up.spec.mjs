@@ -8,27 +8,15 @@
 import { expect, test } from '@playwright/test';
 
 import {
-  API_SCOPE, HOSTILE_API, HOSTILE_API_RESOURCE, PROVIDER, USER, authorizationRequest, clearApiFaults,
-  expectSignedIn, logInAtProvider, sessionOf, setApiFaults, signInAt, useConfig,
+  HOSTILE_API, PROVIDER, USER, authorizationRequest, clearApiFaults, expectSignedIn, hostileApiConfig,
+  logInAtProvider, sessionOf, setApiFaults, signInAt, useConfig,
 } from './support.mjs';
 
-const ME = `${HOSTILE_API}/me`;
 
 test.afterEach(async () => {
   await clearApiFaults(HOSTILE_API);
 });
 
-/** config.json for calling the hostile API with tokens from the bundled provider, with or without DPoP. */
-function stepUpConfig(dpop) {
-  return {
-    issuer: PROVIDER,
-    scope: `openid profile email ${API_SCOPE}`,
-    api_origins: [HOSTILE_API],
-    resource: HOSTILE_API_RESOURCE,
-    api_url: ME,
-    ...(dpop && { dpop: true }),
-  };
-}
 
 /** The hostile API's requests from index `mark` on (preflights left out) as [status, error]. */
 async function apiRowsSince(mark) {
@@ -40,7 +28,7 @@ const apiCallsSoFar = async () => (await (await fetch(`${HOSTILE_API}/__test/cal
 for (const dpop of [false, true]) {
   test(`an API that asks for a stronger sign-in gets one, and the call is made again (${dpop ? 'DPoP' : 'Bearer'})`,
     async ({ page, context }) => {
-      await useConfig(context, stepUpConfig(dpop));
+      await useConfig(context, hostileApiConfig(dpop));
       await signInAt(page, PROVIDER);
       expect((await sessionOf(page)).claims.other?.acr, 'a plain sign-in is at the lowest level')
         .toBe('urn:test:pwd');
@@ -75,7 +63,7 @@ for (const dpop of [false, true]) {
 }
 
 test('a second challenge after the step-up is shown, not followed: no sign-in loop', async ({ page, context }) => {
-  await useConfig(context, stepUpConfig(false));
+  await useConfig(context, hostileApiConfig(false));
   await signInAt(page, PROVIDER);
   await setApiFaults(HOSTILE_API, { step_up: 'urn:test:mfa' });
   await page.goto('/api');

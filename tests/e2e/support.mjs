@@ -6,7 +6,8 @@
 import { expect } from '@playwright/test';
 
 import {
-  API, APP, CLIENT_ID, PROVIDER, SESSION_KEY, STORAGE_PREFIX, TOKEN_FIELDS, USER, fingerprint,
+  API, API_SCOPE, APP, CLIENT_ID, HOSTILE_API, HOSTILE_API_RESOURCE, PROVIDER, SESSION_KEY, STORAGE_PREFIX,
+  TOKEN_FIELDS, USER, fingerprint,
 } from '../shared/constants.mjs';
 import { expectNoTokens } from '../shared/storage-checks.mjs';
 
@@ -267,6 +268,18 @@ function nonceOf(proof) {
   } catch {
     return undefined;
   }
+}
+
+/** config.json for calling HOSTILE_API (its GET /me) with tokens from the bundled provider, with or without DPoP. */
+export function hostileApiConfig(dpop) {
+  return {
+    issuer: PROVIDER,
+    scope: `openid profile email ${API_SCOPE}`,
+    api_origins: [HOSTILE_API],
+    resource: HOSTILE_API_RESOURCE,
+    api_url: `${HOSTILE_API}/me`,
+    ...(dpop && { dpop: true }),
+  };
 }
 
 /**
