@@ -7,11 +7,11 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::auth::{ApiError, ApiRequest, AuthHandle, AuthState, use_auth};
-use crate::route::Route;
 use crate::components::{
     auth_error::auth_error_view, loading::loading, sign_in_button::sign_in_button,
     signed_out_notice::signed_out_notice,
 };
+use crate::route::Route;
 
 /// What the last call gave: the response body, or why there is none.
 #[derive(Clone, PartialEq)]
@@ -37,7 +37,9 @@ pub fn api() -> Html {
         // Back from a step-up, signed in: the call again, once. The mark leaves the address bar first, so a reload
         // does not call again.
         let (auth, outcome, calling) = (auth.clone(), outcome.clone(), calling.clone());
-        let url = auth.config().and_then(|config| crate::settings::api_url(config).ok().flatten());
+        let url = auth
+            .config()
+            .and_then(|config| crate::settings::api_url(config).ok().flatten());
         use_effect_with((signed_in, stepped_up), move |&(signed_in, stepped_up)| {
             if let (true, true, Some(url)) = (signed_in, stepped_up, url) {
                 if let Some(navigator) = navigator {
