@@ -226,9 +226,13 @@ impl AuthorizationParams {
         single("acr_values", &self.acr_values);
         // OIDC Core 5.5, 5.5.1.1: `{"id_token":{"acr":{"essential":true,"values":[…]}}}`.
         if let Some(values) = self.essential_acr() {
-            let acr = serde_json::json!({ "essential": true, "values": values });
-            let claims = serde_json::json!({ "id_token": { "acr": acr } });
-            pairs.push(("claims", claims.to_string()));
+            // The values as a JSON array of strings (escaped by serde_json); the rest is fixed text, which keeps
+            // `Value`'s serializer out of the first load.
+            let values = serde_json::to_string(&values).unwrap_or_else(|_| "[]".to_owned());
+            pairs.push((
+                "claims",
+                format!(r#"{{"id_token":{{"acr":{{"essential":true,"values":{values}}}}}}}"#),
+            ));
         }
         pairs.extend(self.resource.iter().map(|uri| ("resource", uri.clone())));
         if let Some(max_age) = self.max_age {
