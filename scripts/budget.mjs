@@ -52,12 +52,14 @@ import { gzipSync } from 'node:zlib';
 // Issue 23 (the workspace, per-instance names, the public surface, the events callback, the phone layout):
 // 223,045 and 264,456. Raised for issue 22's pushed authorization requests (RFC 9126: the push, its answer's
 // checks, the configuration's mode and the provider's two metadata members): 225,691 and 267,623 (+2.6 KB and
-// +3.2 KB; the library alone +3.0 KB, 181,501).
-const CEILINGS = { nightly: 227_000, stable: 269_000 };
+// +3.2 KB; the library alone +3.0 KB, 181,501). Then for its step-up (RFC 9470: the challenge read, the essential
+// acr asked for and checked, the demo's /api page following it once): 228,200 and 270,349 (+2.5 KB and +2.7 KB; the
+// library alone +1.3 KB, 182,803, the rest is the demo's page).
+const CEILINGS = { nightly: 229_500, stable: 271_500 };
 // The library's own first-load cost (stable build, minimal less bare), measured when the figure was added:
-// 178,522 (minimal 236,766, bare 58,244) on the commit that added it; 181,501 with pushed authorization requests.
-// A ceiling of about 1 KB above it, like the others.
-const LIBRARY_CEILING = 182_500;
+// 178,522 (minimal 236,766, bare 58,244) on the commit that added it; 181,501 with pushed authorization requests,
+// 182,803 with step-up. A ceiling of about 1 KB above it, like the others.
+const LIBRARY_CEILING = 184_000;
 
 /** Every file the first page load of the build in `dist` downloads, each with its raw and gzip size. */
 function firstLoad(dist) {
