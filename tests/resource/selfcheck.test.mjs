@@ -701,7 +701,7 @@ test('DPOP_NONCE=1 API: use_dpop_nonce with a DPoP-Nonce, then the proof carryin
   // The API without DPOP_NONCE never asks for one: its proofs above carried none.
 });
 
-test('the API\'s test switches: redirects, nonces for ever, stale nonces; a typo is refused', async () => {
+test('the API\'s test switches: redirects, nonces for ever, stale nonces, step-up; a typo is refused', async () => {
   const faults = (method, body) => fetch(`${api}/__test/faults`, {
     method, ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
@@ -711,12 +711,12 @@ test('the API\'s test switches: redirects, nonces for ever, stale nonces; a typo
   const get = (init = {}) => fetch(me(), { redirect: 'manual', ...init });
   try {
     for (const bad of [[], { typo: true }, { redirect: 'elsewhere' }, { nonce_forever: 'yes' },
-      { nonce_forever: true, stale_nonce: true }]) {
+      { nonce_forever: true, stale_nonce: true }, { step_up: 'two words' }, { step_up: 7 }]) {
       assert.equal((await faults('POST', bad)).status, 400, JSON.stringify(bad));
     }
     assert.equal((await faults('POST', { redirect: 'same-origin' })).status, 204);
     assert.deepEqual(await (await faults('GET')).json(),
-      { invalid_token: false, redirect: 'same-origin', nonce_forever: false, stale_nonce: false });
+      { invalid_token: false, redirect: 'same-origin', nonce_forever: false, stale_nonce: false, step_up: null });
     let res = await get({ headers: { authorization: bearer(plain.access_token), origin: APP } });
     assert.deepEqual([res.status, res.headers.get('location'), res.headers.get('access-control-allow-origin')],
       [302, '/landing', APP], 'a same-origin redirect the app can see');
@@ -766,6 +766,18 @@ test('the API\'s test switches: redirects, nonces for ever, stale nonces; a typo
     assert.match(stale.challenge, /error="use_dpop_nonce"/);
     assert.deepEqual((await calls()).slice(-2).map((c) => [c.scheme, c.proofNonce, c.status, c.error]),
       [['DPoP', false, 401, 'use_dpop_nonce'], ['DPoP', true, 401, 'use_dpop_nonce']]);
+
+    // RFC 9470: a valid token of a sign-in below the level asked for, refused with the level in the challenge; one
+    // at that level (the provider's introspection says `acr`) goes through.
+    assert.equal((await faults('POST', { step_up: 'urn:test:mfa' })).status, 204);
+    const below = await callApi({ authorization: bearer(plain.access_token) });
+    assert.equal(below.status, 401);
+    assert.equal(below.challenge, 'Bearer realm="demo-api", error="insufficient_user_authentication", '
+      + 'error_description="this call needs a stronger sign-in (the test switch step_up is on)", '
+      + 'acr_values="urn:test:mfa"');
+    assert.equal((await faults('POST', { step_up: 'urn:test:pwd' })).status, 204);
+    assert.equal((await callApi({ authorization: bearer(plain.access_token) })).status, 200,
+      'a plain sign-in is at urn:test:pwd');
   } finally {
     assert.equal((await faults('DELETE')).status, 204);
   }

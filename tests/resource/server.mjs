@@ -500,7 +500,8 @@ function faultsOf(body) {
     return { why: 'the cross-origin redirect needs REDIRECT_ORIGIN' };
   }
   if (body.nonce_forever && body.stale_nonce) return { why: 'nonce_forever and stale_nonce exclude each other' };
-  if (body.step_up !== undefined && body.step_up !== null && !/^[\w:.-]+$/.test(body.step_up)) {
+  if (body.step_up !== undefined && body.step_up !== null
+    && (typeof body.step_up !== 'string' || !/^[\w:.-]+$/.test(body.step_up))) {
     return { why: 'step_up is one acr value (letters, digits, _ : . -), or null' };
   }
   return { faults: { ...NO_FAULTS, ...body } };
