@@ -223,8 +223,9 @@ impl AuthorizationParams {
         single("prompt", &self.prompt);
         single("login_hint", &self.login_hint);
         single("ui_locales", &self.ui_locales);
-        single("acr_values", &self.acr_values);
-        // OIDC Core 5.5, 5.5.1.1: `{"id_token":{"acr":{"essential":true,"values":[…]}}}`.
+        // OIDC Core 5.5, 5.5.1.1: essential, `{"id_token":{"acr":{"essential":true,"values":[…]}}}` alone; voluntary,
+        // `acr_values` (3.1.2.1). Not both: `acr_values` is a voluntary request of the same claim, and providers
+        // take it over the essential one (oidc-provider does, and then signs in at any level).
         if let Some(values) = self.essential_acr() {
             // The values as a JSON array of strings (escaped by serde_json); the rest is fixed text, which keeps
             // `Value`'s serializer out of the first load.
@@ -233,6 +234,8 @@ impl AuthorizationParams {
                 "claims",
                 format!(r#"{{"id_token":{{"acr":{{"essential":true,"values":{values}}}}}}}"#),
             ));
+        } else {
+            single("acr_values", &self.acr_values);
         }
         pairs.extend(self.resource.iter().map(|uri| ("resource", uri.clone())));
         if let Some(max_age) = self.max_age {

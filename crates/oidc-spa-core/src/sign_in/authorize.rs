@@ -474,7 +474,11 @@ mod tests {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_str())
         };
-        assert_eq!(value("acr_values"), Some("urn:test:mfa urn:test:hwk"));
+        assert_eq!(
+            value("acr_values"),
+            None,
+            "essential: the claims parameter alone"
+        );
         assert_eq!(value("max_age"), Some("0"));
         assert_eq!(
             value("audience"),
