@@ -744,7 +744,8 @@ async function main() {
   }
 }
 
-// Run as a command; bench/trace.mjs imports the servers and helpers above without running the benchmark.
+// Run as a command; bench/trace.mjs and bench/timeline.mjs import the servers and helpers above without running the
+// benchmark.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
     console.error(`bench: ${err.stack || err}`);
