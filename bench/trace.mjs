@@ -5,7 +5,7 @@
 // Figures only, never a verdict.
 //
 //   node bench/trace.mjs [--runs N (5)] [--warmup N (1)] [--cpu-rate N (4)] [--modes cpu,loopback,rtt (cpu)]
-//                        [--inline-config] [--save-traces DIR] [--top N]
+//                        [--inline-config] [--save-traces DIR] [--analyze DIR] [--top N] [--top-events PHASE,...]
 //   (build first: CSP_LOOPBACK=1 scripts/release-build)
 //
 // The windows are bench/run.mjs's: the boot and the reload from navigation start, the callback from the moment
@@ -27,9 +27,12 @@
 //   profiler's and DevTools' own work); what none of these names is "other".
 // The wasm has no names (wasm-opt drops them): bench/wasm-names.mjs rebuilds them from Trunk's staging output and
 // uses them only if they belong to this very wasm; without them wasm frames fall in "wasm (unnamed)".
-// A sample counts for the time since the one before it (see analyzeStep). Outside any task (idle, waiting for the network or a background
-// thread) is "main thread idle". Each step also runs once per run untraced, as bench/run.mjs runs it, so the
-// tracing's own cost shows: "total, untraced" against "total, traced".
+// A sample counts for the time since the one before it (see analyzeStep). Outside any task (idle, waiting for the
+// network or a background thread) is "main thread idle". Each step also runs once per run untraced, in the same
+// scenario and after the same 500 ms at rest (bench/run.mjs navigates as soon as the page is open), so the
+// tracing's own cost shows: "total, untraced" against "total, traced". The profiler's logging of every newly
+// compiled wasm function weighs on ours most: its tasks count as "measurement", but the lazy compilations
+// themselves also take longer while it runs.
 //
 // Servers, ports (provider 9400, app 8481: never the end-to-end tests' 9000/8081), snapshots and the machine line
 // come from bench/run.mjs. The raw traces (--save-traces) open in Chrome DevTools' Performance panel or Perfetto.
@@ -378,7 +381,7 @@ export function analyzeStep(events, { startMs, until, classify, describe }) {
   let idle = 0;
   let sampled = 0;
   const selfByFunction = new Map();
-  const otherByEvent = new Map();
+  const byEvent = new Map();
   for (const profile of profilesOf(events, pid, tid)) {
     const phaseOfNode = new Map();
     const nodePhase = (id) => {
@@ -444,10 +447,8 @@ export function analyzeStep(events, { startMs, until, classify, describe }) {
       }
       phases[phase] += weight;
       if (at >= firstView) afterFirstView[phase] += weight;
-      if (phase === 'other') {
-        const inner = open.slice(-3).map((iv) => iv.name).join(' > ') || '(no event)';
-        otherByEvent.set(inner, (otherByEvent.get(inner) ?? 0) + weight);
-      }
+      const inner = `${phase}: ${open.slice(-3).map((iv) => iv.name).join(' > ') || '(no event)'}`;
+      byEvent.set(inner, (byEvent.get(inner) ?? 0) + weight);
       if (node.leaf && phase !== 'lazy' && phase !== 'harness') {
         const key = `${phase}: ${describe(node.leaf)}`;
         selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + weight);
@@ -480,7 +481,7 @@ export function analyzeStep(events, { startMs, until, classify, describe }) {
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, ms(v)])),
     afterFirstView: Object.fromEntries(Object.entries(afterFirstView).map(([k, v]) => [k, ms(v)])),
     selfByFunction: new Map([...selfByFunction].map(([k, v]) => [k, ms(v)])),
-    otherByEvent: new Map([...otherByEvent].map(([k, v]) => [k, ms(v)])),
+    byEvent: new Map([...byEvent].map(([k, v]) => [k, ms(v)])),
   };
 }
 
@@ -547,18 +548,22 @@ function untracedTotal(key, page) {
 
 function ownArgs(argv) {
   const rest = [];
-  const own = { saveTraces: undefined, analyze: undefined, top: 0, modesGiven: false, coarse: false };
+  const own = {
+    saveTraces: undefined, analyze: undefined, top: 0, eventPhases: ['other'], modesGiven: false, coarse: false,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[(i += 1)];
     if (flag === '--save-traces') own.saveTraces = resolve(value());
     else if (flag === '--top') own.top = Number(value());
+    else if (flag === '--top-events') own.eventPhases = value().split(',').filter(Boolean);
     else if (flag === '--coarse') own.coarse = true;
     else if (flag === '--analyze') own.analyze = resolve(value());
     else if (flag === '--help' || flag === '-h') {
       console.log('usage: node bench/trace.mjs [--runs N (default 5)] [--warmup N (default 1)] [--cpu-rate N (default 4)] '
         + '[--modes cpu,loopback,rtt (default cpu)] [--inline-config] [--coarse (sample every 1 ms, not 100 µs)] '
-        + '[--save-traces DIR] [--analyze DIR (tables again from saved traces)] [--top N (top frames, "other" events)]');
+        + '[--save-traces DIR] [--analyze DIR (tables again from saved traces)] [--top N (the heaviest frames, and the '
+        + 'innermost trace events of the phases --top-events names)] [--top-events PHASE,... (default other)]');
       process.exit(0);
     } else {
       if (flag === '--modes') own.modesGiven = true;
@@ -612,18 +617,18 @@ function analyzeRun(traces, pages, untraced, app) {
   return result;
 }
 
-function report(title, apps, top) {
+function report(title, apps, top, eventPhases) {
   console.log(`\n== ${title}: main-thread ms per phase, median over ${apps[0].results.length} run(s) (each row its own `
     + 'median, so rows do not add up to the totals exactly)');
   console.log(phaseTable(apps));
-  if (top > 0) printTop(apps, top);
+  if (top > 0) printTop(apps, top, eventPhases);
 }
 
 const runLine = (tag, app, result) => `   ${tag.padEnd(9)} ${app.padEnd(9)} ${STEPS.map((s) => `${s.key} `
   + `${fmtMs(result[s.key].total)} ms (untraced ${fmtMs(result[s.key].untraced)})`).join(', ')}`;
 
 // --analyze DIR: the tables again from the traces a --save-traces run left there (its manifest.json).
-async function analyzeSaved(dir, top) {
+async function analyzeSaved(dir, top, eventPhases) {
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
   for (const line of manifest.header) console.log(line);
   const stored = JSON.parse(await readFile(join(dir, 'wasm-names.json'), 'utf8'));
@@ -641,13 +646,13 @@ async function analyzeSaved(dir, top) {
       results[record.app].push(result);
       console.log(runLine(record.tag, record.app, result));
     }
-    report(`${mode.name} (${mode.title})`, ['ours', 'reference'].map((key) => ({ key, results: results[key] })), top);
+    report(`${mode.name} (${mode.title})`, ['ours', 'reference'].map((key) => ({ key, results: results[key] })), top, eventPhases);
   }
 }
 
 async function main() {
   const { own, rest } = ownArgs(process.argv.slice(2));
-  if (own.analyze) return analyzeSaved(own.analyze, own.top);
+  if (own.analyze) return analyzeSaved(own.analyze, own.top, own.eventPhases);
   const options = parseArgs(own.modesGiven ? rest : [...rest, '--modes', 'cpu']);
   if (!existsSync(join(OUR_DIST, 'index.html'))) throw new Error(`${OUR_DIST}/index.html is missing: build the app first`);
   requireLoopbackBuild(OUR_DIST);
@@ -723,7 +728,7 @@ async function main() {
       } finally {
         await stopChild(provider);
       }
-      report(`${names[mode.key]} (${mode.title})`, apps, own.top);
+      report(`${names[mode.key]} (${mode.title})`, apps, own.top, own.eventPhases);
     }
   } finally {
     await browser.close();
@@ -771,7 +776,7 @@ export function phaseTable(apps) {
   return table(headers, rows, ['l', ...columns.map(() => 'r')]);
 }
 
-function printTop(apps, n) {
+function printTop(apps, n, eventPhases) {
   for (const app of apps) {
     for (const step of STEPS) {
       const sum = new Map();
@@ -780,10 +785,14 @@ function printTop(apps, n) {
         .map(([k, v]) => [k.slice(0, 110), fmtMs(v / app.results.length)]);
       console.log(`\n${app.key}, ${step.key}: self time by innermost frame, mean per run (outside events that name a phase)`);
       console.log(table(['frame', 'ms'], top, ['l', 'r']));
-      const other = new Map();
-      for (const r of app.results) for (const [k, v] of r[step.key].otherByEvent) other.set(k, (other.get(k) ?? 0) + v);
-      const rows = [...other].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, fmtMs(v / app.results.length)]);
-      console.log(table(['"other": innermost trace event', 'ms'], rows, ['l', 'r']));
+      const events = new Map();
+      for (const r of app.results) {
+        for (const [k, v] of r[step.key].byEvent) {
+          if (eventPhases.includes(k.slice(0, k.indexOf(':')))) events.set(k, (events.get(k) ?? 0) + v);
+        }
+      }
+      const rows = [...events].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, fmtMs(v / app.results.length)]);
+      console.log(table([`${eventPhases.join(', ')}: innermost trace events`, 'ms'], rows, ['l', 'r']));
     }
   }
 }
