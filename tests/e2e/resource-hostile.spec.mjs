@@ -250,11 +250,12 @@ test('an authorization server and an API on one origin: their DPoP nonces never 
     ['refresh_token', 'the token endpoint\'s', 200, null],
   ]);
   // The sign-in's push (RFC 9126) is the authorization server's too, with a proof (RFC 9449 10.1) and its nonce.
-  expect(all.filter((e) => e.url === par).map((e) => [whose(e.proofNonce), e.status, e.error]),
-    'pushed authorization requests: the nonce each proof carried').toEqual([
-    ['none', 400, 'use_dpop_nonce'],
-    ['the token endpoint\'s', 201, null],
-  ]);
+  // (The push's error body is not read: the page leaves for the provider as soon as the push is answered, which
+  // may cut the body's reading short; the nonce handed back with the 400 and carried by the retry say it.)
+  const pushes = all.filter((e) => e.url === par);
+  expect(pushes.map((e) => [whose(e.proofNonce), e.status]), 'pushed authorization requests: the nonce each proof '
+    + 'carried').toEqual([['none', 400], ['the token endpoint\'s', 201]]);
+  expect(pushes[0].nonce, 'the refused push handed out a nonce').not.toBeNull();
   // The resource's own view agrees: the nonces it got were the ones it issued.
   const own = await (await fetch(`${OWN_API_PROVIDER}/__test/own-api-calls`)).json();
   const issued = new Set(own.map((c) => c.issued).filter(Boolean));
