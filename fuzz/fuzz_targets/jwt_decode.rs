@@ -57,10 +57,20 @@ fn check(token: String) {
         now: common::NOW,
         leeway: common::LEEWAY,
         max_age: None,
+        acr_values: None,
     };
     let Ok(claims) = validate_claims(&jws, &expected) else {
         return;
     };
+    // Step 12 with acr requested as essential (OIDC Core 5.5.1.1): accepted only with one of the values.
+    let essential = ["urn:test:mfa".to_owned()];
+    let stepped_up = Expectations {
+        acr_values: Some(&essential),
+        ..expected
+    };
+    if validate_claims(&jws, &stepped_up).is_ok() {
+        assert_eq!(claims.other.get("acr").and_then(|acr| acr.as_str()), Some("urn:test:mfa"));
+    }
 
     // OIDC Core 3.1.3.7 steps 2 to 5, 9 to 11, and `sub`.
     assert_eq!(claims.iss, common::ISSUER);

@@ -1,10 +1,12 @@
 //! The readers written by hand since the size work (issue 24, 10): the token endpoint's answer to a code exchange
 //! and to a refresh (RFC 6749 5.1, 5.2), the UserInfo response (OIDC Core 5.3.2), the records the app reads back
-//! from sessionStorage (the session, a pending sign-in) and the messages other tabs post. Each input goes to every
-//! reader, as a body with a success and with error statuses. Besides "never panics", it asserts what the readers
+//! from sessionStorage (the session, a pending sign-in), the messages other tabs post, the push endpoint's answer
+//! (RFC 9126 2.2, 2.3) and a resource server's step-up challenge (RFC 9470 3). Each input goes to every reader, as
+//! a body with a success and with error statuses. Besides "never panics", it asserts what the readers
 //! promise: a token response is taken only from a 200 and names a non-empty access token of the expected type;
 //! every failed refresh has the verdict its status gives it; UserInfo is about the expected subject; a stored record
-//! or a tab message that reads writes back the same.
+//! or a tab message that reads writes back the same; a pushed request names a non-empty `request_uri` and a
+//! positive lifetime, from a 200 or 201 only; a step-up's `max_age` is a count of seconds that was in the text.
 
 #![no_main]
 
@@ -19,6 +21,8 @@ use oauth2::http::{Response, header};
 use oauth2::{HttpRequest, HttpResponse};
 use url::Url;
 use oidc_spa_core::fault::{Verdict, classify};
+use oidc_spa_core::par::parse_response;
+use oidc_spa_core::resource::step_up;
 use oidc_spa_core::tab_message::TabMessage;
 use oidc_spa_core::token::TokenType;
 use oidc_spa_core::{
@@ -65,7 +69,31 @@ fuzz_target!(|data: &[u8]| {
     }
     userinfo(data);
     stored(data);
+    pushed(data);
+    challenge(data);
 });
+
+fn pushed(data: &[u8]) {
+    for status in [200, 201, 400, 503] {
+        if let Ok(pushed) = parse_response(&answer(status, data)) {
+            assert!(matches!(status, 200 | 201), "a pushed request from an error status");
+            assert!(!pushed.request_uri.is_empty());
+            assert!(pushed.expires_in > 0);
+        }
+    }
+}
+
+/// A `WWW-Authenticate` value is any text a server sends.
+fn challenge(data: &[u8]) {
+    let Ok(header) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(wanted) = step_up(header)
+        && let Some(max_age) = wanted.max_age
+    {
+        assert!(header.contains(&max_age.to_string()), "a max_age not in the challenge");
+    }
+}
 
 fn token_endpoint(status: u16, data: &[u8]) {
     let (config, metadata) = (common::config(), common::metadata(false));

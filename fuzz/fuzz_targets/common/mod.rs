@@ -68,5 +68,6 @@ pub fn pending() -> PendingSignIn {
         created_at: NOW,
         max_age: None,
         dpop_key_id: None,
+        acr_values: None,
     }
 }
