@@ -139,17 +139,7 @@ pub fn authorization_request_with(
     let verifier = PkceVerifier::generate(random);
     let challenge = code_challenge_s256(&verifier);
 
-    let mut url = metadata.authorization_endpoint.clone();
-    // OIDC Core 3.1.2.1 / RFC 6749 3.1: the endpoint "MAY include an application/x-www-form-urlencoded formatted
-    // query component, which MUST be retained when adding additional query parameters".
     let extra = params.pairs();
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| {
-            !REQUEST_PARAMS.contains(&name.as_ref()) && !extra.iter().any(|(ours, _)| ours == name)
-        })
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
     let ours = [
         // RFC 9700 2.1.2: code flow only, never the implicit `token`/`id_token` response types.
         ("response_type", "code"),
@@ -171,8 +161,11 @@ pub fn authorization_request_with(
                 .map(|(name, value)| (name.to_owned(), value)),
         )
         .collect();
-    url.set_query(None);
-    url.query_pairs_mut().extend_pairs(kept).extend_pairs(&own);
+    let url = endpoint_with(
+        &metadata.authorization_endpoint,
+        |name| REQUEST_PARAMS.contains(&name) || own.iter().any(|(ours, _)| ours == name),
+        &own,
+    );
 
     AuthorizationRequest {
         url,
@@ -191,6 +184,28 @@ pub fn authorization_request_with(
             acr_values: params.essential_acr(),
         },
     }
+}
+
+/// `endpoint` with `params` added to its query. OIDC Core 3.1.2.1 / RFC 6749 3.1: the endpoint "MAY include an
+/// application/x-www-form-urlencoded formatted query component, which MUST be retained when adding additional query
+/// parameters"; a parameter of its own that `replaced` names is dropped, so that none is sent twice ("Request and
+/// response parameters MUST NOT be included more than once").
+pub(crate) fn endpoint_with<'p>(
+    endpoint: &Url,
+    replaced: impl Fn(&str) -> bool,
+    params: impl IntoIterator<Item = &'p (String, String)>,
+) -> Url {
+    let mut url = endpoint.clone();
+    let kept: Vec<(String, String)> = endpoint
+        .query_pairs()
+        .filter(|(name, _)| !replaced(name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    url.set_query(None);
+    url.query_pairs_mut()
+        .extend_pairs(kept)
+        .extend_pairs(params);
+    url
 }
 
 /// The path to go back to after sign-in, or "/" when `candidate` could lead off this origin. RFC 9700 4.11.1: a

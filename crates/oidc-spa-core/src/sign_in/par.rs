@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::provider::config::{Config, ConfigError, Par};
 use crate::provider::discovery::ProviderMetadata;
-use crate::sign_in::authorize::AuthorizationRequest;
+use crate::sign_in::authorize::{AuthorizationRequest, endpoint_with};
 use crate::sign_in::token::{Kind, Members, form_post, parse_members};
 use crate::stored::{number, text};
 
@@ -128,18 +128,15 @@ pub fn parse_response(response: &HttpResponse) -> Result<PushedRequest, ParError
 /// Where the browser goes after a push (RFC 9126 4): the authorization endpoint, its own query kept (RFC 6749 3.1),
 /// with `client_id` and `request_uri` only.
 pub fn redirect_url(authorization_endpoint: &Url, client_id: &str, pushed: &PushedRequest) -> Url {
-    let mut url = authorization_endpoint.clone();
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| name != "client_id" && name != "request_uri")
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    url.set_query(None);
-    url.query_pairs_mut()
-        .extend_pairs(kept)
-        .append_pair("client_id", client_id)
-        .append_pair("request_uri", &pushed.request_uri);
-    url
+    let reference = [
+        ("client_id".to_owned(), client_id.to_owned()),
+        ("request_uri".to_owned(), pushed.request_uri.clone()),
+    ];
+    endpoint_with(
+        authorization_endpoint,
+        |name| name == "client_id" || name == "request_uri",
+        &reference,
+    )
 }
 
 #[cfg(test)]
