@@ -27,6 +27,13 @@ use crate::oidc::session::Session;
 use crate::oidc::token::{TokenResponse, exchange_code};
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
 
+/// Deletes the DPoP key a pending sign-in names, if any: for a sign-in that will never be completed.
+async fn discard_key(pending: &PendingSignIn) {
+    if let Some(id) = &pending.dpop_key_id {
+        dpop::discard(id).await;
+    }
+}
+
 /// Starts a sign-in: stores a single-use pending record and leaves for the provider.
 pub async fn sign_in(
     config: &Config,
@@ -72,9 +79,7 @@ pub async fn sign_in(
                 redirect_url(&metadata.authorization_endpoint, &config.client_id, &pushed)
             }
             Err(error) => {
-                if let Some(id) = &request.pending.dpop_key_id {
-                    dpop::discard(id).await;
-                }
+                discard_key(&request.pending).await;
                 return Err(error.into());
             }
         },
@@ -82,15 +87,11 @@ pub async fn sign_in(
     };
     let cutoff = (request.pending.created_at).saturating_sub(MAX_PENDING_AGE_SECONDS);
     for abandoned in storage::prune_pending(cutoff) {
-        if let Some(id) = abandoned.dpop_key_id {
-            dpop::discard(&id).await;
-        }
+        discard_key(&abandoned).await;
     }
     if let Err(error) = storage::save_pending(&request.pending) {
         // Nothing would lead back to the key.
-        if let Some(id) = &request.pending.dpop_key_id {
-            dpop::discard(id).await;
-        }
+        discard_key(&request.pending).await;
         return Err(error.into());
     }
     if location::navigate(&destination) {
