@@ -22,8 +22,8 @@ enum Outcome {
     SteppingUp,
 }
 
-/// Where a step-up comes back to: this page, marked, so that it calls the API once more.
-const STEP_UP_RETURN: &str = "/api?step-up";
+/// The mark on this page's address after a step-up (`/api?step-up`), so that it calls the API once more.
+const STEP_UP_MARK: &str = "?step-up";
 
 #[function_component(Api)]
 pub fn api() -> Html {
@@ -31,7 +31,7 @@ pub fn api() -> Html {
     let outcome = use_state(|| None::<Outcome>);
     let calling = use_state(|| false);
     let navigator = use_navigator();
-    let stepped_up = use_location().is_some_and(|location| location.query_str() == "?step-up");
+    let stepped_up = use_location().is_some_and(|location| location.query_str() == STEP_UP_MARK);
     let signed_in = matches!(auth.state(), AuthState::SignedIn(_));
     {
         // Back from a step-up, signed in: the call again, once. The mark leaves the address bar first, so a reload
@@ -45,12 +45,7 @@ pub fn api() -> Html {
                 if let Some(navigator) = navigator {
                     navigator.replace(&Route::Api);
                 }
-                let request = ApiRequest::get(url).header("Accept", "application/json");
-                calling.set(true);
-                wasm_bindgen_futures::spawn_local(async move {
-                    outcome.set(Some(call_api(&auth, &request, false).await));
-                    calling.set(false);
-                });
+                start_call(&auth, &outcome, &calling, url, false);
             }
         });
     }
@@ -87,16 +82,8 @@ pub fn api() -> Html {
         AuthState::SignedIn(_) => {
             let call = {
                 let (auth, outcome, calling) = (auth.clone(), outcome.clone(), calling.clone());
-                let request = ApiRequest::get(url.clone()).header("Accept", "application/json");
-                Callback::from(move |_| {
-                    let (auth, outcome, calling) = (auth.clone(), outcome.clone(), calling.clone());
-                    let request = request.clone();
-                    calling.set(true);
-                    wasm_bindgen_futures::spawn_local(async move {
-                        outcome.set(Some(call_api(&auth, &request, true).await));
-                        calling.set(false);
-                    });
-                })
+                let url = url.clone();
+                Callback::from(move |_| start_call(&auth, &outcome, &calling, url.clone(), true))
             };
             html! {
                 <div class="actions">
@@ -125,12 +112,29 @@ pub fn api() -> Html {
     }
 }
 
+/// Calls the API at `url` in the background, `calling` while it runs, and puts what came back in `outcome`.
+fn start_call(
+    auth: &AuthHandle,
+    outcome: &UseStateHandle<Option<Outcome>>,
+    calling: &UseStateHandle<bool>,
+    url: url::Url,
+    step_up: bool,
+) {
+    let (auth, outcome, calling) = (auth.clone(), outcome.clone(), calling.clone());
+    let request = ApiRequest::get(url).header("Accept", "application/json");
+    calling.set(true);
+    wasm_bindgen_futures::spawn_local(async move {
+        outcome.set(Some(call_api(&auth, &request, step_up).await));
+        calling.set(false);
+    });
+}
+
 /// Calls the API; with `step_up`, a step-up challenge starts the sign-in it asks for, else it is shown.
 async fn call_api(auth: &AuthHandle, request: &ApiRequest, step_up: bool) -> Outcome {
     let response = match auth.fetch(request).await {
         Ok(response) => response,
         Err(ApiError::StepUp(challenge)) if step_up => {
-            auth.step_up(&challenge, STEP_UP_RETURN);
+            auth.step_up(&challenge, &format!("/api{STEP_UP_MARK}"));
             return Outcome::SteppingUp;
         }
         Err(error) => return Outcome::Error(error.to_string()),
