@@ -4,8 +4,11 @@ use yew::prelude::*;
 
 use crate::auth::{AuthHandle, AuthState};
 use crate::components::{
-    auth_error::auth_error_view, loading::loading, session_status::SessionStatus,
-    sign_in_button::sign_in_button, signed_out_notice::signed_out_notice,
+    auth_error::auth_error_view,
+    loading::loading,
+    session_status::SessionStatus,
+    sign_in_button::{sign_in_button, sign_in_popup_button},
+    signed_out_notice::signed_out_notice,
 };
 
 /// A plain function given the page frame's auth handle, not a component: it keeps no state of its own.
@@ -20,6 +23,7 @@ pub fn home(auth: &AuthHandle) -> Html {
                         <h1>{ "You are signed out" }</h1>
                         <div class="actions">
                             { sign_in_button(auth, "Sign in") }
+                            { sign_in_popup_button(auth, "Sign in in a new window") }
                         </div>
                     </section>
                 </>

@@ -46,7 +46,7 @@ pub use oidc_spa_core as oidc;
 
 pub use auth::{
     ApiError, ApiRequest, AuthError, AuthEvent, AuthHandle, AuthProvider, AuthState, Method,
-    Response, SignedOutReason, use_auth,
+    PopupError, Response, SignedOutReason, use_auth,
 };
 pub use components::require_auth::RequireAuth;
 pub use oidc::config::{AuthorizationParams, Config};

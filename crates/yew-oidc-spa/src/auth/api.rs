@@ -216,6 +216,12 @@ impl AuthHandle {
         self.sign_in_with(return_to, &AuthorizationParams::step_up(challenge));
     }
 
+    /// [`step_up`](Self::step_up) in a sign-in window ([`sign_in_popup`](Self::sign_in_popup)): the page stays, and
+    /// the call can be made again once the state shows the new session. Call it in a click handler.
+    pub fn step_up_popup(&self, challenge: &StepUp) {
+        self.sign_in_popup_with(&AuthorizationParams::step_up(challenge));
+    }
+
     /// Has the session renewed and returns the renewed one. The renewal is the watcher's, the one place a tab
     /// renews ([`renew::renew_now`]): so one refresh at a time, never within
     /// [`MIN_RENEW_INTERVAL_SECONDS`](crate::oidc::renewal::MIN_RENEW_INTERVAL_SECONDS) of the last (an API that

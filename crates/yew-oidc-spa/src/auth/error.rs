@@ -96,6 +96,9 @@ pub enum AuthError {
     RefreshTokenSuperseded,
     #[error("the browser refused to open {0}")]
     Navigation(&'static str),
+    /// A sign-in in a window of its own did not complete: the browser blocked the window, or it was closed.
+    #[error("{0}")]
+    Popup(#[from] super::PopupError),
     #[error(
         "the provider metadata saved at sign-in differs from the one the provider publishes (was this tab's \
          storage tampered with?); the sign-in was stopped before the code was sent anywhere"

@@ -22,7 +22,7 @@ use crate::oidc::id_token::{Expectations, decode, validate_claims};
 use crate::oidc::jwks::JwkSet;
 use crate::oidc::par::{push, push_endpoint, redirect_url};
 use crate::oidc::renewal::renewal_deadline;
-use crate::oidc::secret::AuthorizationCode;
+use crate::oidc::secret::{AuthorizationCode, State};
 use crate::oidc::session::Session;
 use crate::oidc::token::{TokenResponse, exchange_code};
 use crate::oidc::userinfo::{UserInfoError, fetch_userinfo};
@@ -40,6 +40,22 @@ pub async fn sign_in(
     params: &AuthorizationParams,
     return_to: &str,
 ) -> Result<(), AuthError> {
+    let (destination, _) = prepare(config, params, return_to).await?;
+    if location::navigate(&destination) {
+        Ok(())
+    } else {
+        Err(AuthError::Navigation("the provider's sign-in page"))
+    }
+}
+
+/// Everything a sign-in does before the browser leaves for the provider (in this tab or in a sign-in window): the
+/// checks of the configuration against the provider, the copies the callback needs, the request (pushed where it
+/// is), the single-use pending record stored. Returns where to send the browser, and the request's `state`.
+pub async fn prepare(
+    config: &Config,
+    params: &AuthorizationParams,
+    return_to: &str,
+) -> Result<(Url, State), AuthError> {
     // A provider sign-out this tab never came back from is over: its return must not end the new session.
     let _ = storage::take_logout_state();
     let metadata = metadata(config).await?;
@@ -94,11 +110,7 @@ pub async fn sign_in(
         discard_key(&request.pending).await;
         return Err(error.into());
     }
-    if location::navigate(&destination) {
-        Ok(())
-    } else {
-        Err(AuthError::Navigation("the provider's sign-in page"))
-    }
+    Ok((destination, request.pending.state))
 }
 
 /// Whether `url` is an authorization response at this app's redirect URI: its origin and path, and a `code` or
@@ -117,6 +129,12 @@ pub fn is_callback(config: &Config, url: &Url) -> bool {
 pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, String), AuthError> {
     // RFC 9700 4.2.4: `code` and `state` leave the address bar before any network call.
     location::strip_params(CALLBACK_PARAMS);
+    complete(config, url).await
+}
+
+/// [`complete_sign_in`] for a response that is not in this tab's address bar (one a sign-in window handed back):
+/// the same checks, the same single-use record.
+pub async fn complete(config: &Config, url: &Url) -> Result<(Session, String), AuthError> {
     let response = parse_callback(url)?;
     // Single use (RFC 9700 4.2.4): the record is gone once read, whatever happens next.
     let pending = response

@@ -9,6 +9,7 @@ mod documents;
 mod dpop;
 mod error;
 mod flow;
+mod popup;
 mod provider;
 mod renew;
 mod sign_out;
@@ -20,6 +21,7 @@ pub use error::AuthError;
 /// The API helper's method and response types (gloo-net's), so an app needs no dependency of its own to use
 /// [`ApiRequest::new`] and [`AuthHandle::fetch`]'s answer.
 pub use gloo_net::http::{Method, Response};
+pub use popup::PopupError;
 pub use provider::{AuthHandle, AuthProvider, use_auth};
 /// The reducer's actions: public because `AuthState` is a Yew `Reducible`; not part of the API.
 #[doc(hidden)]

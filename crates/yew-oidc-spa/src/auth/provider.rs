@@ -8,8 +8,8 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{
-    AuthAction, AuthEvent, AuthState, Reconnecting, SignedOutReason, documents, dpop, flow, renew,
-    sign_out, state, tabs,
+    AuthAction, AuthEvent, AuthState, PopupError, Reconnecting, SignedOutReason, documents, dpop,
+    flow, popup, renew, sign_out, state, tabs,
 };
 use crate::browser::{channel::Channel, location, storage};
 use crate::oidc::config::{AuthorizationParams, Config, Dpop};
@@ -111,6 +111,48 @@ impl AuthHandle {
                 state.dispatch(AuthAction::Failed(error));
             }
         });
+    }
+
+    /// Signs in in a window of its own, leaving this page as it is (its state, its scroll, a half-filled form): the
+    /// window goes to the provider and hands the response back, and this tab completes the sign-in with the same
+    /// checks as a redirect. Call it in a click handler, as browsers open windows only then.
+    ///
+    /// A blocked window fails at once with [`PopupError::Blocked`], a closed one with [`PopupError::Closed`] as
+    /// soon as it closes; [`sign_in`](Self::sign_in) in this window is the fallback for both.
+    ///
+    /// ```no_run
+    /// # use yew::prelude::*;
+    /// # use yew_oidc_spa::{AuthError, AuthState, PopupError, use_auth};
+    /// # #[function_component(SignIn)]
+    /// # fn sign_in() -> Html {
+    /// let auth = use_auth();
+    /// if let AuthState::Failed(error) = auth.state()
+    ///     && matches!(**error, AuthError::Popup(PopupError::Blocked))
+    /// {
+    ///     return html! { <button onclick={move |_| auth.sign_in_here()}>{ "Sign in in this window" }</button> };
+    /// }
+    /// html! { <button onclick={move |_| auth.sign_in_popup()}>{ "Sign in" }</button> }
+    /// # }
+    /// ```
+    pub fn sign_in_popup(&self) {
+        self.sign_in_popup_with(&AuthorizationParams::default());
+    }
+
+    /// [`sign_in_popup`](Self::sign_in_popup) with extra authorization parameters for this sign-in only, as
+    /// [`sign_in_with`](Self::sign_in_with).
+    pub fn sign_in_popup_with(&self, overrides: &AuthorizationParams) {
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        let state = self.state.clone();
+        // In the click's own turn: after an `await` the browser would block it.
+        let Some(window) = crate::browser::popup::open() else {
+            return state.dispatch(AuthAction::Failed(PopupError::Blocked.into()));
+        };
+        let params = config.params.overridden_by(overrides);
+        spawn_local(popup::sign_in(config, params, window, move |action| {
+            state.dispatch(action)
+        }));
     }
 
     /// Local sign-out: forgets the session in this tab at once, then revokes its tokens (RFC 7009). The
@@ -356,6 +398,10 @@ async fn start(config: &Config) -> AuthAction {
         return flow::restore(config);
     };
     if flow::is_callback(config, &url) {
+        // A sign-in window: the tab that opened it completes the sign-in; this one closes.
+        if popup::hand_back(&url).await {
+            return AuthAction::Redirecting;
+        }
         return match flow::complete_sign_in(config, &url).await {
             Ok((session, return_to)) => {
                 location::replace_path(&return_to);

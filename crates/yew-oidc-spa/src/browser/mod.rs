@@ -8,6 +8,7 @@ pub mod dpop_key;
 pub mod http;
 pub mod location;
 pub mod locks;
+pub mod popup;
 pub mod storage;
 pub mod wake;
 pub mod webcrypto;

@@ -236,6 +236,12 @@ pub fn prune_pending(cutoff: u64) -> Vec<PendingSignIn> {
     pruned
 }
 
+/// Whether this tab holds a pending sign-in for `state`, read without taking it: a sign-in window's copy of its
+/// opener's storage (made when the window opened, before the request was stored) does not.
+pub fn holds_pending(state: &State) -> bool {
+    session().is_some_and(|storage| matches!(storage.get_item(&pending_key(state)), Ok(Some(_))))
+}
+
 /// The pending sign-in for `state`, removed as it is read (RFC 9700 4.2.4: single use).
 pub fn take_pending(state: &State) -> Stored<PendingSignIn> {
     take(&pending_key(state))

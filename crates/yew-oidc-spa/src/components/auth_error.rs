@@ -34,17 +34,21 @@ pub fn auth_error_view(auth: &AuthHandle, error: &AuthError) -> Html {
             },
             sign_in_button(auth, "Sign in again"),
         ),
-        _ => {
-            let auth = auth.clone();
-            let dismiss = Callback::from(move |_| auth.dismiss_error());
-            (
-                None,
-                "Sign-in failed",
-                error,
-                "Nothing was stored from this attempt.",
-                html! { <button data-testid="dismiss-error" onclick={dismiss}>{ "Continue" }</button> },
-            )
-        }
+        // The page is as it was: say so, and offer the sign-in in this window, which no browser blocks.
+        AuthError::Popup(_) => (
+            Some("popup"),
+            "The sign-in window did not complete",
+            error,
+            "Nothing changed on this page.",
+            html! { <>{ sign_in_button(auth, "Sign in in this window") }{ dismiss_button(auth) }</> },
+        ),
+        _ => (
+            None,
+            "Sign-in failed",
+            error,
+            "Nothing was stored from this attempt.",
+            dismiss_button(auth),
+        ),
     };
     html! {
         <section class="card error" data-testid="auth-error" data-kind={kind} role="alert">
@@ -57,4 +61,11 @@ pub fn auth_error_view(auth: &AuthHandle, error: &AuthError) -> Html {
             <div class="actions">{ action }</div>
         </section>
     }
+}
+
+/// "Continue": leaves the error for whatever session this tab still holds.
+fn dismiss_button(auth: &AuthHandle) -> Html {
+    let auth = auth.clone();
+    let dismiss = Callback::from(move |_| auth.dismiss_error());
+    html! { <button data-testid="dismiss-error" onclick={dismiss}>{ "Continue" }</button> }
 }

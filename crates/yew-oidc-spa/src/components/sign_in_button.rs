@@ -1,4 +1,5 @@
-//! The `sign-in` button of the UI contract: starts a sign-in that comes back to the current page.
+//! The `sign-in` button of the UI contract, which starts a sign-in that comes back to the current page, and
+//! `sign-in-popup`, which signs in in a window of its own and leaves the page as it is.
 
 use yew::prelude::*;
 
@@ -11,5 +12,14 @@ pub fn sign_in_button(auth: &AuthHandle, label: &'static str) -> Html {
     let sign_in = Callback::from(move |_| auth.sign_in_here());
     html! {
         <button class="primary" data-testid="sign-in" onclick={sign_in}>{ label }</button>
+    }
+}
+
+/// The `sign-in-popup` button: a sign-in in a window of its own ([`AuthHandle::sign_in_popup`]).
+pub fn sign_in_popup_button(auth: &AuthHandle, label: &'static str) -> Html {
+    let auth = auth.clone();
+    let sign_in = Callback::from(move |_| auth.sign_in_popup());
+    html! {
+        <button data-testid="sign-in-popup" onclick={sign_in}>{ label }</button>
     }
 }

@@ -1,0 +1,136 @@
+// Sign-in in a window of its own (issue 22): `sign-in-popup` opens a window that goes to the provider and comes back
+// to the redirect URI, where it hands the response to the page that opened it and closes; that page redeems it with
+// the same checks as a redirect and shows the user, without ever navigating. A window the browser blocks, or one the
+// user closes, is reported at once (`auth-error`, `data-kind="popup"`) with the sign-in in this window offered
+// instead; a message from another origin or another window is never taken for the response.
+
+import { chromium, expect, test } from '@playwright/test';
+
+import {
+  APP, CHROMIUM, CHROMIUM_ARGS, PROVIDER, STORAGE_PREFIX, expectSignedIn, expectSignedOut, logInAtProvider,
+  recordNavigations, recordRequests, storedSession,
+} from './support.mjs';
+
+/** Clicks `sign-in-popup` on `page` and returns the window it opened. */
+async function openSignInWindow(page) {
+  const opened = page.waitForEvent('popup');
+  await page.getByTestId('sign-in-popup').click();
+  return opened;
+}
+
+/** The `state` of the sign-in `page` is waiting for: its pending record's key ends with it. */
+async function pendingState(page) {
+  const keys = await page.evaluate(() => Object.keys(window.sessionStorage));
+  const pending = keys.filter((key) => key.startsWith(STORAGE_PREFIX) && key.includes(':pending:'));
+  expect(pending, 'one pending sign-in').toHaveLength(1);
+  return pending[0].slice(pending[0].lastIndexOf(':pending:') + ':pending:'.length);
+}
+
+test('a sign-in in a window: the page never navigates, the window closes, and the session is the page\'s', async ({
+  page, context,
+}) => {
+  const requests = recordRequests(context);
+  await page.goto('/');
+  await expectSignedOut(page);
+  const navigations = recordNavigations(page);
+  await page.evaluate(() => { window.stayed = 'the same document'; });
+
+  const signIn = await openSignInWindow(page);
+  await logInAtProvider(signIn);
+  await signIn.waitForEvent('close');
+  await expectSignedIn(page);
+  expect(await page.evaluate(() => window.stayed), 'the page kept its document').toBe('the same document');
+  expect(navigations.since(0), 'the page never navigated').toEqual([]);
+  expect(page.url()).toBe(`${APP}/`);
+  // The code was redeemed by this page, with this page's verifier: the token request came from here.
+  const session = await storedSession(page);
+  expect(session?.refresh_token, 'the session is stored in this tab').toBeTruthy();
+  expect(requests.toProvider(0).filter((r) => r.url.endsWith('/token')), 'one token request').toHaveLength(1);
+
+  await page.reload();
+  await expectSignedIn(page);
+
+  // Local sign-out leaves the provider's session: the next window comes back without a password.
+  await page.getByTestId('sign-out-local').click();
+  await expectSignedOut(page);
+  const again = await openSignInWindow(page);
+  await again.waitForEvent('close');
+  await expectSignedIn(page);
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+});
+
+test('a closed window is reported as soon as it closes, and the page can sign in after it', async ({ page }) => {
+  await page.goto('/');
+  const signIn = await openSignInWindow(page);
+  await expect(signIn.getByTestId('login-page')).toBeVisible();
+  await signIn.close();
+  // Promptly: the page watches the window, it does not wait for a timeout.
+  const error = page.getByTestId('auth-error');
+  await expect(error).toBeVisible({ timeout: 2_000 });
+  await expect(error).toHaveAttribute('data-kind', 'popup');
+  await expect(error).toContainText('closed');
+
+  // The sign-in in this window is offered; a new window works as well.
+  await page.getByTestId('dismiss-error').click();
+  await expectSignedOut(page);
+  const second = await openSignInWindow(page);
+  await logInAtProvider(second);
+  await second.waitForEvent('close');
+  await expectSignedIn(page);
+});
+
+test('a response posted from another origin or another window is not taken for the window\'s', async ({ page }) => {
+  await page.goto('/');
+  const signIn = await openSignInWindow(page);
+  await expect(signIn.getByTestId('login-page')).toBeVisible();
+  const forged = `${APP}/callback?code=forged-code&state=${await pendingState(page)}&iss=${encodeURIComponent(PROVIDER)}`;
+  // The window itself, while on the provider's origin: the right window, the wrong origin.
+  expect(new URL(signIn.url()).origin).toBe(PROVIDER);
+  await signIn.evaluate((url) => window.opener.postMessage(url, '*'), forged);
+  // The page's own origin, from another window (the page itself).
+  await page.evaluate((url) => window.postMessage(url, window.location.origin), forged);
+  await page.waitForTimeout(500);
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+  await expect(page.getByTestId('sign-in-popup')).toBeVisible();
+
+  // The real response still completes the sign-in: nothing consumed the pending record.
+  await logInAtProvider(signIn);
+  await signIn.waitForEvent('close');
+  await expectSignedIn(page);
+});
+
+test('a window the browser blocks fails at once, and the sign-in in this window is offered', async () => {
+  // Chromium's own pop-up blocker (Playwright turns it off by default): a window opened without a user's click.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-popup-blocking'],
+  });
+  try {
+    const context = await browser.newContext({ baseURL: APP });
+    const page = await context.newPage();
+    const opened = [];
+    context.on('page', (other) => opened.push(other));
+    await page.goto('/');
+    await expectSignedOut(page);
+    // Playwright's own script runs with a user activation, which lasts five seconds: the click comes after it.
+    await page.evaluate(() => new Promise((clicked) => {
+      setTimeout(() => {
+        window.activeAtClick = navigator.userActivation.isActive;
+        document.querySelector('[data-testid="sign-in-popup"]').click();
+        clicked();
+      }, 5_500);
+    }));
+    expect(await page.evaluate(() => window.activeAtClick), 'no user activation at the click').toBe(false);
+    const error = page.getByTestId('auth-error');
+    await expect(error).toHaveAttribute('data-kind', 'popup');
+    await expect(error).toContainText('blocked');
+    expect(opened, 'no window opened').toEqual([]);
+    expect(page.url()).toBe(`${APP}/`);
+
+    // The fallback: a sign-in by redirect in this window.
+    await error.getByTestId('sign-in').click();
+    await logInAtProvider(page);
+    await expectSignedIn(page);
+  } finally {
+    await browser.close();
+  }
+});
