@@ -7,8 +7,8 @@
 import { chromium, expect, test } from '@playwright/test';
 
 import {
-  APP, CHROMIUM, CHROMIUM_ARGS, PROVIDER, STORAGE_PREFIX, expectSignedIn, expectSignedOut, logInAtProvider,
-  recordNavigations, recordRequests, storedSession,
+  APP, CHROMIUM, CHROMIUM_ARGS, PAR_PROVIDER, PROVIDER, STORAGE_PREFIX, expectSignedIn, expectSignedOut,
+  logInAtProvider, recordNavigations, recordRequests, setOpenerPolicy, storedSession, useConfig,
 } from './support.mjs';
 
 /** Clicks `sign-in-popup` on `page` and returns the window it opened. */
@@ -133,4 +133,26 @@ test('a window the browser blocks fails at once, and the sign-in in this window 
   } finally {
     await browser.close();
   }
+});
+
+test.describe('a provider whose pages send Cross-Origin-Opener-Policy: same-origin', () => {
+  test.afterEach(async () => {
+    await setOpenerPolicy(PAR_PROVIDER, null);
+  });
+
+  test('the window loses its link to the page, and the response comes back over the app\'s channel', async ({
+    page, context,
+  }) => {
+    await setOpenerPolicy(PAR_PROVIDER, 'same-origin');
+    await useConfig(context, { issuer: PAR_PROVIDER });
+    await page.goto('/');
+    await page.evaluate(() => { window.stayed = 'the same document'; });
+    const signIn = await openSignInWindow(page);
+    await expect(signIn.getByTestId('login-page')).toBeVisible();
+    expect(await signIn.evaluate(() => window.opener), 'the provider\'s policy cut the opener link').toBeNull();
+    await logInAtProvider(signIn, { provider: PAR_PROVIDER });
+    await expectSignedIn(page);
+    expect(await page.evaluate(() => window.stayed), 'the page kept its document').toBe('the same document');
+    expect((await storedSession(page))?.issuer).toBe(PAR_PROVIDER);
+  });
 });

@@ -17,7 +17,7 @@ import { expectNoTokens } from '../shared/storage-checks.mjs';
 export * from '../shared/constants.mjs';
 export { expectNamespacedSession, expectNoTokens } from '../shared/storage-checks.mjs';
 export {
-  clearApiFaults, clearFaults, clearHits, providerHits, setApiFaults, setFaults, setReuseGrace,
+  clearApiFaults, clearFaults, clearHits, providerHits, setApiFaults, setFaults, setOpenerPolicy, setReuseGrace,
 } from '../shared/test-hooks.mjs';
 
 let metadata;

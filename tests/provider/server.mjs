@@ -82,6 +82,10 @@
 //   (same method, path, query, body, Authorization and DPoP headers) is dropped as well, logged with resend: true
 //   and counted toward no rule's `times`.
 //
+// Opener policy (TEST_HOOKS=1 only): `POST /__test/opener-policy {"policy": "same-origin"}` makes every answer of
+// the provider carry that Cross-Origin-Opener-Policy, as some providers' login pages do (a sign-in window opened by
+// the app then loses its link to the app's page); `{"policy": null}` stops it (GET shows it).
+//
 // Reuse grace window, as Okta's and Auth0's rotation with a grace period: REFRESH_REUSE_GRACE=<seconds> (default 0,
 // off), or with TEST_HOOKS=1 `POST /__test/reuse-grace {"seconds": N}` (0 turns it off; GET shows it). A refresh
 // request that presents a refresh token which a rotation consumed within the last N seconds gets the very answer
@@ -652,6 +656,30 @@ if (OWN_API) {
     }
     call.status = ctx.status;
     call.error = refused?.[0] ?? null;
+  });
+}
+
+// TEST_HOOKS=1: the opener policy of the header.
+if (process.env.TEST_HOOKS === '1') {
+  const POLICIES = ['same-origin', 'same-origin-allow-popups', 'unsafe-none'];
+  let openerPolicy = null;
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/__test/opener-policy') {
+      ctx.set('Cache-Control', 'no-store');
+      if (ctx.method === 'POST') {
+        const body = await jsonOf(ctx);
+        if (!(body?.policy === null || POLICIES.includes(body?.policy))) {
+          ctx.status = 400;
+          ctx.body = { error: `the body is {"policy": P}, P one of ${POLICIES} or null` };
+          return;
+        }
+        openerPolicy = body.policy;
+      }
+      ctx.body = { policy: openerPolicy };
+      return;
+    }
+    await next();
+    if (openerPolicy !== null) ctx.set('Cross-Origin-Opener-Policy', openerPolicy);
   });
 }
 

@@ -34,3 +34,8 @@ export const setReuseGrace = (issuer, seconds) => testHook('POST', `${issuer}/__
  */
 export const setApiFaults = (api, faults) => testHook('POST', `${api}/__test/faults`, faults);
 export const clearApiFaults = (api) => testHook('DELETE', `${api}/__test/faults`);
+/**
+ * The Cross-Origin-Opener-Policy every answer of a TEST_HOOKS provider carries (`same-origin`, …), or none with
+ * null: a provider whose pages cut a sign-in window's link to the page that opened it.
+ */
+export const setOpenerPolicy = (issuer, policy) => testHook('POST', `${issuer}/__test/opener-policy`, { policy });

@@ -24,7 +24,13 @@ pub enum PopupError {
         "the browser blocked the sign-in window (allow pop-ups for this site, or sign in in this window)"
     )]
     Blocked,
-    #[error("the sign-in window was closed before the sign-in completed")]
+    /// The window is gone, or looks gone to this page: a provider whose pages send Cross-Origin-Opener-Policy cuts
+    /// the link as soon as the window gets there. The request stays alive for such a window: its response, handed
+    /// back over the app's channel, still completes the sign-in.
+    #[error(
+        "the sign-in window was closed, or the provider's pages cut its link to this page, before the sign-in \
+         completed"
+    )]
     Closed,
 }
 
