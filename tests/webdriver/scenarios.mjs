@@ -114,10 +114,10 @@ async function expectProfile(driver, site) {
 }
 
 /**
- * Registers the two tests on `engine`'s own site (started before them, stopped after): the seed scenario, and two
- * tabs of one session where a provider sign-out in one signs out the other.
+ * Registers the tests on `engine`'s own site (started before them, stopped after): the seed scenario, and two tabs of
+ * one session where a provider sign-out in one signs out the other; with `popup`, the sign-in in a window of its own.
  */
-export function scenarioTests(engine) {
+export function scenarioTests(engine, { popup = false } = {}) {
   let site;
   before(async () => {
     site = await startSite(engine.site);
@@ -247,6 +247,54 @@ export function scenarioTests(engine) {
       await expectSignedOut(driver, site, 'elsewhere', tokens, 'tab B after the provider sign-out in tab A');
       assert.equal(await driver.executeScript('return window.__webdriverE2eMark;'), 'tab B',
         'tab B was not reloaded or navigated');
+    });
+  });
+  if (!popup) return;
+  test('sign-in in a window of its own: the page stays, the window hands back and closes; a closed window is '
+    + 'reported', LONG, async (t) => {
+    const driver = await browserFor(t, engine);
+    const step = stepsOf(t, engine, driver);
+    let page;
+    /** Clicks `sign-in-popup` and switches to the window it opened. */
+    const openSignInWindow = async () => {
+      await click(driver, 'sign-in-popup');
+      const opened = await waitFor(driver, async () => (await driver.getAllWindowHandles())
+        .find((handle) => handle !== page), 'a sign-in window opens');
+      await driver.switchTo().window(opened);
+    };
+    const windowClosed = () => waitFor(driver, async () => (await driver.getAllWindowHandles()).length === 1,
+      'the sign-in window closes');
+
+    await step('the window signs in; the page never navigates and holds the session', async () => {
+      await driver.get(`${site.app}/`);
+      await visible(driver, 'sign-in-popup');
+      page = await driver.getWindowHandle();
+      await driver.executeScript('window.stayed = "the same document";');
+      const start = site.mark();
+      await openSignInWindow();
+      await logInAtProvider(driver, site);
+      await driver.switchTo().window(page);
+      await windowClosed();
+      await expectSignedIn(driver, site);
+      assert.equal(await driver.executeScript('return window.stayed;'), 'the same document', 'the page stayed');
+      assert.equal(new URL(await driver.getCurrentUrl()).pathname, '/');
+      expectNamespacedSession(await sessionEntries(driver));
+      const { pushed_authorization_request_endpoint: par } = await site.discovery();
+      assert.ok(site.requestsSince(start).includes(`POST ${new URL(par).pathname}`), 'the sign-in was pushed first');
+    });
+
+    await step('a window closed at the provider\'s login page is reported at once, the page as it was', async () => {
+      // Signed out at the provider, so the window stops at its login page.
+      await click(driver, 'sign-out-provider');
+      await click(driver, 'logout-confirm');
+      await hasAttribute(driver, 'signed-out-notice', 'data-kind', 'provider');
+      await driver.executeScript('window.stayed = "the same document";');
+      await openSignInWindow();
+      await visible(driver, 'login-page');
+      await driver.close();
+      await driver.switchTo().window(page);
+      await hasAttribute(driver, 'auth-error', 'data-kind', 'popup');
+      assert.equal(await driver.executeScript('return window.stayed;'), 'the same document', 'the page stayed');
     });
   });
 }
