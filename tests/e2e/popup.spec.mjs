@@ -7,8 +7,8 @@
 import { chromium, expect, test } from '@playwright/test';
 
 import {
-  APP, CHROMIUM, CHROMIUM_ARGS, PAR_PROVIDER, PROVIDER, STORAGE_PREFIX, expectSignedIn, expectSignedOut,
-  logInAtProvider, recordNavigations, recordRequests, setOpenerPolicy, storedSession, useConfig,
+  APP, CHROMIUM, CHROMIUM_ARGS, PAR_PROVIDER, PROVIDER, STORAGE_PREFIX, clearFaults, expectSignedIn, expectSignedOut,
+  logInAtProvider, recordNavigations, recordRequests, setFaults, setOpenerPolicy, storedSession, useConfig,
 } from './support.mjs';
 
 /** Clicks `sign-in-popup` on `page` and returns the window it opened. */
@@ -135,14 +135,45 @@ test('a window the browser blocks fails at once, and the sign-in in this window 
   }
 });
 
-test.describe('a provider whose pages send Cross-Origin-Opener-Policy: same-origin', () => {
+test.describe('against a provider with switches (PAR_PROVIDER)', () => {
   test.afterEach(async () => {
     await setOpenerPolicy(PAR_PROVIDER, null);
+    await clearFaults(PAR_PROVIDER);
+  });
+
+  test('a provider that fails before the window gets there, or at the code exchange: the window closes, the '
+    + 'provider\'s failure is shown, and the next window signs in', async ({ page, context }) => {
+    await useConfig(context, { issuer: PAR_PROVIDER });
+    await page.goto('/');
+
+    // The push fails: the window is closed by the page, nothing is stored.
+    await setFaults(PAR_PROVIDER, [{ route: 'pushed_authorization_request', mode: 'status', status: 503, times: 1 }]);
+    const first = await openSignInWindow(page);
+    await first.waitForEvent('close');
+    await expect(page.getByTestId('auth-error')).toContainText('HTTP status 503');
+    expect(await storedSession(page)).toBeNull();
+    await page.getByTestId('dismiss-error').click();
+
+    // The code exchange fails after the window handed the response back: shown in the page, no session.
+    await setFaults(PAR_PROVIDER, [{
+      route: 'token', grant_type: 'authorization_code', mode: 'status', status: 503, times: 1,
+    }]);
+    const second = await openSignInWindow(page);
+    await logInAtProvider(second, { provider: PAR_PROVIDER });
+    await second.waitForEvent('close');
+    await expect(page.getByTestId('auth-error')).toContainText('503');
+    expect(await storedSession(page)).toBeNull();
+    await page.getByTestId('dismiss-error').click();
+
+    const third = await openSignInWindow(page);
+    await third.waitForEvent('close');
+    await expectSignedIn(page);
   });
 
   test('the window loses its link to the page, and the response comes back over the app\'s channel', async ({
     page, context,
   }) => {
+    // A provider whose pages send Cross-Origin-Opener-Policy: same-origin.
     await setOpenerPolicy(PAR_PROVIDER, 'same-origin');
     await useConfig(context, { issuer: PAR_PROVIDER });
     await page.goto('/');
