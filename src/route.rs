@@ -17,16 +17,19 @@ pub enum Route {
     Profile,
     /// `/api`: calls the demo API with the access token.
     Api,
+    /// `/providers`: one panel per provider of config.json (the main one and its `providers`), each its own session.
+    Providers,
     /// `/404`, and every path not listed above.
     NotFound,
 }
 
 impl Route {
-    const ALL: [(Route, &'static str); 5] = [
+    const ALL: [(Route, &'static str); 6] = [
         (Route::Home, "/"),
         (Route::Callback, "/callback"),
         (Route::Profile, "/profile"),
         (Route::Api, "/api"),
+        (Route::Providers, "/providers"),
         (Route::NotFound, "/404"),
     ];
 
@@ -37,6 +40,7 @@ impl Route {
             Route::Callback => "/callback",
             Route::Profile => "/profile",
             Route::Api => "/api",
+            Route::Providers => "/providers",
             Route::NotFound => "/404",
         }
     }

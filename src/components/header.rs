@@ -31,6 +31,9 @@ pub fn use_header(auth: &AuthHandle, navigator: Option<&Navigator>) -> Html {
                 { link(navigator, Route::Home, "Home") }
                 { link(navigator, Route::Profile, "Profile") }
                 { link(navigator, Route::Api, "API") }
+                if auth.config().is_some_and(|config| !config.providers.is_empty()) {
+                    { link(navigator, Route::Providers, "Providers") }
+                }
             </nav>
             { who }
         </header>

@@ -5,3 +5,4 @@ pub mod callback;
 pub mod home;
 pub mod not_found;
 pub mod profile;
+pub mod providers;

@@ -58,10 +58,19 @@ pub struct Config {
     /// Pushed authorization requests (RFC 9126): `"par": "auto"` (the default) pushes when the provider publishes a
     /// `pushed_authorization_request_endpoint`, `"always"` requires it, `"never"` sends every parameter in the URL.
     pub par: Par,
+    /// The provider's name among the app's providers: `None` for the main one ([`MAIN_PROVIDER`]), the entry's
+    /// `name` for one of [`providers`](Self::providers).
+    pub name: Option<String>,
+    /// More providers, each with its own session (config.json's `providers`: each entry every member a provider's
+    /// configuration has, and a `name`). Empty for an entry itself.
+    pub providers: Vec<Config>,
     /// Every member of config.json as given, the library's own included: the app's own settings live beside the
     /// library's (read them with [`setting`](Self::setting)), so one file configures both.
     settings: Map<String, Value>,
 }
+
+/// The name the main provider goes by beside those of config.json's `providers`.
+pub const MAIN_PROVIDER: &str = "main";
 
 /// How a provider's sign-out endpoint is called: RP-Initiated Logout 1.0 by default, or what config.json's `logout`
 /// says for providers that do it their own way (Auth0's `/v2/logout?client_id&returnTo`, Cognito's
@@ -307,13 +316,24 @@ pub enum ConfigError {
          but config.json says `\"par\": \"never\"`"
     )]
     ParRequired,
+    #[error("in `providers` entry {index}: {source}")]
+    Provider {
+        index: usize,
+        #[source]
+        source: Box<ConfigError>,
+    },
+    #[error("a `providers` entry cannot list providers of its own")]
+    NestedProviders,
+    #[error("each `providers` entry needs a `name` of its own, and `main` is the main provider's")]
+    ProviderName,
 }
 
 impl Config {
     /// The name of this app among the apps of its origin: the client and the path of its redirect URI
-    /// (`spa@/callback`, `spa@/some/app/callback`). The browser layer names everything it keeps after it, so that
-    /// two apps on one origin (two paths of one site, two clients of one provider) never read or wipe each
-    /// other's session and keys.
+    /// (`spa@/callback`, `spa@/some/app/callback`), and for one of config.json's `providers` its name after a `#`
+    /// (`spa@/callback#staff`). The browser layer names everything it keeps after it, so that two apps on one
+    /// origin (two paths of one site, two clients of one provider) and two providers of one app never read or wipe
+    /// each other's session and keys.
     ///
     /// ```
     /// # use oidc_spa_core::Config;
@@ -327,7 +347,10 @@ impl Config {
     /// # }
     /// ```
     pub fn instance(&self) -> String {
-        format!("{}@{}", self.client_id, self.redirect_uri.path())
+        match &self.name {
+            None => format!("{}@{}", self.client_id, self.redirect_uri.path()),
+            Some(name) => format!("{}@{}#{name}", self.client_id, self.redirect_uri.path()),
+        }
     }
 
     /// The member `name` of config.json as given, for the app's own settings (the demo's `title` and `api_url`);
@@ -367,7 +390,17 @@ impl Config {
         let value: Value =
             serde_json::from_slice(json.as_bytes()).map_err(ConfigError::InvalidJson)?;
         let object = value.as_object().ok_or(ConfigError::NotAnObject)?;
+        let mut config = Config::from_object(object, base, None)?;
+        config.providers = more_providers(object, base)?;
+        Ok(config)
+    }
 
+    /// One provider's configuration: the main one's (`name` `None`) or an entry of its `providers`.
+    fn from_object(
+        object: &Map<String, Value>,
+        base: &Url,
+        name: Option<String>,
+    ) -> Result<Config, ConfigError> {
         let issuer = required_string(object, "issuer")?;
         let issuer_url = parse_absolute("issuer", &issuer)?;
         if !is_secure_url(&issuer_url) {
@@ -537,9 +570,49 @@ impl Config {
             logout,
             dpop,
             par,
+            name,
+            providers: Vec::new(),
             settings: object.clone(),
         })
     }
+}
+
+/// The `providers` of config.json: each entry a provider's own configuration (every member as in the main one), with
+/// a `name` of its own; `main` is the main one's.
+fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Config>, ConfigError> {
+    let entries = match object.get("providers") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(entries)) => entries,
+        Some(_) => {
+            return Err(ConfigError::WrongType {
+                field: "providers",
+                expected: "a list of objects, each with a name",
+            });
+        }
+    };
+    let mut providers: Vec<Config> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let in_entry = |source| ConfigError::Provider {
+            index,
+            source: Box::new(source),
+        };
+        let Value::Object(entry) = entry else {
+            return Err(in_entry(ConfigError::NotAnObject));
+        };
+        if entry.contains_key("providers") {
+            return Err(in_entry(ConfigError::NestedProviders));
+        }
+        let name = required_string(entry, "name").map_err(in_entry)?;
+        if name == MAIN_PROVIDER
+            || providers
+                .iter()
+                .any(|other| other.name.as_ref() == Some(&name))
+        {
+            return Err(in_entry(ConfigError::ProviderName));
+        }
+        providers.push(Config::from_object(entry, base, Some(name)).map_err(in_entry)?);
+    }
+    Ok(providers)
 }
 
 /// A [`Config`] being built in code: the members config.json would hold, checked all together by

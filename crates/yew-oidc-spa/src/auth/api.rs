@@ -139,7 +139,8 @@ impl AuthHandle {
     /// # }
     /// ```
     pub async fn access_token(&self) -> Result<AccessToken, ApiError> {
-        Ok(self.fresh_session().await?.access_token)
+        let token = async { Ok(self.fresh_session().await?.access_token) };
+        storage::within(self.namespace(), token).await
     }
 
     /// The stored session, renewed first when its access token would not last the margin.
@@ -172,6 +173,11 @@ impl AuthHandle {
     /// # }
     /// ```
     pub async fn fetch(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+        storage::within(self.namespace(), self.fetch_here(request)).await
+    }
+
+    /// [`fetch`](Self::fetch), in this instance's namespace.
+    async fn fetch_here(&self, request: &ApiRequest) -> Result<Response, ApiError> {
         let config = self.config().ok_or(ApiError::NotSignedIn)?;
         check_origin(&request.url, &config.api_origins)?;
         let sent = self.fresh_session().await?;

@@ -71,7 +71,7 @@ pub async fn key_for_tokens(id: Option<&str>) -> Result<Option<Rc<DpopKey>>, Aut
     let key = key_of(id).await?;
     if let (Some(id), Some(key)) = (id, &key) {
         let (id, key) = (id.to_owned(), key.clone());
-        wasm_bindgen_futures::spawn_local(async move {
+        storage::spawn(async move {
             let _ = key.save(&id, clock::now()).await;
         });
     }
@@ -112,7 +112,7 @@ pub fn clear_storage() {
         .and_then(|session| session.dpop_key_id);
     storage::clear_all();
     if let Some(id) = id {
-        wasm_bindgen_futures::spawn_local(async move { discard(&id).await });
+        storage::spawn(async move { discard(&id).await });
     }
 }
 

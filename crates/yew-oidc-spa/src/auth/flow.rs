@@ -124,6 +124,17 @@ pub fn is_callback(config: &Config, url: &Url) -> bool {
             .any(|(name, _)| name == "code" || name == "error")
 }
 
+/// Whether the authorization response at `url` is another instance's on this page (a named provider's, config.json's
+/// `providers`): this tab holds a pending sign-in for its `state`, in another namespace than the current one.
+pub fn belongs_elsewhere(url: &Url) -> bool {
+    url.query_pairs()
+        .find(|(name, _)| name == "state")
+        .is_some_and(|(_, state)| {
+            let state = State::new(state.into_owned());
+            !storage::holds_pending(&state) && storage::pending_anywhere(&state)
+        })
+}
+
 /// Completes a sign-in from the callback URL. Returns the new session and the same-origin path to
 /// return to. Whatever fails, an existing session is left untouched: only success overwrites it.
 pub async fn complete_sign_in(config: &Config, url: &Url) -> Result<(Session, String), AuthError> {

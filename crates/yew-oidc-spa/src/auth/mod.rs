@@ -22,7 +22,7 @@ pub use error::AuthError;
 /// [`ApiRequest::new`] and [`AuthHandle::fetch`]'s answer.
 pub use gloo_net::http::{Method, Response};
 pub use popup::PopupError;
-pub use provider::{AuthHandle, AuthProvider, use_auth};
+pub use provider::{AuthHandle, AuthProvider, Providers, use_auth, use_providers};
 /// The reducer's actions: public because `AuthState` is a Yew `Reducible`; not part of the API.
 #[doc(hidden)]
 pub use state::AuthAction;

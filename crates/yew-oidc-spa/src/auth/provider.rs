@@ -85,6 +85,15 @@ impl AuthHandle {
         self.config.as_deref()
     }
 
+    /// This instance's namespace ([`storage::within`]): every name it gives anything in the browser starts with it.
+    pub(crate) fn namespace(&self) -> Rc<str> {
+        self.config
+            .as_ref()
+            .map_or_else(storage::current, |config| {
+                storage::namespace_of(&config.instance())
+            })
+    }
+
     /// Starts a sign-in that comes back to the current page.
     pub fn sign_in_here(&self) {
         self.sign_in(&location::here());
@@ -102,11 +111,12 @@ impl AuthHandle {
         let Some(config) = self.config.clone() else {
             return;
         };
+        let _entered = storage::enter(&self.namespace());
         let state = self.state.clone();
         let return_to = return_to.to_owned();
         let params = config.params.overridden_by(overrides);
         state.dispatch(AuthAction::Redirecting);
-        spawn_local(async move {
+        storage::spawn(async move {
             if let Err(error) = flow::sign_in(&config, &params, &return_to).await {
                 state.dispatch(AuthAction::Failed(error));
             }
@@ -144,13 +154,14 @@ impl AuthHandle {
         let Some(config) = self.config.clone() else {
             return;
         };
+        let _entered = storage::enter(&self.namespace());
         let state = self.state.clone();
         // In the click's own turn: after an `await` the browser would block it.
         let Some(window) = crate::browser::popup::open() else {
             return state.dispatch(AuthAction::Failed(PopupError::Blocked.into()));
         };
         let params = config.params.overridden_by(overrides);
-        spawn_local(popup::sign_in(config, params, window, move |action| {
+        storage::spawn(popup::sign_in(config, params, window, move |action| {
             state.dispatch(action)
         }));
     }
@@ -171,13 +182,14 @@ impl AuthHandle {
         let Some(config) = self.config.clone() else {
             return;
         };
+        let _entered = storage::enter(&self.namespace());
         let forgotten = sign_out::forget();
         let state = self.state.clone();
         state.dispatch(AuthAction::SignedOut(SignedOutReason::Local));
         let Some(forgotten) = forgotten else {
             return;
         };
-        spawn_local(async move {
+        storage::spawn(async move {
             if !sign_out::revoke_forgotten(&config, forgotten).await {
                 state.dispatch(AuthAction::RevocationFailed);
             }
@@ -199,9 +211,10 @@ impl AuthHandle {
         let Some(config) = self.config.clone() else {
             return;
         };
+        let _entered = storage::enter(&self.namespace());
         let state = self.state.clone();
         state.dispatch(AuthAction::Redirecting);
-        spawn_local(async move {
+        storage::spawn(async move {
             match sign_out::sign_out_at_provider(&config).await {
                 // The browser is leaving for the provider; stay in `Loading` until it does.
                 Ok(SignedOutReason::Provider) => {}
@@ -216,6 +229,7 @@ impl AuthHandle {
     /// failure that passes shows as [`reconnecting`](Self::reconnecting), as the automatic renewal's does.
     pub fn refresh(&self) {
         if matches!(&*self.state, AuthState::SignedIn(_)) {
+            let _entered = storage::enter(&self.namespace());
             renew::renew_now();
         }
     }
@@ -223,6 +237,7 @@ impl AuthHandle {
     /// Leaves an error view: shows whatever session this tab still holds.
     pub fn dismiss_error(&self) {
         if let Some(config) = &self.config {
+            let _entered = storage::enter(&self.namespace());
             self.state.dispatch(flow::restore(config));
         }
     }
@@ -306,15 +321,18 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
                         Err(error) => return state.dispatch(AuthAction::Failed(error)),
                     },
                 };
-                // Before anything is read: every stored name is in this app's namespace.
-                storage::set_instance(&loaded.instance());
                 config.set(Some(loaded.clone()));
-                state.dispatch(start(&loaded).await);
-                // After the first signed-in or signed-out view, not before it. Only where DPoP is on: any other
-                // app would create the key database just to find it empty.
-                if loaded.dpop != Dpop::Off {
-                    dpop::sweep_keys().await;
-                }
+                // Every name it reads or writes is in this instance's namespace.
+                let namespace = storage::namespace_of(&loaded.instance());
+                storage::within(namespace, async move {
+                    state.dispatch(start(&loaded).await);
+                    // After the first signed-in or signed-out view, not before it. Only where DPoP is on: any
+                    // other app would create the key database just to find it empty.
+                    if loaded.dpop != Dpop::Off {
+                        dpop::sweep_keys().await;
+                    }
+                })
+                .await;
             });
         });
     }
@@ -325,14 +343,16 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         let state = state.clone();
         let instance = config.as_ref().map(|config| config.instance());
         use_effect_with(instance, move |instance| {
-            let channel = instance.as_ref().and_then(|_| {
+            let channel = instance.as_ref().and_then(|instance| {
+                let namespace = storage::namespace_of(instance);
+                let _entered = storage::enter(&namespace);
                 Channel::open(&tabs::channel_name(), move |text| {
                     let state = state.clone();
-                    spawn_local(async move {
+                    spawn_local(storage::within(namespace.clone(), async move {
                         if let Some(action) = tabs::receive(&text).await {
                             state.dispatch(action);
                         }
-                    });
+                    }));
                 })
             });
             move || drop(channel)
@@ -354,13 +374,15 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
             reconnecting.set(None);
             if let Some(Watched((config, session))) = watched.clone() {
                 let cancelled = cancelled.clone();
-                spawn_local(renew::keep_alive(
+                let namespace = storage::namespace_of(&config.instance());
+                let watcher = renew::keep_alive(
                     config,
                     session,
                     cancelled,
                     move |action| state.dispatch(action),
                     move |status| reconnecting.set(status),
-                ));
+                );
+                spawn_local(storage::within(namespace, watcher));
             }
             move || {
                 cancelled.set(true);
@@ -375,11 +397,73 @@ pub fn auth_provider(props: &AuthProviderProps) -> Html {
         config: (*config).clone(),
         reconnecting: (*reconnecting).clone(),
     };
-    html! {
-        <ContextProvider<AuthHandle> context={handle}>
-            { props.children.clone() }
-        </ContextProvider<AuthHandle>>
+    // One of config.json's `providers`: listed beside the ones around it, and `use_auth()` keeps the main one.
+    let around = use_context::<Providers>();
+    match props.config.as_ref().and_then(|config| config.name.clone()) {
+        None => html! {
+            <ContextProvider<AuthHandle> context={handle}>
+                { props.children.clone() }
+            </ContextProvider<AuthHandle>>
+        },
+        Some(name) => {
+            let mut listed = around.map(|around| (*around.0).clone()).unwrap_or_default();
+            listed.push((name, handle));
+            html! {
+                <ContextProvider<Providers> context={Providers(Rc::new(listed))}>
+                    { props.children.clone() }
+                </ContextProvider<Providers>>
+            }
+        }
     }
+}
+
+/// The handles of the named providers (config.json's `providers`) around a component, outermost first.
+#[derive(Clone, Default, PartialEq)]
+pub struct Providers(Rc<Vec<(String, AuthHandle)>>);
+
+impl Providers {
+    /// The handle of the provider named `name`, if one is around.
+    pub fn get(&self, name: &str) -> Option<&AuthHandle> {
+        self.0
+            .iter()
+            .find(|(named, _)| named == name)
+            .map(|(_, handle)| handle)
+    }
+
+    /// Every named provider around, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AuthHandle)> {
+        self.0.iter().map(|(name, handle)| (name.as_str(), handle))
+    }
+}
+
+/// The named providers around this component ([`AuthProvider`]s whose configuration is an entry of config.json's
+/// `providers`); [`use_auth`] is the main one.
+///
+/// ```no_run
+/// # use std::rc::Rc;
+/// # use yew::prelude::*;
+/// # use yew_oidc_spa::{AuthProvider, auth::use_providers, use_auth};
+/// #[function_component(Providers)]
+/// fn providers() -> Html {
+///     let (main, more) = (use_auth(), use_providers());
+///     let workforce = more.get("workforce").cloned();
+///     html! { <button onclick={move |_| if let Some(auth) = &workforce { auth.sign_in("/") }}>{ "Staff" }</button> }
+/// }
+///
+/// #[function_component(More)]
+/// fn more(props: &yew::html::ChildrenProps) -> Html {
+///     // Inside the main AuthProvider, once its configuration is loaded: one AuthProvider per entry.
+///     let main = use_auth();
+///     let mut inner = props.children.clone();
+///     for config in main.config().map(|c| c.providers.clone()).unwrap_or_default().into_iter().rev() {
+///         inner = html! { <AuthProvider config={Rc::new(config)}>{ inner }</AuthProvider> };
+///     }
+///     inner
+/// }
+/// ```
+#[hook]
+pub fn use_providers() -> Providers {
+    use_context::<Providers>().unwrap_or_default()
 }
 
 /// The configuration and session a watcher runs for, compared by identity.
@@ -398,6 +482,10 @@ async fn start(config: &Config) -> AuthAction {
         return flow::restore(config);
     };
     if flow::is_callback(config, &url) {
+        // Another provider's response (its `state` is in another instance's namespace): that instance completes it.
+        if flow::belongs_elsewhere(&url) {
+            return flow::restore(config);
+        }
         // A sign-in window: the tab that opened it completes the sign-in; this one closes.
         if popup::hand_back(&url).await {
             return AuthAction::Redirecting;

@@ -4,6 +4,7 @@
 //! provider refuses the grant, the absolute limit passes, or there is no refresh token at expiry.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -31,13 +32,25 @@ fn refresh_lock() -> String {
     storage::scoped("refresh")
 }
 
-thread_local! {
-    /// The Unix second after this tab's last renewal attempt (whoever asked for it: the timer, an API call, a click).
-    static LAST_ATTEMPT: Cell<u64> = const { Cell::new(0) };
+/// What this tab remembers of one instance's renewals.
+#[derive(Default)]
+struct Renewals {
+    /// The Unix second after the last renewal attempt (whoever asked for it: the timer, an API call, a click).
+    last_attempt: u64,
     /// Set by [`renew_now`] for the watcher of the session shown; cleared by a successful renewal.
-    static ASKED: Cell<bool> = const { Cell::new(false) };
+    asked: bool,
     /// Why the watcher's last attempt failed, while that failure is the latest word (a failure that passes).
-    static FAILING: RefCell<Option<Rc<AuthError>>> = const { RefCell::new(None) };
+    failing: Option<Rc<AuthError>>,
+}
+
+thread_local! {
+    /// Per instance (by namespace): two providers of one page renew on their own.
+    static RENEWALS: RefCell<HashMap<Rc<str>, Renewals>> = RefCell::default();
+}
+
+/// The current instance's [`Renewals`].
+fn renewals<R>(f: impl FnOnce(&mut Renewals) -> R) -> R {
+    RENEWALS.with_borrow_mut(|all| f(all.entry(storage::current()).or_default()))
 }
 
 /// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button, an API call
@@ -45,21 +58,19 @@ thread_local! {
 /// `Retry-After`), which asking does not cut short. Its outcome shows as any renewal's does: a new session,
 /// [`Reconnecting`], or the end.
 pub fn renew_now() {
-    ASKED.set(true);
+    renewals(|r| r.asked = true);
     wake::notify();
 }
 
 /// Why the last renewal of the session shown failed, if its latest attempt did, for a failure that passes.
 pub fn failing() -> Option<Rc<AuthError>> {
-    FAILING.with_borrow(Clone::clone)
+    renewals(|r| r.failing.clone())
 }
 
 /// The first Unix second this tab may try another renewal: [`MIN_RENEW_INTERVAL_SECONDS`] after the last attempt,
 /// whatever a resource server answers or the provider's lifetimes say.
 pub fn next_allowed() -> u64 {
-    LAST_ATTEMPT
-        .get()
-        .saturating_add(MIN_RENEW_INTERVAL_SECONDS)
+    renewals(|r| r.last_attempt).saturating_add(MIN_RENEW_INTERVAL_SECONDS)
 }
 
 /// How long a waiting renewal sleeps at most before it reads the wall clock again. Timers stand still while a laptop
@@ -111,7 +122,7 @@ pub async fn renew(config: &Config, seen: &Session) -> Result<Option<Session>, A
         // An attempt from here on, whether it reaches the provider or fails on the way (discovery out of reach, the
         // key): the floor counts from it. The clock counts whole seconds: a second more makes the floor at least,
         // never about, its length.
-        LAST_ATTEMPT.set(clock::now().saturating_add(1));
+        renewals(|r| r.last_attempt = clock::now().saturating_add(1));
         let key = dpop::key_for_tokens(current.dpop_key_id.as_deref()).await;
         let metadata = metadata(config).await?;
         // Signed out while discovery (or the key) was awaited: the token is not this tab's to use any more, and
@@ -253,14 +264,14 @@ pub async fn keep_alive(
     dispatch: impl Fn(AuthAction),
     report: impl Fn(Option<Rc<Reconnecting>>),
 ) {
-    FAILING.set(None);
+    renewals(|r| r.failing = None);
     let mut failures = 0;
     // No attempt before this second: a backoff, or the provider's `Retry-After` when `asked_to_wait`.
     let (mut not_before, mut asked_to_wait) = (0, false);
     while !cancelled.get() {
         let now = clock::now();
         let planned = match plan(&session, now, config.renew_margin_seconds) {
-            Plan::WaitUntil(_) if ASKED.take() => Plan::Renew,
+            Plan::WaitUntil(_) if renewals(|r| std::mem::take(&mut r.asked)) => Plan::Renew,
             planned => planned,
         };
         match planned {
@@ -289,8 +300,8 @@ pub async fn keep_alive(
                 }
                 let error = match outcome {
                     Ok(renewed) => {
-                        ASKED.set(false);
-                        FAILING.set(None);
+                        renewals(|r| r.asked = false);
+                        renewals(|r| r.failing = None);
                         report(None);
                         renewed
                             .into_iter()
@@ -299,7 +310,7 @@ pub async fn keep_alive(
                     }
                     Err(error) if error.is_transient() => Rc::new(error),
                     Err(error) => {
-                        FAILING.set(None);
+                        renewals(|r| r.failing = None);
                         dispatch(end_with(error));
                         return wake::notify();
                     }
@@ -314,7 +325,7 @@ pub async fn keep_alive(
                     clock::now().saturating_add(retry_delay(failures, retry_after, random));
                 asked_to_wait = retry_after.is_some();
                 failures = failures.saturating_add(1);
-                FAILING.set(Some(error.clone()));
+                renewals(|r| r.failing = Some(error.clone()));
                 report(Some(Rc::new(Reconnecting {
                     last_success: session.obtained_at,
                     attempts: failures,
@@ -363,7 +374,7 @@ mod tests {
 
     /// Runs the watcher for `session` for `millis`, then stops it; returns what it dispatched and reported.
     async fn watch(session: Rc<Session>, millis: u32) -> (Vec<String>, Vec<Option<u32>>) {
-        LAST_ATTEMPT.set(0);
+        renewals(|r| r.last_attempt = 0);
         let (actions, reports) = (
             Rc::new(RefCell::new(Vec::new())),
             Rc::new(RefCell::new(Vec::new())),
@@ -389,7 +400,7 @@ mod tests {
         TimeoutFuture::new(millis).await;
         cancelled.set(true);
         wake::notify();
-        LAST_ATTEMPT.set(0);
+        renewals(|r| r.last_attempt = 0);
         let actions = actions.borrow().clone();
         let reports = reports.borrow().clone();
         (actions, reports)

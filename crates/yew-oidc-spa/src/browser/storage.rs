@@ -1,8 +1,15 @@
 //! sessionStorage behind namespaced keys: the session, pending sign-ins (one per `state`, removed when read) with
 //! the provider metadata and keys saved for their callback, and the pending provider sign-out.
 //!
-//! Every key starts with [`PREFIX`] and the app's instance ([`set_instance`]), so a sign-out can remove exactly what
-//! this app wrote and nothing else on the origin, not even another app's of this library. Unreadable values are deleted and reported as absent: garbage never crashes.
+//! Every key starts with [`PREFIX`] and the instance whose code is running ([`within`]), so a sign-out can remove
+//! exactly what this instance wrote and nothing else on the origin, not another app's of this library nor another
+//! provider's of this app. Unreadable values are deleted and reported as absent: garbage never crashes.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -20,19 +27,69 @@ use crate::oidc::stored::{FromJson, text};
 pub const PREFIX: &str = "yew-oidc:";
 
 thread_local! {
-    /// This app's namespace on the origin: [`PREFIX`] and the instance (see [`set_instance`]).
-    static NAMESPACE: std::cell::RefCell<String> = std::cell::RefCell::new(PREFIX.to_owned());
+    /// The namespace of the instance whose code runs now: [`PREFIX`] and its instance (see [`within`]).
+    static NAMESPACE: RefCell<Rc<str>> = RefCell::new(Rc::from(PREFIX));
 }
 
-/// Names everything this tab stores after `instance` (`Config::instance`: the client and the app's path), so
-/// that two apps on one origin (two paths of one GitHub Pages site, two clients of one provider) never read or
-/// wipe each other's session, keys, lock or messages. Set once the configuration is known, before anything is
-/// read; until then the namespace is the bare [`PREFIX`].
-pub fn set_instance(instance: &str) {
-    NAMESPACE.set(format!("{PREFIX}{instance}:"));
+/// The namespace of `instance` (`Config::instance`: the client, the app's path and the provider's name), so that
+/// two apps on one origin (two paths of one GitHub Pages site, two clients of one provider) and two providers of
+/// one app never read or wipe each other's session, keys, lock or messages.
+pub fn namespace_of(instance: &str) -> Rc<str> {
+    Rc::from(format!("{PREFIX}{instance}:"))
 }
 
-/// `name` in this app's namespace: a storage key, or the name of a lock, a channel or a database.
+/// The namespace of the code running now; the bare [`PREFIX`] outside any instance's.
+pub fn current() -> Rc<str> {
+    NAMESPACE.with_borrow(Rc::clone)
+}
+
+/// Makes `namespace` current until the guard drops; the one before comes back then. For the synchronous entry points
+/// of an instance (a click's handler); its tasks run [`within`] it.
+#[must_use]
+pub fn enter(namespace: &Rc<str>) -> Entered {
+    Entered(NAMESPACE.replace(namespace.clone()))
+}
+
+/// The namespace to restore; see [`enter`].
+pub struct Entered(Rc<str>);
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        NAMESPACE.set(self.0.clone());
+    }
+}
+
+/// `future` run in `namespace`: current each time it is polled and only then (as `tracing`'s `Instrumented` carries
+/// a span), so the tasks of two instances on one page, interleaved at every `await`, each see their own names.
+pub fn within<F: Future>(namespace: Rc<str>, future: F) -> Within<F> {
+    Within {
+        namespace,
+        future: Box::pin(future),
+    }
+}
+
+/// See [`within`].
+pub struct Within<F> {
+    namespace: Rc<str>,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Within<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let _entered = enter(&this.namespace);
+        this.future.as_mut().poll(cx)
+    }
+}
+
+/// Runs `future` in the background, in the namespace current now.
+pub fn spawn(future: impl Future<Output = ()> + 'static) {
+    wasm_bindgen_futures::spawn_local(within(current(), future));
+}
+
+/// `name` in the current namespace: a storage key, or the name of a lock, a channel or a database.
 pub fn scoped(name: &str) -> String {
     NAMESPACE.with_borrow(|namespace| format!("{namespace}{name}"))
 }
@@ -240,6 +297,17 @@ pub fn prune_pending(cutoff: u64) -> Vec<PendingSignIn> {
 /// opener's storage (made when the window opened, before the request was stored) does not.
 pub fn holds_pending(state: &State) -> bool {
     session().is_some_and(|storage| matches!(storage.get_item(&pending_key(state)), Ok(Some(_))))
+}
+
+/// Whether any instance of this library in this tab holds a pending sign-in for `state` (see [`holds_pending`]).
+pub fn pending_anywhere(state: &State) -> bool {
+    let Some(storage) = session() else {
+        return false;
+    };
+    let suffix = format!(":pending:{}", state.secret());
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .any(|key| key.starts_with(PREFIX) && key.ends_with(&suffix))
 }
 
 /// The pending sign-in for `state`, removed as it is read (RFC 9700 4.2.4: single use).

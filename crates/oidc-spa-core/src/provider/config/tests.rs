@@ -431,3 +431,86 @@ fn dpop_true_requires_it_and_if_supported_falls_back() {
     );
     assert!(config_with(r#", "dpop_signing_alg_values_supported": "ES256""#).is_err());
 }
+
+#[test]
+fn more_providers_are_configurations_of_their_own_each_named() {
+    let config = parse(
+        r#"{"issuer": "https://id.example", "client_id": "spa", "title": "Demo",
+            "providers": [
+              {"name": "staff", "issuer": "https://staff.example/realms/x", "client_id": "spa", "dpop": true},
+              {"name": "partners", "issuer": "https://partners.example", "client_id": "p"}
+            ]}"#,
+    )
+    .unwrap();
+    assert_eq!(config.name, None);
+    assert_eq!(config.instance(), "spa@/portal/callback");
+    let [staff, partners] = &config.providers[..] else {
+        panic!("two providers: {:?}", config.providers);
+    };
+    assert_eq!(
+        (staff.name.as_deref(), staff.issuer.as_str(), staff.dpop),
+        (
+            Some("staff"),
+            "https://staff.example/realms/x",
+            Dpop::Required
+        )
+    );
+    // The same client and redirect URI as the main one, and still a name of its own for everything it keeps.
+    assert_eq!(staff.instance(), "spa@/portal/callback#staff");
+    assert_eq!(partners.instance(), "p@/portal/callback#partners");
+    assert_eq!(staff.redirect_uri, config.redirect_uri);
+    assert!(staff.providers.is_empty());
+    assert!(
+        parse(r#"{"issuer": "https://id.example", "client_id": "spa", "providers": []}"#)
+            .unwrap()
+            .providers
+            .is_empty()
+    );
+
+    let entry_error = |providers: &str| {
+        let json = format!(
+            r#"{{"issuer": "https://id.example", "client_id": "spa", "providers": {providers}}}"#
+        );
+        match parse(&json) {
+            Err(ConfigError::Provider { index, source }) => (index, source.to_string()),
+            other => panic!("{providers}: {other:?}"),
+        }
+    };
+    let named = r#"{"name": "a", "issuer": "https://a.example", "client_id": "spa"}"#;
+    assert_eq!(
+        entry_error(r#"[{"issuer": "https://a.example", "client_id": "spa"}]"#),
+        (0, "missing field `name`".to_owned())
+    );
+    assert_eq!(
+        entry_error(&format!("[{named}, {named}]")).0,
+        1,
+        "two entries of one name"
+    );
+    assert!(
+        entry_error(r#"[{"name": "main", "issuer": "https://a.example", "client_id": "spa"}]"#)
+            .1
+            .contains("`main`")
+    );
+    assert_eq!(
+        entry_error(r#"[{"name": "a", "issuer": "http://a.example", "client_id": "spa"}]"#).1,
+        "field `issuer` must use https (http is allowed only for localhost, 127.0.0.1 and [::1])"
+    );
+    assert_eq!(
+        entry_error(r#"["a"]"#),
+        (0, "the configuration must be a JSON object".to_owned())
+    );
+    assert!(
+        entry_error(&format!(
+            r#"[{{"name": "a", "issuer": "https://a.example", "client_id": "spa", "providers": [{named}]}}]"#
+        ))
+        .1
+        .contains("cannot list providers")
+    );
+    assert!(matches!(
+        parse(r#"{"issuer": "https://id.example", "client_id": "spa", "providers": {}}"#),
+        Err(ConfigError::WrongType {
+            field: "providers",
+            ..
+        })
+    ));
+}

@@ -1,0 +1,105 @@
+// Several providers in one app (issue 22): config.json's `providers` lists more providers beside the main one, each
+// an AuthProvider of its own with its own session and storage names; the page /providers shows one panel per
+// provider (`data-provider="main"` and each entry's name) with the usual controls. Every sign-in comes back to the one
+// /callback, where the instance whose `state` it carries completes it and checks the response's `iss` against its
+// own issuer (RFC 9700 4.4: a mix-up across instances is refused). Here the main provider is the bundled one and the
+// second the django-oauth-toolkit provider (tests/provider2).
+
+import { expect, test } from '@playwright/test';
+
+import {
+  APP, CLIENT_ID, PROVIDER, PROVIDER2, PROVIDER2_LOGIN, STORAGE_PREFIX, USER, authorizationRequest, logInAtProvider,
+  recordRequests, sessionEntries, useConfig,
+} from './support.mjs';
+
+const SECOND = { name: 'second', issuer: PROVIDER2, client_id: CLIENT_ID, revocation_endpoint: `${PROVIDER2}/revoke_token/` };
+
+/** The panel of provider `name` on /providers. */
+const panel = (page, name) => page.locator(`[data-provider="${name}"]`);
+
+/** The sessions stored in the tab, by storage key. */
+async function sessions(page) {
+  return Object.fromEntries((await sessionEntries(page))
+    .filter(([key]) => key.startsWith(STORAGE_PREFIX) && key.endsWith(':session'))
+    .map(([key, value]) => [key, JSON.parse(value)]));
+}
+
+test.beforeEach(async ({ context }) => {
+  await useConfig(context, { issuer: PROVIDER, providers: [SECOND] });
+});
+
+test('two providers at once: each panel signs in to its own, both sessions kept apart and on reload, and each '
+  + 'signs out alone', async ({ page }) => {
+  await page.goto('/providers');
+  const [main, second] = [panel(page, 'main'), panel(page, 'second')];
+  await expect(main.getByTestId('sign-in')).toBeVisible();
+  await expect(second.getByTestId('sign-in')).toBeVisible();
+
+  await main.getByTestId('sign-in').click();
+  await logInAtProvider(page);
+  await expect(main.getByTestId('user-name')).toHaveText(USER.name);
+  expect(new URL(page.url()).pathname, 'back where the sign-in started').toBe('/providers');
+  await expect(second.getByTestId('sign-in')).toBeVisible();
+
+  await second.getByTestId('sign-in').click();
+  await logInAtProvider(page, PROVIDER2_LOGIN);
+  await expect(second.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(main.getByTestId('user-name')).toHaveText(USER.name);
+  const stored = await sessions(page);
+  expect(Object.keys(stored).sort(), 'one session per provider, each under its own name').toEqual([
+    `${STORAGE_PREFIX}${CLIENT_ID}@/callback#second:session`,
+    `${STORAGE_PREFIX}${CLIENT_ID}@/callback:session`,
+  ]);
+  expect(stored[`${STORAGE_PREFIX}${CLIENT_ID}@/callback:session`].issuer).toBe(PROVIDER);
+  expect(stored[`${STORAGE_PREFIX}${CLIENT_ID}@/callback#second:session`].issuer).toBe(PROVIDER2);
+
+  await page.reload();
+  await expect(main.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(second.getByTestId('user-name')).toHaveText(USER.name);
+
+  // Local sign-out of the second: the main one stays.
+  await second.getByTestId('sign-out-local').click();
+  await expect(second.getByTestId('sign-in')).toBeVisible();
+  await expect(main.getByTestId('user-name')).toHaveText(USER.name);
+  expect(Object.keys(await sessions(page))).toEqual([`${STORAGE_PREFIX}${CLIENT_ID}@/callback:session`]);
+
+  // The second signs in again at once (its provider's session is alive); then a provider sign-out of the main one
+  // leaves the second's session alone, and the return is the main one's.
+  await second.getByTestId('sign-in').click();
+  await expect(second.getByTestId('user-name')).toHaveText(USER.name);
+  await main.getByTestId('sign-out-provider').click();
+  await page.getByTestId('logout-confirm').click();
+  await expect(page.getByTestId('signed-out-notice')).toHaveAttribute('data-kind', 'provider');
+  await page.goto('/providers');
+  await expect(main.getByTestId('sign-in')).toBeVisible();
+  await expect(second.getByTestId('user-name')).toHaveText(USER.name);
+  await expect(page.getByTestId('auth-error')).toHaveCount(0);
+});
+
+test('a response carrying another provider\'s issuer is refused by the instance whose state it carries, and no '
+  + 'code goes anywhere (mix-up, RFC 9700 4.4)', async ({ page, context }) => {
+  const requests = recordRequests(context);
+  await page.goto('/providers');
+  const { query } = await authorizationRequest(
+    page, () => panel(page, 'second').getByTestId('sign-in').click(), PROVIDER2,
+  );
+  const state = query.get('state');
+  expect(state).toMatch(/^[\w-]{16,}$/);
+  const mark = requests.mark();
+  // The second provider's state, the main provider's issuer: a response the main provider could have sent.
+  await page.goto(`${APP}/callback?code=mixed-up&state=${state}&iss=${encodeURIComponent(PROVIDER)}`);
+  const error = page.getByTestId('auth-error');
+  await expect(error).toContainText('iss');
+  const tokenRequests = requests.since(mark).filter((r) => r.method === 'POST' && /token/.test(r.url));
+  expect(tokenRequests, 'no code exchange anywhere').toEqual([]);
+
+  await page.goto('/providers');
+  await expect(panel(page, 'main').getByTestId('sign-in')).toBeVisible();
+  await expect(panel(page, 'second').getByTestId('sign-in')).toBeVisible();
+});
+
+test('a providers entry with a bad member is a configuration error that names the entry', async ({ page, context }) => {
+  await useConfig(context, { issuer: PROVIDER, providers: [{ ...SECOND, issuer: 'not a url' }] });
+  await page.goto('/');
+  await expect(page.getByTestId('config-error')).toContainText('in `providers` entry 0');
+});
