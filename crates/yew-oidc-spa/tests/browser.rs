@@ -107,38 +107,79 @@ fn clear_all_removes_only_the_apps_keys() {
     );
 }
 
-/// Two apps on one origin (two paths of one site): each reads, prunes and clears its own records only.
+/// Two apps on one origin (two paths of one site), or two providers of one app: each reads, prunes and clears its
+/// own records only.
 #[wasm_bindgen_test]
 fn two_instances_on_one_origin_never_touch_each_others_records() {
     reset();
-    storage::set_instance("spa@/app/callback");
-    storage::save_pending(&pending("mine")).expect("save");
-    storage::save_logout_state(&State::new("mine".to_owned())).expect("save");
-    assert_eq!(storage::own_keys().len(), 2);
-    assert!(keys::session().starts_with(storage::PREFIX));
+    for other in ["spa@/other/callback", "spa@/app/callback#second"] {
+        let app = storage::enter(&storage::namespace_of("spa@/app/callback"));
+        storage::clear_all();
+        storage::save_pending(&pending("mine")).expect("save");
+        storage::save_logout_state(&State::new("mine".to_owned())).expect("save");
+        assert_eq!(storage::own_keys().len(), 2);
+        assert!(keys::session().starts_with(storage::PREFIX));
+        drop(app);
 
-    storage::set_instance("spa@/other/callback");
-    assert!(
-        storage::own_keys().is_empty(),
-        "the other app sees nothing of the first"
-    );
-    assert_eq!(
-        storage::take_pending(&State::new("mine".to_owned())),
-        Stored::Missing
-    );
-    assert_eq!(storage::prune_pending(u64::MAX), Vec::new());
-    storage::clear_all();
+        let entered = storage::enter(&storage::namespace_of(other));
+        assert!(
+            storage::own_keys().is_empty(),
+            "{other} sees nothing of the first"
+        );
+        assert!(
+            !storage::holds_pending(&State::new("mine".to_owned())),
+            "{other}"
+        );
+        assert!(
+            storage::pending_anywhere(&State::new("mine".to_owned())),
+            "{other} knows another instance holds it"
+        );
+        assert_eq!(
+            storage::take_pending(&State::new("mine".to_owned())),
+            Stored::Missing
+        );
+        assert_eq!(storage::prune_pending(u64::MAX), Vec::new());
+        storage::clear_all();
+        drop(entered);
 
-    storage::set_instance("spa@/app/callback");
+        let _app = storage::enter(&storage::namespace_of("spa@/app/callback"));
+        assert_eq!(
+            storage::own_keys().len(),
+            2,
+            "{other}'s sign-out wiped nothing here"
+        );
+        assert!(storage::holds_pending(&State::new("mine".to_owned())));
+    }
+}
+
+/// Two instances' tasks, interleaved at every `await`, each read and write in their own namespace.
+#[wasm_bindgen_test]
+async fn tasks_of_two_instances_keep_their_own_namespace_across_awaits() {
+    reset();
+    let task = |instance: &'static str, state: &'static str| {
+        storage::within(storage::namespace_of(instance), async move {
+            for _ in 0..3 {
+                storage::save_pending(&pending(state)).expect("save");
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                assert!(storage::holds_pending(&State::new(state.to_owned())));
+                assert_eq!(
+                    storage::own_keys().len(),
+                    1,
+                    "{instance} sees its own record only"
+                );
+            }
+        })
+    };
+    futures::future::join(
+        task("spa@/app/callback", "first"),
+        task("spa@/app/callback#second", "second"),
+    )
+    .await;
     assert_eq!(
-        storage::own_keys().len(),
-        2,
-        "the other app's sign-out wiped nothing here"
+        &*storage::current(),
+        storage::PREFIX,
+        "outside both, the bare prefix"
     );
-    assert!(matches!(
-        storage::take_pending(&State::new("mine".to_owned())),
-        Stored::Found(_)
-    ));
 }
 
 #[wasm_bindgen_test]
