@@ -89,7 +89,7 @@ test('a response carrying another provider\'s issuer is refused by the instance 
   // The second provider's state, the main provider's issuer: a response the main provider could have sent.
   await page.goto(`${APP}/callback?code=mixed-up&state=${state}&iss=${encodeURIComponent(PROVIDER)}`);
   const error = page.getByTestId('auth-error');
-  await expect(error).toContainText('iss');
+  await expect(error).toContainText('comes from another issuer than the one the request was sent to');
   const tokenRequests = requests.since(mark).filter((r) => r.method === 'POST' && /token/.test(r.url));
   expect(tokenRequests, 'no code exchange anywhere').toEqual([]);
 
