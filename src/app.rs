@@ -3,8 +3,6 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use std::rc::Rc;
-
 use crate::auth::{AuthProvider, use_auth, use_providers};
 use crate::components::header::use_header;
 use crate::pages::{
@@ -73,7 +71,7 @@ fn more(props: &MoreProps) -> Html {
         .flatten()
         .rev()
     {
-        inner = html! { <AuthProvider config={Rc::new(config.clone())}>{ inner }</AuthProvider> };
+        inner = html! { <AuthProvider config={config.clone()}>{ inner }</AuthProvider> };
     }
     inner
 }

@@ -1,6 +1,8 @@
 //! The relying party's configuration (issuer, client, scope, redirect URIs, clock leeway) parsed from JSON, and the
 //! URL policy shared by every endpoint we talk to. Must not fetch the file or touch any browser API: it gets text.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 use thiserror::Error;
 use url::{Host, Url};
@@ -63,7 +65,8 @@ pub struct Config {
     pub name: Option<String>,
     /// More providers, each with its own session (config.json's `providers`: each entry every member a provider's
     /// configuration has, and a `name`). Empty for an entry itself.
-    pub providers: Vec<Config>,
+    /// Shared, not copied: each becomes an `AuthProvider`'s configuration as it is.
+    pub providers: Vec<Rc<Config>>,
     /// Every member of config.json as given, the library's own included: the app's own settings live beside the
     /// library's (read them with [`setting`](Self::setting)), so one file configures both.
     settings: Map<String, Value>,
@@ -579,7 +582,7 @@ impl Config {
 
 /// The `providers` of config.json: each entry a provider's own configuration (every member as in the main one), with
 /// a `name` of its own; `main` is the main one's.
-fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Config>, ConfigError> {
+fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Rc<Config>>, ConfigError> {
     let entries = match object.get("providers") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(entries)) => entries,
@@ -590,7 +593,7 @@ fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Config>
             });
         }
     };
-    let mut providers: Vec<Config> = Vec::new();
+    let mut providers: Vec<Rc<Config>> = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let in_entry = |source| ConfigError::Provider {
             index,
@@ -610,7 +613,9 @@ fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Config>
         {
             return Err(in_entry(ConfigError::ProviderName));
         }
-        providers.push(Config::from_object(entry, base, Some(name)).map_err(in_entry)?);
+        providers.push(Rc::new(
+            Config::from_object(entry, base, Some(name)).map_err(in_entry)?,
+        ));
     }
     Ok(providers)
 }

@@ -456,7 +456,7 @@ impl Providers {
 ///     let main = use_auth();
 ///     let mut inner = props.children.clone();
 ///     for config in main.config().map(|c| c.providers.clone()).unwrap_or_default().into_iter().rev() {
-///         inner = html! { <AuthProvider config={Rc::new(config)}>{ inner }</AuthProvider> };
+///         inner = html! { <AuthProvider {config}>{ inner }</AuthProvider> };
 ///     }
 ///     inner
 /// }

@@ -4,7 +4,6 @@
 //! provider refuses the grant, the absolute limit passes, or there is no refresh token at expiry.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -44,13 +43,24 @@ struct Renewals {
 }
 
 thread_local! {
-    /// Per instance (by namespace): two providers of one page renew on their own.
-    static RENEWALS: RefCell<HashMap<Rc<str>, Renewals>> = RefCell::default();
+    /// Per instance (by namespace): two providers of one page renew on their own. A list, not a map: a page has a
+    /// provider or two, and a map's hashing would cost every app kilobytes.
+    static RENEWALS: RefCell<Vec<(Rc<str>, Renewals)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The current instance's [`Renewals`].
 fn renewals<R>(f: impl FnOnce(&mut Renewals) -> R) -> R {
-    RENEWALS.with_borrow_mut(|all| f(all.entry(storage::current()).or_default()))
+    let namespace = storage::current();
+    RENEWALS.with_borrow_mut(|all| {
+        let at = match all.iter().position(|(known, _)| *known == namespace) {
+            Some(at) => at,
+            None => {
+                all.push((namespace, Renewals::default()));
+                all.len() - 1
+            }
+        };
+        f(&mut all[at].1)
+    })
 }
 
 /// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button, an API call
