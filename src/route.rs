@@ -93,6 +93,8 @@ mod tests {
             ("/profile/x", Route::NotFound),
             ("/api", Route::Api),
             ("/api/", Route::Api),
+            ("/providers", Route::Providers),
+            ("/providers/", Route::Providers),
             ("/nowhere", Route::NotFound),
         ];
         for (path, route) in cases {
@@ -104,7 +106,7 @@ mod tests {
         }
         assert_eq!(
             Route::routes(),
-            vec!["/", "/callback", "/profile", "/api", "/404"]
+            vec!["/", "/callback", "/profile", "/api", "/providers", "/404"]
         );
     }
 }
