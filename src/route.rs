@@ -11,7 +11,8 @@ use yew_router::Routable;
 pub enum Route {
     /// `/`
     Home,
-    /// `/callback`, the redirect URI: the auth provider completes the sign-in here.
+    /// `/callback`, the redirect URI: the auth provider completes the sign-in here; and `/callback/<name>`, the
+    /// redirect URI of one of config.json's `providers` that needs one of its own (a provider without `iss`).
     Callback,
     /// `/profile`
     Profile,
@@ -68,6 +69,12 @@ impl Routable for Route {
     fn recognize(pathname: &str) -> Option<Self> {
         let path = pathname.strip_suffix('/').unwrap_or(pathname);
         let path = if path.is_empty() { "/" } else { path };
+        if path
+            .strip_prefix("/callback/")
+            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+        {
+            return Some(Route::Callback);
+        }
         Self::from_path(path, &HashMap::new()).or_else(Self::not_found_route)
     }
 }
@@ -94,6 +101,9 @@ mod tests {
             ("/api", Route::Api),
             ("/api/", Route::Api),
             ("/providers", Route::Providers),
+            ("/callback/second", Route::Callback),
+            ("/callback/second/", Route::Callback),
+            ("/callback/a/b", Route::NotFound),
             ("/providers/", Route::Providers),
             ("/nowhere", Route::NotFound),
         ];

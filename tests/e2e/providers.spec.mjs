@@ -2,17 +2,26 @@
 // an AuthProvider of its own with its own session and storage names; the page /providers shows one panel per
 // provider (`data-provider="main"` and each entry's name) with the usual controls. Every sign-in comes back to the one
 // /callback, where the instance whose `state` it carries completes it and checks the response's `iss` against its
-// own issuer (RFC 9700 4.4: a mix-up across instances is refused). Here the main provider is the bundled one and the
-// second the django-oauth-toolkit provider (tests/provider2).
+// own issuer (RFC 9700 4.4: a mix-up across instances is refused); a provider that sends no `iss` needs a redirect
+// URI of its own (RFC 9700 4.4.2), else its responses are refused. Here the main provider is the bundled one and the
+// second the django-oauth-toolkit provider (tests/provider2, no `iss`) on /callback/second, or a second bundled
+// provider (PAR_PROVIDER) on the shared /callback.
 
 import { expect, test } from '@playwright/test';
 
 import {
-  APP, CLIENT_ID, PROVIDER, PROVIDER2, PROVIDER2_LOGIN, STORAGE_PREFIX, USER, authorizationRequest, logInAtProvider,
-  recordRequests, sessionEntries, useConfig,
+  APP, CLIENT_ID, PAR_PROVIDER, PROVIDER, PROVIDER2, PROVIDER2_LOGIN, STORAGE_PREFIX, USER, authorizationRequest,
+  logInAtProvider, recordRequests, sessionEntries, useConfig,
 } from './support.mjs';
 
-const SECOND = { name: 'second', issuer: PROVIDER2, client_id: CLIENT_ID, revocation_endpoint: `${PROVIDER2}/revoke_token/` };
+/** django-oauth-toolkit, which sends no `iss`: on a redirect URI of its own. */
+const SECOND = {
+  name: 'second',
+  issuer: PROVIDER2,
+  client_id: CLIENT_ID,
+  redirect_uri: `${APP}/callback/second`,
+  revocation_endpoint: `${PROVIDER2}/revoke_token/`,
+};
 
 /** The panel of provider `name` on /providers. */
 const panel = (page, name) => page.locator(`[data-provider="${name}"]`);
@@ -47,11 +56,11 @@ test('two providers at once: each panel signs in to its own, both sessions kept 
   await expect(main.getByTestId('user-name')).toHaveText(USER.name);
   const stored = await sessions(page);
   expect(Object.keys(stored).sort(), 'one session per provider, each under its own name').toEqual([
-    `${STORAGE_PREFIX}${CLIENT_ID}@/callback#second:session`,
+    `${STORAGE_PREFIX}${CLIENT_ID}@/callback/second#second:session`,
     `${STORAGE_PREFIX}${CLIENT_ID}@/callback:session`,
   ]);
   expect(stored[`${STORAGE_PREFIX}${CLIENT_ID}@/callback:session`].issuer).toBe(PROVIDER);
-  expect(stored[`${STORAGE_PREFIX}${CLIENT_ID}@/callback#second:session`].issuer).toBe(PROVIDER2);
+  expect(stored[`${STORAGE_PREFIX}${CLIENT_ID}@/callback/second#second:session`].issuer).toBe(PROVIDER2);
 
   await page.reload();
   await expect(main.getByTestId('user-name')).toHaveText(USER.name);
@@ -76,14 +85,15 @@ test('two providers at once: each panel signs in to its own, both sessions kept 
   await expect(page.getByTestId('auth-error')).toHaveCount(0);
 });
 
-test('a response carrying another provider\'s issuer is refused by the instance whose state it carries, and no '
-  + 'code goes anywhere (mix-up, RFC 9700 4.4)', async ({ page, context }) => {
+test('on a shared redirect URI: a response carrying another provider\'s issuer is refused by the instance whose '
+  + 'state it carries, and no code goes anywhere (mix-up, RFC 9700 4.4)', async ({ page, context }) => {
+  await useConfig(context, { issuer: PROVIDER, providers: [{ name: 'second', issuer: PAR_PROVIDER }] });
   const requests = recordRequests(context);
   await page.goto('/providers');
-  const { query } = await authorizationRequest(
-    page, () => panel(page, 'second').getByTestId('sign-in').click(), PROVIDER2,
+  const { params } = await authorizationRequest(
+    page, () => panel(page, 'second').getByTestId('sign-in').click(), PAR_PROVIDER,
   );
-  const state = query.get('state');
+  const state = params.get('state');
   expect(state).toMatch(/^[\w-]{16,}$/);
   const mark = requests.mark();
   // The second provider's state, the main provider's issuer: a response the main provider could have sent.
@@ -96,6 +106,19 @@ test('a response carrying another provider\'s issuer is refused by the instance 
   await page.goto('/providers');
   await expect(panel(page, 'main').getByTestId('sign-in')).toBeVisible();
   await expect(panel(page, 'second').getByTestId('sign-in')).toBeVisible();
+});
+
+test('on a shared redirect URI, a provider that sends no iss is refused: its response cannot be told from '
+  + 'another\'s (RFC 9700 4.4.2)', async ({ page, context }) => {
+  const { redirect_uri: _own, ...shared } = SECOND;
+  await useConfig(context, { issuer: PROVIDER, providers: [shared] });
+  const requests = recordRequests(context);
+  await page.goto('/providers');
+  await panel(page, 'second').getByTestId('sign-in').click();
+  await logInAtProvider(page, PROVIDER2_LOGIN);
+  await expect(page.getByTestId('auth-error')).toContainText('give this provider a redirect_uri of its own');
+  const tokenRequests = requests.since(0).filter((r) => r.method === 'POST' && r.url.startsWith(PROVIDER2));
+  expect(tokenRequests, 'the code was not sent').toEqual([]);
 });
 
 test('a providers entry with a bad member is a configuration error that names the entry', async ({ page, context }) => {

@@ -67,6 +67,9 @@ pub struct Config {
     /// configuration has, and a `name`). Empty for an entry itself.
     /// Shared, not copied: each becomes an `AuthProvider`'s configuration as it is.
     pub providers: Vec<Rc<Config>>,
+    /// Another provider of the app (the main one or an entry of `providers`) comes back to the same redirect URI:
+    /// the callback then requires the `iss` response parameter to tell them apart (RFC 9700 4.4.2).
+    pub shares_redirect_uri: bool,
     /// Every member of config.json as given, the library's own included: the app's own settings live beside the
     /// library's (read them with [`setting`](Self::setting)), so one file configures both.
     settings: Map<String, Value>,
@@ -327,7 +330,10 @@ pub enum ConfigError {
     },
     #[error("a `providers` entry cannot list providers of its own")]
     NestedProviders,
-    #[error("each `providers` entry needs a `name` of its own, and `main` is the main provider's")]
+    #[error(
+        "each `providers` entry needs a `name` of its own (letters, digits, `-` and `_`), and `main` is the main \
+         provider's"
+    )]
     ProviderName,
 }
 
@@ -394,7 +400,17 @@ impl Config {
             serde_json::from_slice(json.as_bytes()).map_err(ConfigError::InvalidJson)?;
         let object = value.as_object().ok_or(ConfigError::NotAnObject)?;
         let mut config = Config::from_object(object, base, None)?;
-        config.providers = more_providers(object, base)?;
+        let mut providers = more_providers(object, base)?;
+        let redirects: Vec<Url> = std::iter::once(&config)
+            .chain(&providers)
+            .map(|config| config.redirect_uri.clone())
+            .collect();
+        let shared = |uri: &Url| redirects.iter().filter(|other| *other == uri).count() > 1;
+        config.shares_redirect_uri = shared(&config.redirect_uri);
+        for provider in &mut providers {
+            provider.shares_redirect_uri = shared(&provider.redirect_uri);
+        }
+        config.providers = providers.into_iter().map(Rc::new).collect();
         Ok(config)
     }
 
@@ -575,6 +591,7 @@ impl Config {
             par,
             name,
             providers: Vec::new(),
+            shares_redirect_uri: false,
             settings: object.clone(),
         })
     }
@@ -582,7 +599,7 @@ impl Config {
 
 /// The `providers` of config.json: each entry a provider's own configuration (every member as in the main one), with
 /// a `name` of its own; `main` is the main one's.
-fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Rc<Config>>, ConfigError> {
+fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Config>, ConfigError> {
     let entries = match object.get("providers") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(entries)) => entries,
@@ -593,7 +610,7 @@ fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Rc<Conf
             });
         }
     };
-    let mut providers: Vec<Rc<Config>> = Vec::new();
+    let mut providers: Vec<Config> = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let in_entry = |source| ConfigError::Provider {
             index,
@@ -606,16 +623,19 @@ fn more_providers(object: &Map<String, Value>, base: &Url) -> Result<Vec<Rc<Conf
             return Err(in_entry(ConfigError::NestedProviders));
         }
         let name = required_string(entry, "name").map_err(in_entry)?;
-        if name == MAIN_PROVIDER
+        // A name of its own, and one that cannot run into another's in the browser's names (`…#a:` and `…#a:b:`).
+        let plain = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !plain
+            || name == MAIN_PROVIDER
             || providers
                 .iter()
                 .any(|other| other.name.as_ref() == Some(&name))
         {
             return Err(in_entry(ConfigError::ProviderName));
         }
-        providers.push(Rc::new(
-            Config::from_object(entry, base, Some(name)).map_err(in_entry)?,
-        ));
+        providers.push(Config::from_object(entry, base, Some(name)).map_err(in_entry)?);
     }
     Ok(providers)
 }

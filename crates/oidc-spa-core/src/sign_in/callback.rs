@@ -93,6 +93,11 @@ pub enum CallbackError {
         "the sign-in response comes from another issuer than the one the request was sent to (RFC 9207)"
     )]
     IssuerMismatch { expected: String, found: String },
+    #[error(
+        "the sign-in response has no `iss`, and this app's providers share its redirect URI, so it cannot be told \
+         from another provider's (RFC 9700 4.4.2): give this provider a redirect_uri of its own in config.json"
+    )]
+    IssuerNeededToTellProviders,
     #[error("the sign-in response has no `iss` although the provider promises one (RFC 9207)")]
     MissingIssuer,
     #[error("the provider refused the sign-in: {error}")]
@@ -196,6 +201,12 @@ pub fn verify_callback(
         Some(_) => {}
         None if metadata.authorization_response_iss_parameter_supported => {
             return Err(CallbackError::MissingIssuer);
+        }
+        // RFC 9700 4.4.2: a client of several authorization servers tells their responses apart by `iss` or by a
+        // redirect URI of each one's own. With a shared one, a response without `iss` could be another provider's
+        // carrying this one's `state` (a mix-up), and its code would go to this provider's token endpoint.
+        None if config.shares_redirect_uri => {
+            return Err(CallbackError::IssuerNeededToTellProviders);
         }
         None => {}
     }
@@ -446,6 +457,22 @@ mod tests {
             NOW,
         );
         assert_eq!(result.unwrap().secret(), "the-code");
+        // One of several providers of the app on a shared redirect URI: `iss` is what tells their responses apart
+        // (RFC 9700 4.4.2), required whatever the metadata says; with it, the response is taken.
+        let mut shared = config();
+        shared.shares_redirect_uri = true;
+        assert_eq!(
+            verify_callback(code_response(None), Some(&pending()), &shared, &quiet, NOW),
+            Err(CallbackError::IssuerNeededToTellProviders)
+        );
+        let with_iss = verify_callback(
+            code_response(Some(ISSUER)),
+            Some(&pending()),
+            &shared,
+            &quiet,
+            NOW,
+        );
+        assert_eq!(with_iss.unwrap().secret(), "the-code");
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -3,6 +3,7 @@
 //! authorization response back; this tab checks and redeems it exactly as a redirect callback
 //! ([`flow::complete`]), against the single-use record it stored itself.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -69,8 +70,10 @@ pub async fn sign_in(
         }
     };
     let deadline = clock::now() + MAX_PENDING_AGE_SECONDS;
+    let latest = Latest::start(&state);
     let mut open = true;
-    while clock::now() <= deadline {
+    // A newer sign-in window of this instance (the same window, reused) takes over: this one goes quiet.
+    while clock::now() <= deadline && latest.is_latest() {
         let handed = inbox.take();
         if let Some(url) = handed
             .iter()
@@ -88,6 +91,38 @@ pub async fn sign_in(
             report(AuthAction::Failed(PopupError::Closed.into()));
         }
         TimeoutFuture::new(if open { WATCH_MS } else { 5 * WATCH_MS }).await;
+    }
+}
+
+thread_local! {
+    /// The `state` of each instance's latest sign-in window, by namespace.
+    static LATEST: RefCell<Vec<(Rc<str>, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// This instance's latest sign-in window, as [`sign_in`] started it.
+struct Latest {
+    namespace: Rc<str>,
+    state: String,
+}
+
+impl Latest {
+    fn start(state: &State) -> Latest {
+        let latest = Latest {
+            namespace: storage::current(),
+            state: state.secret().to_owned(),
+        };
+        LATEST.with_borrow_mut(|all| {
+            all.retain(|(namespace, _)| *namespace != latest.namespace);
+            all.push((latest.namespace.clone(), latest.state.clone()));
+        });
+        latest
+    }
+
+    fn is_latest(&self) -> bool {
+        LATEST.with_borrow(|all| {
+            all.iter()
+                .any(|(namespace, state)| *namespace == self.namespace && *state == self.state)
+        })
     }
 }
 

@@ -178,6 +178,11 @@ impl Reducible for AuthState {
                 _ => return self,
             },
             AuthAction::SignedOut(reason) => AuthState::SignedOut(reason),
+            // A sign-in window that was blocked or closed changes nothing for a session shown (a step-up in a window
+            // given up): the session stays, and with it its renewal.
+            AuthAction::Failed(AuthError::Popup(_)) if matches!(*self, AuthState::SignedIn(_)) => {
+                return self;
+            }
             AuthAction::Failed(error) => AuthState::Failed(Rc::new(error)),
             // Only a live session can end; a late timer must not overwrite another state.
             AuthAction::Ended(reason) => match *self {
@@ -365,6 +370,26 @@ mod tests {
             told(&AuthState::Loading, &AuthState::Loading, None, None),
             (vec![], false)
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_sign_in_window_given_up_never_hides_a_session() {
+        use crate::auth::PopupError;
+        let signed_in = Rc::new(AuthState::SignedIn(Rc::new(session())));
+        for popup in [PopupError::Blocked, PopupError::Closed] {
+            let after = signed_in.clone().reduce(AuthAction::Failed(popup.into()));
+            assert!(Rc::ptr_eq(&after, &signed_in), "{popup}: the session stays");
+            // Signed out, the window's failure is shown.
+            let out = Rc::new(AuthState::SignedOut(SignedOutReason::NoSession));
+            let after = out.reduce(AuthAction::Failed(popup.into()));
+            assert!(
+                matches!(&*after, AuthState::Failed(error) if matches!(**error, AuthError::Popup(_)))
+            );
+        }
+        // Any other failure still shows (a refused sign-in with another account in a window, say).
+        let after = signed_in.reduce(AuthAction::Failed(AuthError::BadSignature));
+        assert!(matches!(&*after, AuthState::Failed(_)));
     }
 
     fn session() -> Session {

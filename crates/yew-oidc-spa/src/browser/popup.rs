@@ -3,8 +3,8 @@
 //!
 //! The response goes back by `postMessage` to the opener, addressed to this origin only and accepted only from the
 //! window the tab opened; where a Cross-Origin-Opener-Policy on the provider's pages severed that link, over a
-//! BroadcastChannel of the app's namespace (same origin by construction). The tab answers on the channel, so the
-//! window knows someone took it.
+//! BroadcastChannel (same origin by construction). The tab answers on the channel, so the window knows someone took
+//! it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -21,9 +21,10 @@ const CALLBACK: &str = "callback ";
 /// What the tab answers on the channel: the `state` of the response it took follows.
 const TAKEN: &str = "taken ";
 
-/// The channel both sides use, in the app's namespace: another app of the origin neither hears nor answers it.
+/// The channel both sides use: the origin's, not an instance's, as the window cannot know which of the app's
+/// providers it signs in to until one of them takes the response (the tab only takes its own `state`).
 fn channel_name() -> String {
-    storage::scoped("popup")
+    format!("{}popup", storage::PREFIX)
 }
 
 /// The page's own origin (`https://app.example`): the only one a response is sent to or accepted from.

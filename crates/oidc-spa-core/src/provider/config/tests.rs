@@ -513,4 +513,33 @@ fn more_providers_are_configurations_of_their_own_each_named() {
             ..
         })
     ));
+    for name in ["a:b", "a b", "a#b", "é"] {
+        let entry =
+            format!(r#"[{{"name": "{name}", "issuer": "https://a.example", "client_id": "spa"}}]"#);
+        assert!(entry_error(&entry).1.contains("letters, digits"), "{name}");
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn providers_on_one_redirect_uri_are_told_apart_by_iss() {
+    let config = parse(
+        r#"{"issuer": "https://id.example", "client_id": "spa",
+            "providers": [
+              {"name": "shared", "issuer": "https://a.example", "client_id": "spa"},
+              {"name": "own", "issuer": "https://b.example", "client_id": "spa",
+               "redirect_uri": "https://app.example/portal/callback/own"}
+            ]}"#,
+    )
+    .unwrap();
+    let flags: Vec<bool> = std::iter::once(&config)
+        .chain(config.providers.iter().map(|provider| &**provider))
+        .map(|config| config.shares_redirect_uri)
+        .collect();
+    assert_eq!(flags, [true, true, false]);
+    assert!(
+        !parse(r#"{"issuer": "https://id.example", "client_id": "spa"}"#)
+            .unwrap()
+            .shares_redirect_uri
+    );
 }
