@@ -11,7 +11,7 @@ import { expect, test } from '@playwright/test';
 
 import {
   APP, CLIENT_ID, PAR_PROVIDER, PROVIDER, PROVIDER2, PROVIDER2_LOGIN, STORAGE_PREFIX, USER, authorizationRequest,
-  logInAtProvider, recordRequests, sessionEntries, useConfig,
+  logInAtProvider, recordRequests, sessionEntries, setOpenerPolicy, useConfig,
 } from './support.mjs';
 
 /** django-oauth-toolkit, which sends no `iss`: on a redirect URI of its own. */
@@ -87,7 +87,7 @@ test('two providers at once: each panel signs in to its own, both sessions kept 
 
 test('on a shared redirect URI: a response carrying another provider\'s issuer is refused by the instance whose '
   + 'state it carries, and no code goes anywhere (mix-up, RFC 9700 4.4)', async ({ page, context }) => {
-  await useConfig(context, { issuer: PROVIDER, providers: [{ name: 'second', issuer: PAR_PROVIDER }] });
+  await useConfig(context, { issuer: PROVIDER, providers: [{ name: 'second', issuer: PAR_PROVIDER, client_id: CLIENT_ID }] });
   const requests = recordRequests(context);
   await page.goto('/providers');
   const { params } = await authorizationRequest(
@@ -119,6 +119,30 @@ test('on a shared redirect URI, a provider that sends no iss is refused: its res
   await expect(page.getByTestId('auth-error')).toContainText('give this provider a redirect_uri of its own');
   const tokenRequests = requests.since(0).filter((r) => r.method === 'POST' && r.url.startsWith(PROVIDER2));
   expect(tokenRequests, 'the code was not sent').toEqual([]);
+});
+
+test('a named provider signs in in a window of its own, also when its pages cut the window\'s link (COOP)', async ({
+  page, context,
+}) => {
+  await useConfig(context, { issuer: PROVIDER, providers: [{ name: 'second', issuer: PAR_PROVIDER, client_id: CLIENT_ID }] });
+  await setOpenerPolicy(PAR_PROVIDER, 'same-origin');
+  try {
+    await page.goto('/providers');
+    await page.evaluate(() => { window.stayed = 'the same document'; });
+    const second = panel(page, 'second');
+    const opened = page.waitForEvent('popup');
+    await second.getByTestId('sign-in-popup').click();
+    const signIn = await opened;
+    await expect(signIn.getByTestId('login-page')).toBeVisible();
+    expect(await signIn.evaluate(() => window.opener), 'the link is cut').toBeNull();
+    await logInAtProvider(signIn, { provider: PAR_PROVIDER });
+    await expect(second.getByTestId('user-name')).toHaveText(USER.name);
+    await expect(panel(page, 'main').getByTestId('sign-in')).toBeVisible();
+    expect(await page.evaluate(() => window.stayed), 'the page kept its document').toBe('the same document');
+    expect(Object.keys(await sessions(page))).toEqual([`${STORAGE_PREFIX}${CLIENT_ID}@/callback#second:session`]);
+  } finally {
+    await setOpenerPolicy(PAR_PROVIDER, null);
+  }
 });
 
 test('a providers entry with a bad member is a configuration error that names the entry', async ({ page, context }) => {
