@@ -59,14 +59,15 @@ import { gzipSync } from 'node:zlib';
 // in every app's callback, the popup error's view and the demo's button): 231,881 and 274,137 (+3.7 KB and +3.8 KB;
 // the library alone +2.4 KB, 185,229). Then for several providers in one app (config.json's `providers`, every task
 // of an instance run in its namespace, per-instance renewal state, the callback left to the instance whose state it
-// carries, the providers' context, the demo's /providers page and the component that mounts them): 238,747 and
-// 280,528 (+6.9 KB and +6.4 KB; the library alone +5.3 KB, 190,488).
-const CEILINGS = { nightly: 240_000, stable: 281_500 };
+// carries, the providers' context, the demo's /providers page and the component that mounts them, and a review's
+// fixes: iss required on a shared redirect URI, one sign-in window per instance reporting): 239,749 and 281,760
+// (+7.9 KB and +7.6 KB; the library alone +6.0 KB, 191,260).
+const CEILINGS = { nightly: 241_000, stable: 283_000 };
 // The library's own first-load cost (stable build, minimal less bare), measured when the figure was added:
 // 178,522 (minimal 236,766, bare 58,244) on the commit that added it; 181,501 with pushed authorization requests,
-// 182,803 with step-up, 185,229 with the sign-in in a window, 190,488 with several providers. A ceiling of about
+// 182,803 with step-up, 185,229 with the sign-in in a window, 191,260 with several providers. A ceiling of about
 // 1 KB above it, like the others.
-const LIBRARY_CEILING = 191_500;
+const LIBRARY_CEILING = 192_500;
 
 /** Every file the first page load of the build in `dist` downloads, each with its raw and gzip size. */
 function firstLoad(dist) {
