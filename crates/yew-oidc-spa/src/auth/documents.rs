@@ -16,23 +16,18 @@ use crate::oidc::discovery::{ProviderMetadata, discovery_url, parse_metadata};
 use crate::oidc::id_token::Jws;
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
 
-/// GETs a JSON document with the HTTP cache mode `cache`; anything but a 2xx answer is an error naming the
-/// document.
+/// GETs one of the provider's JSON documents with the HTTP cache mode `cache`, without cookies; anything but a 2xx
+/// answer is an error naming the document.
 pub(super) async fn fetch_document(
     url: &Url,
     document: Document,
     cache: RequestCache,
 ) -> Result<Vec<u8>, AuthError> {
     let unreachable = |source| AuthError::Unreachable { document, source };
-    // Only the app's own file may go with its origin's credentials; see http::send.
-    let credentials = match document {
-        Document::Config => RequestCredentials::SameOrigin,
-        Document::Discovery | Document::Jwks => RequestCredentials::Omit,
-    };
     let response = http::send(
         http::get_json(url).map_err(unreachable)?,
         cache,
-        credentials,
+        RequestCredentials::Omit,
     )
     .await
     .map_err(unreachable)?;
@@ -48,6 +43,8 @@ pub(super) async fn fetch_document(
 /// crossorigin="anonymous">`), so the download starts with the page's, not after the wasm has started and
 /// rendered; this request then gets the preloaded response. `no-store` keeps a deployment's edit from ever waiting
 /// on this request's cache entry (Chromium hands a preload to a `no-store` fetch of the same URL and credentials).
+/// Read with a plain `fetch` ([`http::get_own_text`]), not through [`fetch_document`]'s oauth2 request: on a first
+/// visit nothing else needs that code before the sign-in page, and its first call is compiled on the way there.
 pub async fn load_config() -> Result<Config, AuthError> {
     let base = location::base().ok_or(AuthError::Navigation("the app's base URL"))?;
     if let Some(inlined) = location::inlined_config() {
@@ -56,8 +53,14 @@ pub async fn load_config() -> Result<Config, AuthError> {
     let url = base
         .join("config.json")
         .map_err(|_| AuthError::Navigation("config.json"))?;
-    let body = fetch_document(&url, Document::Config, RequestCache::NoStore).await?;
-    Ok(Config::from_json(&String::from_utf8_lossy(&body), &base)?)
+    let document = Document::Config;
+    let (status, body) = http::get_own_text(url.as_str(), RequestCache::NoStore)
+        .await
+        .map_err(|source| AuthError::Unreachable { document, source })?;
+    if !(200..300).contains(&status) {
+        return Err(AuthError::Status { document, status });
+    }
+    Ok(Config::from_json(&body, &base)?)
 }
 
 thread_local! {

@@ -1,5 +1,5 @@
-//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net), and the request start
-//! the API helper shares with it.
+//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net), the request start the
+//! API helper shares with it, and the plain `fetch` that reads the app's own `config.json` on every page load.
 //!
 //! Redirects are refused, cookies never go to the provider, and no body is ever put into an error message (it may
 //! hold tokens). Nothing that carries or returns a secret is cached: only public provider documents (discovery, keys)
@@ -7,7 +7,9 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
-use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response};
 
 /// RFC 9449 8: the response header a server hands out a DPoP nonce in. A constant, so that no header name is ever
 /// parsed at run time (that pulls in the `http` crate's table of standard names).
@@ -68,10 +70,8 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
 
 /// Sends `request` with the HTTP cache mode `cache`: `Default` lets a public document (discovery, keys) come from
 /// the cache as the provider allows, `NoCache` asks the server again and updates the cache. Never for anything
-/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's;
-/// the app's own `config.json` goes `SameOrigin`, the mode of index.html's preload of it, because a request in
-/// another credentials mode does not get the preloaded response and downloads the file a second time.
-/// `SameOrigin` sends no cookie to any other origin (a `<base>` on another host makes config.json cross-origin).
+/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's
+/// (the app's own `config.json` is read by [`get_own_text`]).
 pub async fn send(
     request: HttpRequest,
     cache: RequestCache,
@@ -125,6 +125,44 @@ pub async fn send(
     // Fixed texts rather than the `http` crate's error messages, whose formatting code would all come along.
     out.body(body)
         .map_err(|_| HttpError::Build("a response header value is not valid".to_owned()))
+}
+
+/// GETs the app's own `url` (its `config.json`) with the Fetch API as it is, and returns the status and the body
+/// as text (UTF-8, invalid bytes replaced). The same request as [`send`] would make (redirects refused, the
+/// timeout, `cache`, `Accept: application/json`, credentials `SameOrigin`, the mode of index.html's preload of it,
+/// because a request in another credentials mode does not get the preloaded response and downloads the file a
+/// second time; `SameOrigin` sends no cookie to any other origin, as a `<base>` on another host makes config.json
+/// cross-origin), without an `http::Request`, gloo-net's builder or a byte copy: this read runs before the first
+/// signed-out or signed-in view of every page load, and each function it calls first is compiled then (wasm lazy
+/// compilation, about 0.25 ms per KB of code on a phone-class CPU).
+pub async fn get_own_text(url: &str, cache: RequestCache) -> Result<(u16, String), HttpError> {
+    let network = |error: JsValue| HttpError::Network(js_error_text(&error));
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_redirect(RequestRedirect::Error);
+    init.set_cache(cache);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MILLIS)));
+    let headers = web_sys::Headers::new().map_err(network)?;
+    headers.append("accept", "application/json").map_err(network)?;
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(|| HttpError::Build("no window".to_owned()))?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let text = JsFuture::from(response.text().map_err(network)?)
+        .await
+        .map_err(network)?;
+    Ok((response.status(), text.as_string().unwrap_or_default()))
+}
+
+/// The message of a JavaScript error (`TypeError: Failed to fetch`, an abort), never a body.
+fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| format!("{}: {}", error.name(), error.message()))
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// A GET request with `Accept: application/json`, for discovery and JWKS documents.
