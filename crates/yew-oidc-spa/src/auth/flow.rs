@@ -115,7 +115,9 @@ async fn prepare(
     // the browser carries only the reference. A refused push ends here: nothing stored, the key deleted.
     let destination = match push_to {
         Some(endpoint) => match push(&dpop::client(key, None), endpoint, &request).await {
-            Ok(pushed) => redirect_url(&metadata.authorization_endpoint, &config.client_id, &pushed),
+            Ok(pushed) => {
+                redirect_url(&metadata.authorization_endpoint, &config.client_id, &pushed)
+            }
             Err(error) => {
                 discard_key(&request.pending).await;
                 return Err(error.into());

@@ -9,7 +9,9 @@ use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response};
+use web_sys::{
+    AbortSignal, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response,
+};
 
 /// RFC 9449 8: the response header a server hands out a DPoP nonce in. A constant, so that no header name is ever
 /// parsed at run time (that pulls in the `http` crate's table of standard names).
@@ -144,7 +146,9 @@ pub async fn get_own_text(url: &str, cache: RequestCache) -> Result<(u16, String
     init.set_credentials(RequestCredentials::SameOrigin);
     init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MILLIS)));
     let headers = web_sys::Headers::new().map_err(network)?;
-    headers.append("accept", "application/json").map_err(network)?;
+    headers
+        .append("accept", "application/json")
+        .map_err(network)?;
     init.set_headers(&headers);
     let window = web_sys::window().ok_or_else(|| HttpError::Build("no window".to_owned()))?;
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
