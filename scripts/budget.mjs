@@ -54,7 +54,8 @@ import { gzipSync } from 'node:zlib';
 // checks, the configuration's mode and the provider's two metadata members): 225,691 and 267,623 (+2.6 KB and
 // +3.2 KB; the library alone +3.0 KB, 181,501). Then for its step-up (RFC 9470: the challenge read, the essential
 // acr asked for and checked, the demo's /api page following it once): 228,200 and 270,349 (+2.5 KB and +2.7 KB; the
-// library alone +1.3 KB, 182,803, the rest is the demo's page).
+// library alone +1.3 KB, 182,803, the rest is the demo's page). Issue 21's speed cuts (config.json by a plain fetch,
+// the JWKS beside the push; then discovery and the keys by the same fetch): 228,469 (+0.6 KB; library 183,233).
 const CEILINGS = { nightly: 229_500, stable: 271_500 };
 // The library's own first-load cost (stable build, minimal less bare), measured when the figure was added:
 // 178,522 (minimal 236,766, bare 58,244) on the commit that added it; 181,501 with pushed authorization requests,
