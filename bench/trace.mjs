@@ -29,7 +29,7 @@
 // uses them only if they belong to this very wasm; without them wasm frames fall in "wasm (unnamed)".
 // A sample counts for the time since the one before it (see analyzeStep). Outside any task (idle, waiting for the
 // network or a background thread) is "main thread idle". Each step also runs once per run untraced, in the same
-// scenario and after the same 500 ms at rest (bench/run.mjs navigates as soon as the page is open), so the
+// scenario and after the same 500 ms at rest (as bench/run.mjs waits before its boot), so the
 // tracing's own cost shows: "total, untraced" against "total, traced". The profiler's logging of every newly
 // compiled wasm function weighs on ours most: its tasks count as "measurement", but the lazy compilations
 // themselves also take longer while it runs.

@@ -54,14 +54,16 @@ import { gzipSync } from 'node:zlib';
 // checks, the configuration's mode and the provider's two metadata members): 225,691 and 267,623 (+2.6 KB and
 // +3.2 KB; the library alone +3.0 KB, 181,501). Then for its step-up (RFC 9470: the challenge read, the essential
 // acr asked for and checked, the demo's /api page following it once): 228,200 and 270,349 (+2.5 KB and +2.7 KB; the
-// library alone +1.3 KB, 182,803, the rest is the demo's page). Then for its sign-in in a window of its own (the
-// window opened and watched, the response handed back by postMessage or the channel and checked, the window's side
-// in every app's callback, the popup error's view and the demo's button): 231,881 and 274,137 (+3.7 KB and +3.8 KB;
-// the library alone +2.4 KB, 185,229). Then for several providers in one app (config.json's `providers`, every task
-// of an instance run in its namespace, per-instance renewal state, the callback left to the instance whose state it
-// carries, the providers' context, the demo's /providers page and the component that mounts them, and a review's
-// fixes: iss required on a shared redirect URI, one sign-in window per instance reporting): 239,749 and 281,760
-// (+7.9 KB and +7.6 KB; the library alone +6.0 KB, 191,260).
+// library alone +1.3 KB, 182,803, the rest is the demo's page). Issue 21's speed cuts (config.json by a plain fetch,
+// the JWKS beside the push; then discovery and the keys by the same fetch): 228,469 (+0.6 KB; library 183,233).
+// Then for issue 22's sign-in in a window of its own (the window opened and watched, the response handed back by
+// postMessage or the channel and checked, the window's side in every app's callback, the popup error's view and the
+// demo's button): 231,881 and 274,137 (+3.7 KB and +3.8 KB; the library alone +2.4 KB, 185,229). Then for several
+// providers in one app (config.json's `providers`, every task of an instance run in its namespace, per-instance
+// renewal state, the callback left to the instance whose state it carries, the providers' context, the demo's
+// /providers page and the component that mounts them, and a review's fixes: iss required on a shared redirect URI,
+// one sign-in window per instance reporting): 239,749 and 281,760 (+7.9 KB and +7.6 KB; the library alone +6.0 KB,
+// 191,260). The three together: NIGHTLY and STABLE (library LIBRARY).
 const CEILINGS = { nightly: 241_000, stable: 283_000 };
 // The library's own first-load cost (stable build, minimal less bare), measured when the figure was added:
 // 178,522 (minimal 236,766, bare 58,244) on the commit that added it; 181,501 with pushed authorization requests,

@@ -17,30 +17,26 @@ use crate::oidc::id_token::Jws;
 use crate::oidc::jwks::{self, JwkSet, parse_jwks, select_key};
 
 /// GETs a JSON document with the HTTP cache mode `cache`; anything but a 2xx answer is an error naming the
-/// document.
+/// document. Through [`http::get_document`], a plain `fetch`, not the oauth2 request path: `config.json` is read on
+/// every page load before the first view, and discovery and the keys on the sign-in click, and none of them needs
+/// the `http` types that the token requests use.
 pub(super) async fn fetch_document(
     url: &Url,
     document: Document,
     cache: RequestCache,
-) -> Result<Vec<u8>, AuthError> {
-    let unreachable = |source| AuthError::Unreachable { document, source };
-    // Only the app's own file may go with its origin's credentials; see http::send.
+) -> Result<String, AuthError> {
+    // Only the app's own file may go with its origin's credentials; see http::get_document.
     let credentials = match document {
         Document::Config => RequestCredentials::SameOrigin,
         Document::Discovery | Document::Jwks => RequestCredentials::Omit,
     };
-    let response = http::send(
-        http::get_json(url).map_err(unreachable)?,
-        cache,
-        credentials,
-    )
-    .await
-    .map_err(unreachable)?;
-    if !response.status().is_success() {
-        let status = response.status().as_u16();
+    let (status, body) = http::get_document(url.as_str(), cache, credentials)
+        .await
+        .map_err(|source| AuthError::Unreachable { document, source })?;
+    if !(200..300).contains(&status) {
         return Err(AuthError::Status { document, status });
     }
-    Ok(response.into_body())
+    Ok(body)
 }
 
 /// Reads and validates the configuration: inlined in the page by `scripts/inline-config.mjs` (no request at all),
@@ -57,7 +53,7 @@ pub async fn load_config() -> Result<Config, AuthError> {
         .join("config.json")
         .map_err(|_| AuthError::Navigation("config.json"))?;
     let body = fetch_document(&url, Document::Config, RequestCache::NoStore).await?;
-    Ok(Config::from_json(&String::from_utf8_lossy(&body), &base)?)
+    Ok(Config::from_json(&body, &base)?)
 }
 
 thread_local! {
@@ -97,7 +93,7 @@ pub(super) async fn metadata_from(
             let body = fetch_document(&url, Document::Discovery, cache).await?;
             config
                 .endpoints
-                .apply(parse_metadata(&body, &config.issuer)?)?
+                .apply(parse_metadata(body.as_bytes(), &config.issuer)?)?
         }
     };
     METADATA.set(Some(metadata.clone()));
@@ -120,7 +116,7 @@ pub(super) async fn keys(metadata: &ProviderMetadata, refetch: bool) -> Result<J
         RequestCache::Default
     };
     let body = fetch_document(&metadata.jwks_uri, Document::Jwks, cache).await?;
-    let keys = parse_jwks(&body)?;
+    let keys = parse_jwks(body.as_bytes())?;
     KEYS.set(Some((metadata.jwks_uri.clone(), keys.clone())));
     Ok(keys)
 }

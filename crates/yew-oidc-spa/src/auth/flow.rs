@@ -2,6 +2,8 @@
 
 use std::rc::Rc;
 
+use futures::future::join;
+
 use url::Url;
 use web_sys::RequestCache;
 
@@ -12,7 +14,9 @@ use crate::browser::dpop_key::DpopKey;
 use crate::browser::storage::{self, Stored};
 use crate::browser::{clock, location};
 use crate::oidc::authorize::bind_dpop;
-use crate::oidc::authorize::{PendingSignIn, authorization_request_with, safe_return_path};
+use crate::oidc::authorize::{
+    AuthorizationRequest, PendingSignIn, authorization_request_with, safe_return_path,
+};
 use crate::oidc::callback::{
     CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
 };
@@ -66,15 +70,47 @@ pub async fn prepare(
     }
     let push_to = push_endpoint(config, &metadata)?;
     // The metadata and keys are needed on the way back; saved now, the callback (the wait the user feels most)
-    // needs only the token request. The keys are best effort: the callback fetches them if this fails.
+    // needs only the token request. The keys are best effort: the callback fetches them if this fails. They are
+    // fetched while the rest of the sign-in goes on (the DPoP key, the push), not before it: with a push, the two
+    // requests share one round trip to the provider.
     storage::save_metadata(&metadata)?;
-    if let Ok(keys) = keys(&metadata, false).await {
-        storage::save_jwks(&metadata.jwks_uri, &keys)?;
+    let (prepared, fetched) = join(
+        request_for(config, params, return_to, &metadata, push_to),
+        keys(&metadata, false),
+    )
+    .await;
+    let (request, destination) = prepared?;
+    if let Ok(keys) = fetched
+        && let Err(error) = storage::save_jwks(&metadata.jwks_uri, &keys)
+    {
+        discard_key(&request.pending).await;
+        return Err(error.into());
     }
+    let cutoff = (request.pending.created_at).saturating_sub(MAX_PENDING_AGE_SECONDS);
+    for abandoned in storage::prune_pending(cutoff) {
+        discard_key(&abandoned).await;
+    }
+    if let Err(error) = storage::save_pending(&request.pending) {
+        // Nothing would lead back to the key.
+        discard_key(&request.pending).await;
+        return Err(error.into());
+    }
+    Ok((destination, request.pending.state))
+}
+
+/// The authorization request of a sign-in and where the browser goes with it: the request's URL, or, pushed
+/// first (RFC 9126), the authorization endpoint with the pushed request's reference. Stores nothing.
+async fn request_for(
+    config: &Config,
+    params: &AuthorizationParams,
+    return_to: &str,
+    metadata: &ProviderMetadata,
+    push_to: Option<&Url>,
+) -> Result<(AuthorizationRequest, Url), AuthError> {
     let mut request = authorization_request_with(
         config,
         params,
-        &metadata,
+        metadata,
         &safe_return_path(return_to),
         clock::now(),
         &mut clock::random,
@@ -101,16 +137,7 @@ pub async fn prepare(
         },
         None => request.url.clone(),
     };
-    let cutoff = (request.pending.created_at).saturating_sub(MAX_PENDING_AGE_SECONDS);
-    for abandoned in storage::prune_pending(cutoff) {
-        discard_key(&abandoned).await;
-    }
-    if let Err(error) = storage::save_pending(&request.pending) {
-        // Nothing would lead back to the key.
-        discard_key(&request.pending).await;
-        return Err(error.into());
-    }
-    Ok((destination, request.pending.state))
+    Ok((request, destination))
 }
 
 /// Whether `url` is an authorization response at this app's redirect URI: its origin and path, and a `code` or

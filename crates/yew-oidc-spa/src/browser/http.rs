@@ -1,5 +1,5 @@
-//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net), and the request start
-//! the API helper shares with it.
+//! The one door to the network: an `oauth2::AsyncHttpClient` over the Fetch API (gloo-net), the request start the
+//! API helper shares with it, and a plain `fetch` for public JSON documents (config.json, discovery, keys).
 //!
 //! Redirects are refused, cookies never go to the provider, and no body is ever put into an error message (it may
 //! hold tokens). Nothing that carries or returns a secret is cached: only public provider documents (discovery, keys)
@@ -7,7 +7,11 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use oauth2::{HttpRequest, HttpResponse, http};
-use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response,
+};
 
 /// RFC 9449 8: the response header a server hands out a DPoP nonce in. A constant, so that no header name is ever
 /// parsed at run time (that pulls in the `http` crate's table of standard names).
@@ -68,10 +72,8 @@ pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
 
 /// Sends `request` with the HTTP cache mode `cache`: `Default` lets a public document (discovery, keys) come from
 /// the cache as the provider allows, `NoCache` asks the server again and updates the cache. Never for anything
-/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's;
-/// the app's own `config.json` goes `SameOrigin`, the mode of index.html's preload of it, because a request in
-/// another credentials mode does not get the preloaded response and downloads the file a second time.
-/// `SameOrigin` sends no cookie to any other origin (a `<base>` on another host makes config.json cross-origin).
+/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's.
+/// (Public documents are read by [`get_document`], without the `http` types.)
 pub async fn send(
     request: HttpRequest,
     cache: RequestCache,
@@ -127,12 +129,49 @@ pub async fn send(
         .map_err(|_| HttpError::Build("a response header value is not valid".to_owned()))
 }
 
-/// A GET request with `Accept: application/json`, for discovery and JWKS documents.
-pub fn get_json(url: &url::Url) -> Result<HttpRequest, HttpError> {
-    http::Request::get(url.as_str())
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|_| HttpError::Build("the URL is not a valid request target".to_owned()))
+/// GETs a public JSON document (the app's `config.json`, the provider's discovery document and keys) with the
+/// Fetch API as it is, and returns the status and the body as text (UTF-8, invalid bytes replaced): redirects
+/// refused, the timeout, HTTP cache mode `cache`, `Accept: application/json`, and `credentials` (`Omit` for
+/// anything of the provider's; the app's own `config.json` goes `SameOrigin`, the mode of index.html's preload of
+/// it, because a request in another credentials mode does not get the preloaded response and downloads the file a
+/// second time; `SameOrigin` sends no cookie to any other origin, as a `<base>` on another host makes config.json
+/// cross-origin). Without an `http::Request`, gloo-net's builder or a byte copy: the configuration is read before
+/// the first signed-out or signed-in view of every page load, and each function called then for the first time is
+/// compiled then (wasm lazy compilation, about 0.25 ms per KB of code on a phone-class CPU).
+pub async fn get_document(
+    url: &str,
+    cache: RequestCache,
+    credentials: RequestCredentials,
+) -> Result<(u16, String), HttpError> {
+    let network = |error: JsValue| HttpError::Network(js_error_text(&error));
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_redirect(RequestRedirect::Error);
+    init.set_cache(cache);
+    init.set_credentials(credentials);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MILLIS)));
+    let headers = web_sys::Headers::new().map_err(network)?;
+    headers
+        .append("accept", "application/json")
+        .map_err(network)?;
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(|| HttpError::Build("no window".to_owned()))?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let text = JsFuture::from(response.text().map_err(network)?)
+        .await
+        .map_err(network)?;
+    Ok((response.status(), text.as_string().unwrap_or_default()))
+}
+
+/// The message of a JavaScript error (`TypeError: Failed to fetch`, an abort), never a body.
+fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| format!("{}: {}", error.name(), error.message()))
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 #[cfg(test)]
