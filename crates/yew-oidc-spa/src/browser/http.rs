@@ -64,27 +64,17 @@ pub enum HttpError {
     Network(String),
 }
 
-/// Sends `request` with `fetch`, bypassing the HTTP cache, without cookies. Pass `&fetch` wherever the oauth2 crate
-/// wants an HTTP client.
+/// Sends `request` with `fetch`, bypassing the HTTP cache (nothing that carries or returns a token is cached),
+/// without cookies. Pass `&fetch` wherever the oauth2 crate wants an HTTP client. Public documents (config.json,
+/// discovery, keys), which the HTTP cache may serve, are read by [`get_document`].
 pub async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    send(request, RequestCache::NoStore, RequestCredentials::Omit).await
-}
-
-/// Sends `request` with the HTTP cache mode `cache`: `Default` lets a public document (discovery, keys) come from
-/// the cache as the provider allows, `NoCache` asks the server again and updates the cache. Never for anything
-/// that carries or returns a token: that is [`fetch`]. `credentials` is `Omit` for anything of the provider's.
-/// (Public documents are read by [`get_document`], without the `http` types.)
-pub async fn send(
-    request: HttpRequest,
-    cache: RequestCache,
-    credentials: RequestCredentials,
-) -> Result<HttpResponse, HttpError> {
     let method = match *request.method() {
         http::Method::GET => Method::GET,
         http::Method::POST => Method::POST,
         ref other => return Err(HttpError::Build(format!("unsupported method {other}"))),
     };
-    let mut builder = builder(&request.uri().to_string(), method, cache).credentials(credentials);
+    let mut builder = builder(&request.uri().to_string(), method, RequestCache::NoStore)
+        .credentials(RequestCredentials::Omit);
     for (name, value) in request.headers() {
         let name = wire_name(name)?;
         let value = value
