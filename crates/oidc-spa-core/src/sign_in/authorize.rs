@@ -195,17 +195,26 @@ pub(crate) fn endpoint_with<'p>(
     replaced: impl Fn(&str) -> bool,
     params: impl IntoIterator<Item = &'p (String, String)>,
 ) -> Url {
-    let mut url = endpoint.clone();
-    let kept: Vec<(String, String)> = endpoint
+    let mut url = without_params(endpoint, replaced);
+    url.query_pairs_mut().extend_pairs(params);
+    url
+}
+
+/// `url` without the query parameters `dropped` names; everything else (path, other parameters in order, fragment)
+/// is kept, and a query left empty goes entirely. For an endpoint's own query before the app adds its parameters,
+/// and for the address bar after a callback (`code` and `state` out of it).
+pub fn without_params(url: &Url, dropped: impl Fn(&str) -> bool) -> Url {
+    let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(name, _)| !replaced(name))
+        .filter(|(name, _)| !dropped(name))
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
-    url.set_query(None);
-    url.query_pairs_mut()
-        .extend_pairs(kept)
-        .extend_pairs(params);
-    url
+    let mut clean = url.clone();
+    clean.set_query(None);
+    if !kept.is_empty() {
+        clean.query_pairs_mut().extend_pairs(kept);
+    }
+    clean
 }
 
 /// The path to go back to after sign-in, or "/" when `candidate` could lead off this origin. RFC 9700 4.11.1: a

@@ -8,6 +8,7 @@ use url::Url;
 use crate::provider::config::{Config, LogoutDescription};
 use crate::provider::discovery::ProviderMetadata;
 use crate::secret::{IdToken, State};
+use crate::sign_in::authorize::without_params;
 
 /// The parameters this module sets on the end-session endpoint (copies already on it are dropped).
 const LOGOUT_PARAMS: &[&str] = &[
@@ -62,7 +63,7 @@ pub fn end_session_form(
     state: &State,
 ) -> Result<EndSessionForm, LogoutError> {
     let standard = LogoutDescription::rp_initiated;
-    let (mut action, description) = match &config.logout {
+    let (action, description) = match &config.logout {
         Some(described) => (described.endpoint.clone(), described.clone()),
         None => match &metadata.end_session_endpoint {
             Some(endpoint) => (endpoint.clone(), standard(endpoint.clone())),
@@ -70,15 +71,7 @@ pub fn end_session_form(
         },
     };
     let ours = |name: &str| LOGOUT_PARAMS.contains(&name) || name == description.return_param;
-    let kept: Vec<(String, String)> = action
-        .query_pairs()
-        .filter(|(name, _)| !ours(name))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    action.set_query(None);
-    if !kept.is_empty() {
-        action.query_pairs_mut().extend_pairs(kept);
-    }
+    let action = without_params(&action, ours);
     let mut fields = Vec::new();
     if description.id_token_hint {
         fields.push(("id_token_hint".to_owned(), id_token.secret().to_owned()));

@@ -25,18 +25,7 @@ pub fn inlined_config() -> Option<String> {
 /// `url` without the query parameters in `names`; everything else (path, other parameters, fragment)
 /// is kept in order.
 pub fn without_params(url: &Url, names: &[&str]) -> Url {
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| !names.contains(&name.as_ref()))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    let mut clean = url.clone();
-    if kept.is_empty() {
-        clean.set_query(None);
-    } else {
-        clean.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    clean
+    crate::oidc::authorize::without_params(url, |name| names.contains(&name))
 }
 
 /// Rewrites the address bar without a navigation or a history entry. Returns whether it worked.
