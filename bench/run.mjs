@@ -21,6 +21,9 @@
 //    Auth0, Okta, Entra ID and Google do by default, so neither app needs UserInfo for the name.
 //    --against DIR puts another build of ours (a copy of an earlier dist/, built with CSP_LOOPBACK=1) in the
 //    reference's place: "ours / reference" is then this build against that one, one change measured in one run.
+//    --floor DIR puts issue 21's floor (bench/floor/, built by bench/floor/build) in ours' place: a Yew app that
+//    reads config.json and shows the same views with no sign-in code. Its runs boot, then put a name in
+//    sessionStorage and reload (no sign-in, no callback): what Yew and WebAssembly cost on those two steps.
 // 3. A summary of every mode: callback to signed in, boot to interactive, requests and bytes, ours / reference.
 //
 // The boot navigation waits BOOT_SETTLE_MS after the page is created: navigating at once raced the new renderer's
@@ -78,7 +81,8 @@ const MODE_KEYS = ['loopback', 'rtt', 'cpu'];
 const USAGE = 'usage: node bench/run.mjs [--runs N (default 5)] [--warmup N (default 1)] '
   + `[--modes ${MODE_KEYS.join(',')} (default: all)] [--rtt-ms N (default 50)] [--cdn-rtt-ms N (default: --rtt-ms)] `
   + '[--cpu-rate N (default 4)] [--inline-config (ours with scripts/inline-config.mjs applied)] '
-  + '[--against DIR (another build of ours in the reference\'s place)]';
+  + '[--against DIR (another build of ours in the reference\'s place)] '
+  + '[--floor DIR (bench/floor/\'s build in ours\' place: boot and reload only)]';
 
 export function parseArgs(argv) {
   const options = {
@@ -95,6 +99,7 @@ export function parseArgs(argv) {
     };
     if (flag === '--inline-config') options.inlineConfig = true;
     else if (flag === '--against') options.against = resolve(text());
+    else if (flag === '--floor') options.floor = resolve(text());
     else if (flag === '--runs') options.runs = value();
     else if (flag === '--warmup') options.warmup = value();
     else if (flag === '--rtt-ms') options.rttMs = value();
@@ -450,7 +455,10 @@ export async function visible(page, testId, when) {
   }
 }
 
-async function scenario(browser, mode) {
+// The floor's name in sessionStorage (bench/floor/ shows it as user-name), put there before its reload.
+const FLOOR_USER_KEY = 'floor:user';
+
+async function scenario(browser, mode, { floor = false } = {}) {
   const context = await browser.newContext();
   try {
     await context.addInitScript(PAGE_PROBE);
@@ -484,6 +492,12 @@ async function scenario(browser, mode) {
     result.ms.boot = await elapsedInPage(page, 'sign-in');
     await requests.quiet();
     step('boot', mark);
+
+    if (floor) {
+      // The floor has no sign-in: the name it shows after the reload is put where it reads it.
+      await page.evaluate(([key, name]) => sessionStorage.setItem(key, name), [FLOOR_USER_KEY, USER.name]);
+      return await reload(page, seen, requests, result, step);
+    }
 
     // Sign in: the app sends the browser to the provider, which shows its login page.
     mark = requests.mark();
@@ -519,20 +533,25 @@ async function scenario(browser, mode) {
     const callbackAt = requests.log.findIndex((r, i) => i >= mark && r.origin === APP && r.path === '/callback');
     if (callbackAt < 0) throw new Error('callback: no request for /callback was seen');
     step('callback', callbackAt);
-
-    // Reload: the session comes back from sessionStorage.
-    mark = requests.mark();
-    seen.clear();
-    await page.reload();
-    await seen.appeared(page, 'user-name', 'reload');
-    result.ms.reload = await elapsedInPage(page, 'user-name');
-    await requests.quiet();
-    step('reload', mark);
-    await expectNoError(page, 'after reload');
-    return result;
+    return await reload(page, seen, requests, result, step);
   } finally {
     await context.close();
   }
+}
+
+// Reload: the session comes back from sessionStorage.
+async function reload(page, seen, requests, result, step) {
+  const mark = requests.mark();
+  seen.clear();
+  await page.reload();
+  await seen.appeared(page, 'user-name', 'reload');
+  result.ms.reload = await elapsedInPage(page, 'user-name');
+  const name = (await page.getByTestId('user-name').innerText()).trim();
+  if (name !== USER.name) throw new Error(`reload: user-name shows ${JSON.stringify(name)}, not ${USER.name}`);
+  await requests.quiet();
+  step('reload', mark);
+  await expectNoError(page, 'after reload');
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -631,11 +650,12 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const modes = modesOf(options);
   const names = MODE_NAMES(options);
-  if (!existsSync(join(OUR_DIST, 'index.html'))) {
-    throw new Error(`${OUR_DIST}/index.html is missing: build the app first (CSP_LOOPBACK=1 scripts/release-build), `
-      + 'or use bench/run');
+  const oursDist = options.floor ?? OUR_DIST;
+  if (!existsSync(join(oursDist, 'index.html'))) {
+    throw new Error(`${oursDist}/index.html is missing: build it first (CSP_LOOPBACK=1 scripts/release-build, `
+      + 'bench/floor/build), or use bench/run');
   }
-  requireLoopbackBuild(OUR_DIST);
+  requireLoopbackBuild(oursDist);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: set CHROMIUM_PATH`);
 
   // --against: another build of ours (a copy of an earlier dist/) in the reference's place, so that one change is
@@ -647,7 +667,7 @@ async function main() {
   try {
     // Snapshots, so a concurrent `trunk build` cannot change the app under measurement.
     const apps = [
-      { key: 'ours', label: `ours (${relative(REPO, OUR_DIST) || '.'}/)`, dir: join(work, 'ours'), from: OUR_DIST },
+      { key: 'ours', label: `${options.floor ? 'floor' : 'ours'} (${relative(REPO, oursDist) || '.'}/)`, dir: join(work, 'ours'), from: oursDist, floor: Boolean(options.floor) },
       { key: 'reference', label: options.against ? `reference: ours as in ${options.against}` : 'reference (bench/reference/dist/, oidc-client-ts)', dir: join(work, 'reference'), from: referenceDist },
     ];
     for (const app of apps) await cp(app.from, join(work, `${app.key}-as-built`), { recursive: true });
@@ -688,10 +708,10 @@ async function main() {
             for (const app of order) {
               const server = await startApp(app.dir, mode);
               try {
-                const result = await scenario(browser, mode);
+                const result = await scenario(browser, mode, { floor: app.floor });
                 if (!warmup) app.runs[mode.key].push(result);
                 const tag = warmup ? 'warm-up' : `run ${run - options.warmup + 1}/${options.runs}`;
-                console.log(`   ${tag.padEnd(9)} ${app.key.padEnd(9)} ${STEPS.map((s) => `${s} ${fmtMs(result.ms[s])} ms/${result.requests[s]} req`).join(', ')}`);
+                console.log(`   ${tag.padEnd(9)} ${app.key.padEnd(9)} ${STEPS.filter((s) => s in result.requests).map((s) => `${s} ${fmtMs(result.ms[s])} ms/${result.requests[s]} req`).join(', ')}`);
               } catch (err) {
                 failures.push(`${mode.key}, ${app.key}, run ${run + 1}: ${err.message}`);
                 console.log(`   ${app.key} run ${run + 1} FAILED: ${err.message}`);
@@ -721,7 +741,7 @@ async function main() {
       for (const mode of modes) {
         const last = app.runs[mode.key].at(-1);
         if (!last) continue;
-        const lines = STEPS.map((s) => `  ${s.padEnd(8)} ${describePaths(last.paths[s])}`).join('\n');
+        const lines = STEPS.filter((s) => s in last.paths).map((s) => `  ${s.padEnd(8)} ${describePaths(last.paths[s])}`).join('\n');
         if (lines === previous) {
           console.log(`${app.key}, ${names[mode.key]}: as above`);
         } else {
