@@ -223,11 +223,21 @@ test.describe('client-side cases, against the good issuer', () => {
 
   test('a callback with no sign-in pending, in a fresh tab: auth-error and no code exchange', async ({ page }) => {
     const pageErrors = await useIssuer(page, GOOD);
+    // Another tab of the app listens on the channel a sign-in window hands its response back on: a tab that is no
+    // sign-in window (no opener, no mark in its storage) hands its URL to nobody.
+    const other = await page.context().newPage();
+    await other.goto('/');
+    await other.evaluate(() => {
+      window.handed = [];
+      new BroadcastChannel('yew-oidc:popup').onmessage = (event) => window.handed.push(String(event.data));
+    });
     await page.goto(UNSOLICITED_CALLBACK);
     await expect(page.getByTestId('auth-error')).toBeVisible();
     await expect(page.getByTestId('user-name')).toHaveCount(0);
     expect(requestsTo(await hostileLog(GOOD), 'POST', '/token'), 'token requests').toEqual([]);
     expectNoTokens(await sessionEntries(page), [], 'after an unsolicited callback');
+    expect(await other.evaluate(() => window.handed), 'messages on the sign-in windows\' channel').toEqual([]);
+    await other.close();
 
     await page.getByTestId('dismiss-error').click();
     await expect(page.getByTestId('sign-in')).toBeVisible();

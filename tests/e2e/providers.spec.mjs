@@ -93,6 +93,8 @@ test('on a shared redirect URI: a response carrying another provider\'s issuer i
   const { params } = await authorizationRequest(
     page, () => panel(page, 'second').getByTestId('sign-in').click(), PAR_PROVIDER,
   );
+  // At the provider's login page: the provider's own redirects are over before the forged response is visited.
+  await expect(page.getByTestId('login-page')).toBeVisible();
   const state = params.get('state');
   expect(state).toMatch(/^[\w-]{16,}$/);
   const mark = requests.mark();

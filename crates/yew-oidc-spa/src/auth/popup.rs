@@ -137,8 +137,9 @@ fn response_for(config: &Config, text: &str, state: &State) -> Option<Url> {
     ours.then_some(url)
 }
 
-/// In a window that arrived at the redirect URI: hands the response to the tab that opened it, unless this tab
-/// started that sign-in itself. Returns whether that tab took it; this window is then done and closes.
+/// In a sign-in window that arrived at the redirect URI: hands the response to the tab that opened it, unless this
+/// tab started that sign-in itself. Returns whether that tab took it; this window is then done and closes. In a tab
+/// that is no sign-in window, at once `false`: the response is this tab's, refused or redeemed here.
 pub async fn hand_back(url: &Url) -> bool {
     let Some(state) = url
         .query_pairs()
@@ -149,7 +150,7 @@ pub async fn hand_back(url: &Url) -> bool {
     };
     // A response to a sign-in this tab started is this tab's to complete. A sign-in window holds no record: its
     // copy of the opener's storage was made when it opened, before the request was stored.
-    if storage::holds_pending(&State::new(state.clone())) {
+    if storage::holds_pending(&State::new(state.clone())) || !popup::is_sign_in_window() {
         return false;
     }
     // RFC 9700 4.2.4: out of the address bar before it goes anywhere.

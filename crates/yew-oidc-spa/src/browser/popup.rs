@@ -32,17 +32,27 @@ fn own_origin() -> Option<String> {
     web_sys::window()?.location().origin().ok()
 }
 
-/// Opens the sign-in window, empty for now (named for this app, so a second click reuses it). Must be called in
-/// the click's own turn, before any `await`, or browsers block it. `None` when the browser blocked it.
+/// Opens the sign-in window, empty for now (named for this app, so a second click reuses it), marked as one in
+/// its copy of this tab's storage. Must be called in the click's own turn, before any `await`, or browsers block
+/// it. `None` when the browser blocked it.
 pub fn open() -> Option<Window> {
-    web_sys::window()?
-        .open_with_url_and_target_and_features(
+    let window = web_sys::window()?;
+    storage::marking_sign_in_window(|| {
+        window.open_with_url_and_target_and_features(
             "",
             &storage::scoped("sign-in"),
             "popup,width=520,height=720",
         )
-        .ok()
-        .flatten()
+    })
+    .ok()
+    .flatten()
+}
+
+/// Whether this tab is a sign-in window this app opened: its opener link holds, or (where the provider's
+/// Cross-Origin-Opener-Policy severed it) its storage carries the mark [`open`] put there. A callback in any other
+/// tab (a bookmark, a reload, a forged link) is handed to nobody and waits for nothing.
+pub fn is_sign_in_window() -> bool {
+    opener().is_some() || storage::is_marked_sign_in_window()
 }
 
 /// Sends the sign-in window to `url` (the provider's authorization endpoint). Returns whether it went.

@@ -299,6 +299,32 @@ pub fn holds_pending(state: &State) -> bool {
     session().is_some_and(|storage| matches!(storage.get_item(&pending_key(state)), Ok(Some(_))))
 }
 
+/// The origin's mark of a sign-in window (not an instance's: the window cannot know which of the app's providers
+/// opened it).
+fn sign_in_window_key() -> String {
+    format!("{PREFIX}sign-in-window")
+}
+
+/// Runs `open` (the `window.open` of a sign-in window) with this tab marked as a sign-in window: the browser gives
+/// the window it opens a copy of this tab's sessionStorage, so the window carries the mark and this tab keeps none.
+pub fn marking_sign_in_window<T>(open: impl FnOnce() -> T) -> T {
+    let storage = session();
+    let key = sign_in_window_key();
+    if let Some(storage) = &storage {
+        let _ = storage.set_item(&key, "1");
+    }
+    let opened = open();
+    if let Some(storage) = &storage {
+        let _ = storage.remove_item(&key);
+    }
+    opened
+}
+
+/// Whether this tab was opened as a sign-in window by this app (see [`marking_sign_in_window`]).
+pub fn is_marked_sign_in_window() -> bool {
+    session().is_some_and(|storage| matches!(storage.get_item(&sign_in_window_key()), Ok(Some(_))))
+}
+
 /// Whether any instance of this library in this tab holds a pending sign-in for `state` (see [`holds_pending`]).
 pub fn pending_anywhere(state: &State) -> bool {
     let Some(storage) = session() else {
