@@ -23,12 +23,7 @@ fn frame() -> Html {
     let header = use_header(&auth, navigator.as_ref());
     {
         // Every provider done with the response (the one whose sign-in it completes moves to its return path).
-        let mounted =
-            more.iter().count() == auth.config().map_or(0, |config| config.providers.len());
-        let leave = route == Route::Callback
-            && callback::finished(&auth)
-            && mounted
-            && more.iter().all(|(_, auth)| callback::finished(auth));
+        let leave = route == Route::Callback && callback::finished(&auth, &more);
         let navigator = navigator.clone();
         use_effect(move || {
             if let (true, Some(navigator)) = (leave, navigator) {

@@ -18,6 +18,12 @@ async function openSignInWindow(page) {
   return opened;
 }
 
+/** Resolves once `signInWindow` is closed, also when it closed before this was called (a window the page closes at
+ * once, or one back from a provider that remembered the user, can be gone by then). */
+function closed(signInWindow) {
+  return signInWindow.isClosed() ? Promise.resolve() : signInWindow.waitForEvent('close');
+}
+
 /** The `state` of the sign-in `page` is waiting for: its pending record's key ends with it. */
 async function pendingState(page) {
   const keys = await page.evaluate(() => Object.keys(window.sessionStorage));
@@ -37,7 +43,7 @@ test('a sign-in in a window: the page never navigates, the window closes, and th
 
   const signIn = await openSignInWindow(page);
   await logInAtProvider(signIn);
-  await signIn.waitForEvent('close');
+  await closed(signIn);
   await expectSignedIn(page);
   expect(await page.evaluate(() => window.stayed), 'the page kept its document').toBe('the same document');
   expect(navigations.since(0), 'the page never navigated').toEqual([]);
@@ -54,7 +60,7 @@ test('a sign-in in a window: the page never navigates, the window closes, and th
   await page.getByTestId('sign-out-local').click();
   await expectSignedOut(page);
   const again = await openSignInWindow(page);
-  await again.waitForEvent('close');
+  await closed(again);
   await expectSignedIn(page);
   await expect(page.getByTestId('auth-error')).toHaveCount(0);
 });
@@ -75,7 +81,7 @@ test('a closed window is reported as soon as it closes, and the page can sign in
   await expectSignedOut(page);
   const second = await openSignInWindow(page);
   await logInAtProvider(second);
-  await second.waitForEvent('close');
+  await closed(second);
   await expectSignedIn(page);
 });
 
@@ -95,7 +101,7 @@ test('a response posted from another origin or another window is not taken for t
 
   // The real response still completes the sign-in: nothing consumed the pending record.
   await logInAtProvider(signIn);
-  await signIn.waitForEvent('close');
+  await closed(signIn);
   await expectSignedIn(page);
 });
 
@@ -149,7 +155,7 @@ test.describe('against a provider with switches (PAR_PROVIDER)', () => {
     // The push fails: the window is closed by the page, nothing is stored.
     await setFaults(PAR_PROVIDER, [{ route: 'pushed_authorization_request', mode: 'status', status: 503, times: 1 }]);
     const first = await openSignInWindow(page);
-    await first.waitForEvent('close');
+    await closed(first);
     await expect(page.getByTestId('auth-error')).toContainText('HTTP status 503');
     expect(await storedSession(page)).toBeNull();
     await page.getByTestId('dismiss-error').click();
@@ -160,13 +166,13 @@ test.describe('against a provider with switches (PAR_PROVIDER)', () => {
     }]);
     const second = await openSignInWindow(page);
     await logInAtProvider(second, { provider: PAR_PROVIDER });
-    await second.waitForEvent('close');
+    await closed(second);
     await expect(page.getByTestId('auth-error')).toContainText('503');
     expect(await storedSession(page)).toBeNull();
     await page.getByTestId('dismiss-error').click();
 
     const third = await openSignInWindow(page);
-    await third.waitForEvent('close');
+    await closed(third);
     await expectSignedIn(page);
   });
 

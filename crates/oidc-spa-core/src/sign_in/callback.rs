@@ -108,6 +108,12 @@ pub enum CallbackError {
     },
 }
 
+/// The `state` of the authorization response at `url` (one that parses: see [`parse_callback`]), which says whose
+/// it is: the instance, tab or sign-in window that holds the pending sign-in stored under it.
+pub fn state_of(url: &Url) -> Option<State> {
+    parse_callback(url).ok()?.state().cloned()
+}
+
 /// Reads an authorization response from the full redirect URL. A parameter that appears twice is refused:
 /// RFC 6749 3.1 says response parameters "MUST NOT be included more than once", so a repeat means tampering.
 pub fn parse_callback(url: &Url) -> Result<CallbackResponse, CallbackError> {
@@ -264,6 +270,27 @@ mod tests {
                 iss: Some(ISSUER.into()),
             }
         );
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_state_of_a_response_that_parses() {
+        let state = Some(State::new(STATE.into()));
+        assert_eq!(state_of(&url(&format!("code=abc&state={STATE}"))), state);
+        assert_eq!(
+            state_of(&url(&format!("error=access_denied&state={STATE}"))),
+            state
+        );
+        for query in [
+            format!("code=abc&state={STATE}&state=other"),
+            format!("code=abc&error=x&state={STATE}"),
+            format!("state={STATE}"),
+            "code=abc".to_owned(),
+            "code=abc&state=".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(state_of(&url(&query)), None, "{query}");
+        }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

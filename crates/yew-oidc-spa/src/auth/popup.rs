@@ -3,7 +3,6 @@
 //! authorization response back; this tab checks and redeems it exactly as a redirect callback
 //! ([`flow::complete`]), against the single-use record it stored itself.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -11,8 +10,9 @@ use url::Url;
 use web_sys::Window;
 
 use super::{AuthAction, AuthError, flow};
-use crate::browser::{clock, location, popup, storage};
-use crate::oidc::callback::{CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS};
+use crate::browser::storage::{self, PerInstance};
+use crate::browser::{clock, location, popup};
+use crate::oidc::callback::{CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, state_of};
 use crate::oidc::config::{AuthorizationParams, Config};
 use crate::oidc::secret::State;
 
@@ -95,34 +95,26 @@ pub async fn sign_in(
 }
 
 thread_local! {
-    /// The `state` of each instance's latest sign-in window, by namespace.
-    static LATEST: RefCell<Vec<(Rc<str>, String)>> = const { RefCell::new(Vec::new()) };
+    /// The `state` of each instance's latest sign-in window.
+    static LATEST: PerInstance<String> = const { PerInstance::new() };
 }
 
-/// This instance's latest sign-in window, as [`sign_in`] started it.
+/// This instance's latest sign-in window, as [`sign_in`] started it (and runs, in the instance's namespace).
 struct Latest {
-    namespace: Rc<str>,
     state: String,
 }
 
 impl Latest {
     fn start(state: &State) -> Latest {
         let latest = Latest {
-            namespace: storage::current(),
             state: state.secret().to_owned(),
         };
-        LATEST.with_borrow_mut(|all| {
-            all.retain(|(namespace, _)| *namespace != latest.namespace);
-            all.push((latest.namespace.clone(), latest.state.clone()));
-        });
+        LATEST.with(|all| all.with(|current| current.clone_from(&latest.state)));
         latest
     }
 
     fn is_latest(&self) -> bool {
-        LATEST.with_borrow(|all| {
-            all.iter()
-                .any(|(namespace, state)| *namespace == self.namespace && *state == self.state)
-        })
+        LATEST.with(|all| all.with(|current| *current == self.state))
     }
 }
 
@@ -130,10 +122,7 @@ impl Latest {
 /// `state`. Anything else (another sign-in's response, garbage on the channel) is not this sign-in's.
 fn response_for(config: &Config, text: &str, state: &State) -> Option<Url> {
     let url = Url::parse(text).ok()?;
-    let ours = flow::is_callback(config, &url)
-        && url
-            .query_pairs()
-            .any(|(name, value)| name == "state" && value == state.secret());
+    let ours = flow::is_callback(config, &url) && state_of(&url).as_ref() == Some(state);
     ours.then_some(url)
 }
 
@@ -141,23 +130,22 @@ fn response_for(config: &Config, text: &str, state: &State) -> Option<Url> {
 /// tab started that sign-in itself. Returns whether that tab took it; this window is then done and closes. In a tab
 /// that is no sign-in window, at once `false`: the response is this tab's, refused or redeemed here.
 pub async fn hand_back(url: &Url) -> bool {
-    let Some(state) = url
-        .query_pairs()
-        .find(|(name, _)| name == "state")
-        .map(|(_, value)| value.into_owned())
-    else {
+    let Some(state) = state_of(url) else {
         return false;
     };
     // A response to a sign-in this tab started is this tab's to complete. A sign-in window holds no record: its
     // copy of the opener's storage was made when it opened, before the request was stored.
-    if storage::holds_pending(&State::new(state.clone())) || !popup::is_sign_in_window() {
+    if storage::holds_pending(&state) || !popup::is_sign_in_window() {
         return false;
     }
     // RFC 9700 4.2.4: out of the address bar before it goes anywhere.
     location::strip_params(CALLBACK_PARAMS);
-    let taken = popup::hand_back(url.as_str(), &state, HAND_BACK_PATIENCE_MS).await;
+    let taken = popup::hand_back(url.as_str(), state.secret(), HAND_BACK_PATIENCE_MS).await;
     if taken {
         popup::close_self();
+    } else {
+        // Nobody took it: this window goes on as a tab of the app, whose instances restore their sessions again.
+        storage::unmark_sign_in_window();
     }
     taken
 }

@@ -498,6 +498,12 @@ async fn start(config: &Config) -> AuthAction {
             Err(error) => AuthAction::Failed(error),
         };
     }
+    // A sign-in window is there for one response, another instance's (a provider with a redirect URI of its own):
+    // this instance restores nothing in it, or a renewal started in a window about to close could use up the refresh
+    // token the tab that opened it goes on with.
+    if storage::is_marked_sign_in_window() {
+        return AuthAction::SignedOut(SignedOutReason::NoSession);
+    }
     match sign_out::finish_provider_sign_out(config, &url) {
         Some(Ok(reason)) => AuthAction::SignedOut(reason),
         Some(Err(error)) => AuthAction::Failed(error),
@@ -529,6 +535,40 @@ pub fn use_auth() -> AuthHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    async fn in_a_sign_in_window_an_instance_whose_response_it_is_not_restores_nothing() {
+        let config = crate::oidc::testing::config();
+        let mut session = crate::oidc::testing::stored_session("rt", "at");
+        let now = crate::browser::clock::now();
+        (session.obtained_at, session.expires_at) = (now, now + 300);
+        storage::clear_all();
+        storage::save_session(&session).unwrap();
+        assert!(
+            matches!(start(&config).await, AuthAction::SignedIn(_)),
+            "restored in a tab"
+        );
+        // The mark a sign-in window finds in its copy of its opener's storage (see `popup::open`).
+        let tab = web_sys::window()
+            .unwrap()
+            .session_storage()
+            .unwrap()
+            .unwrap();
+        tab.set_item("yew-oidc:sign-in-window", "1").unwrap();
+        assert!(storage::is_marked_sign_in_window());
+        let restored = start(&config).await;
+        storage::unmark_sign_in_window();
+        assert!(
+            matches!(restored, AuthAction::SignedOut(SignedOutReason::NoSession)),
+            "restored in a sign-in window"
+        );
+        assert!(
+            storage::load_session().found().is_some(),
+            "the session is left as it was"
+        );
+        storage::clear_all();
+    }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

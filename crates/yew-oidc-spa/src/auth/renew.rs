@@ -3,7 +3,7 @@
 //! session waits, retries with backoff and at once when the network or the page comes back, and ends only when the
 //! provider refuses the grant, the absolute limit passes, or there is no refresh token at expiry.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -12,8 +12,9 @@ use super::documents::{metadata, verify_signature};
 use super::sign_out::revoke_tokens;
 use super::tabs::{self, TabMessage};
 use super::{AuthAction, AuthError, Reconnecting, SignedOutReason, dpop};
+use crate::browser::storage::{self, PerInstance};
 use crate::browser::wake::{self, Wake};
-use crate::browser::{clock, locks, storage};
+use crate::browser::{clock, locks};
 use crate::oidc::config::Config;
 use crate::oidc::fault::{Verdict, retry_delay};
 use crate::oidc::id_token::{decode, validate_refreshed_claims};
@@ -43,24 +44,13 @@ struct Renewals {
 }
 
 thread_local! {
-    /// Per instance (by namespace): two providers of one page renew on their own. A list, not a map: a page has a
-    /// provider or two, and a map's hashing would cost every app kilobytes.
-    static RENEWALS: RefCell<Vec<(Rc<str>, Renewals)>> = const { RefCell::new(Vec::new()) };
+    /// Per instance: two providers of one page renew on their own.
+    static RENEWALS: PerInstance<Renewals> = const { PerInstance::new() };
 }
 
 /// The current instance's [`Renewals`].
 fn renewals<R>(f: impl FnOnce(&mut Renewals) -> R) -> R {
-    let namespace = storage::current();
-    RENEWALS.with_borrow_mut(|all| {
-        let at = match all.iter().position(|(known, _)| *known == namespace) {
-            Some(at) => at,
-            None => {
-                all.push((namespace, Renewals::default()));
-                all.len() - 1
-            }
-        };
-        f(&mut all[at].1)
-    })
+    RENEWALS.with(|all| all.with(f))
 }
 
 /// Asks the watcher of the session shown to renew now rather than at its time (a "Renew now" button, an API call
@@ -331,8 +321,11 @@ pub async fn keep_alive(
                     bytes
                 });
                 let retry_after = error.retry_after();
-                not_before =
-                    clock::now().saturating_add(retry_delay(failures, retry_after, random));
+                // `clock::now()` counts whole seconds, so waiting until a second can last up to one second less than
+                // the difference: one more keeps a `Retry-After` the minimum it is (RFC 9110 10.2.3).
+                not_before = clock::now()
+                    .saturating_add(retry_delay(failures, retry_after, random))
+                    .saturating_add(u64::from(retry_after.is_some()));
                 asked_to_wait = retry_after.is_some();
                 failures = failures.saturating_add(1);
                 renewals(|r| r.failing = Some(error.clone()));

@@ -89,6 +89,38 @@ pub fn spawn(future: impl Future<Output = ()> + 'static) {
     wasm_bindgen_futures::spawn_local(within(current(), future));
 }
 
+/// What an instance keeps in this tab's memory, one value per namespace, so that two providers of one page keep
+/// theirs apart. A list, not a map: a page has a provider or two, and a map's hashing would cost every app
+/// kilobytes. For a `thread_local!`.
+pub struct PerInstance<T>(RefCell<Vec<(Rc<str>, T)>>);
+
+impl<T: Default> PerInstance<T> {
+    pub const fn new() -> PerInstance<T> {
+        PerInstance(RefCell::new(Vec::new()))
+    }
+
+    /// `f` given the current instance's value ([`current`]), `T::default()` until it is first set. `f` must not
+    /// use this `PerInstance` itself.
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let namespace = current();
+        let mut all = self.0.borrow_mut();
+        let at = match all.iter().position(|(known, _)| *known == namespace) {
+            Some(at) => at,
+            None => {
+                all.push((namespace, T::default()));
+                all.len() - 1
+            }
+        };
+        f(&mut all[at].1)
+    }
+}
+
+impl<T: Default> Default for PerInstance<T> {
+    fn default() -> PerInstance<T> {
+        PerInstance::new()
+    }
+}
+
 /// `name` in the current namespace: a storage key, or the name of a lock, a channel or a database.
 pub fn scoped(name: &str) -> String {
     NAMESPACE.with_borrow(|namespace| format!("{namespace}{name}"))
@@ -314,10 +346,15 @@ pub fn marking_sign_in_window<T>(open: impl FnOnce() -> T) -> T {
         let _ = storage.set_item(&key, "1");
     }
     let opened = open();
-    if let Some(storage) = &storage {
-        let _ = storage.remove_item(&key);
-    }
+    unmark_sign_in_window();
     opened
+}
+
+/// This tab is no longer a sign-in window (its response went to nobody; see [`marking_sign_in_window`]).
+pub fn unmark_sign_in_window() {
+    if let Some(storage) = session() {
+        let _ = storage.remove_item(&sign_in_window_key());
+    }
 }
 
 /// Whether this tab was opened as a sign-in window by this app (see [`marking_sign_in_window`]).
@@ -327,13 +364,8 @@ pub fn is_marked_sign_in_window() -> bool {
 
 /// Whether any instance of this library in this tab holds a pending sign-in for `state` (see [`holds_pending`]).
 pub fn pending_anywhere(state: &State) -> bool {
-    let Some(storage) = session() else {
-        return false;
-    };
     let suffix = format!(":pending:{}", state.secret());
-    (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .any(|key| key.starts_with(PREFIX) && key.ends_with(&suffix))
+    keys_starting_with(PREFIX).any(|key| key.ends_with(&suffix))
 }
 
 /// The pending sign-in for `state`, removed as it is read (RFC 9700 4.2.4: single use).
@@ -370,15 +402,18 @@ pub fn is_consumed(fingerprint: &str) -> bool {
 
 /// Every key this app wrote (in its namespace: not another app's on the origin), in storage order.
 pub fn own_keys() -> Vec<String> {
-    let Some(storage) = session() else {
-        return Vec::new();
-    };
-    let namespace = scoped("");
-    let len = storage.length().unwrap_or(0);
+    keys_starting_with(&scoped("")).collect()
+}
+
+/// The sessionStorage keys that start with `prefix`, in storage order.
+fn keys_starting_with(prefix: &str) -> impl Iterator<Item = String> {
+    let storage = session();
+    let len = storage
+        .as_ref()
+        .map_or(0, |storage| storage.length().unwrap_or(0));
     (0..len)
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|key| key.starts_with(&namespace))
-        .collect()
+        .filter_map(move |i| storage.as_ref()?.key(i).ok().flatten())
+        .filter(move |key| key.starts_with(prefix))
 }
 
 /// Removes every key this app wrote, and only those.
