@@ -120,7 +120,8 @@ async function expectProfile(driver, site) {
 export function scenarioTests(engine, { popup = false } = {}) {
   let site;
   before(async () => {
-    site = await startSite(engine.site);
+    // With `popup`, the provider's switches (TEST_HOOKS): its opener policy.
+    site = await startSite({ ...engine.site, providerEnv: popup ? { TEST_HOOKS: '1' } : {} });
   });
   after(async () => {
     await site?.stop();
@@ -296,5 +297,31 @@ export function scenarioTests(engine, { popup = false } = {}) {
       await hasAttribute(driver, 'auth-error', 'data-kind', 'popup');
       assert.equal(await driver.executeScript('return window.stayed;'), 'the same document', 'the page stayed');
     });
+
+    await step('a provider whose pages cut the window\'s link (Cross-Origin-Opener-Policy): the window hands the '
+      + 'response back over the app\'s channel (the mark in its copy of the page\'s storage says it is a sign-in '
+      + 'window)', async () => {
+      await click(driver, 'dismiss-error');
+      await setOpenerPolicy(site, 'same-origin');
+      try {
+        await openSignInWindow();
+        await visible(driver, 'login-page');
+        assert.equal(await driver.executeScript('return window.opener;'), null, 'the policy cut the opener link');
+        await logInAtProvider(driver, site);
+        await driver.switchTo().window(page);
+        await expectSignedIn(driver, site);
+        assert.equal(await driver.executeScript('return window.stayed;'), 'the same document', 'the page stayed');
+      } finally {
+        await setOpenerPolicy(site, null);
+      }
+    });
   });
+}
+
+/** The opener policy every answer of `site`'s provider carries (its TEST_HOOKS switch); `null` for none. */
+async function setOpenerPolicy(site, policy) {
+  const response = await fetch(`${site.provider}/__test/opener-policy`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ policy }),
+  });
+  assert.equal(response.status, 200, `the provider's opener policy is ${policy}`);
 }

@@ -1,8 +1,8 @@
-// The seed scenario, the two-tab sign-out and one renewal in WebKitGTK, Safari's engine: Debian's MiniBrowser
-// driven by WebKitWebDriver (tests/webdriver/harness.mjs). The first two are tests/webdriver/scenarios.mjs, on this
-// suite's own provider (127.0.0.1:9020) and app (127.0.0.1:8092); the renewal has a provider of short-lived access
-// tokens (127.0.0.1:9021) and an app that renews a few seconds after sign-in (127.0.0.1:8093). MiniBrowser needs a
-// display, so the run goes under Xvfb:
+// The seed scenario, the two-tab sign-out, the sign-in in a window of its own and one renewal in WebKitGTK, Safari's
+// engine: Debian's MiniBrowser driven by WebKitWebDriver (tests/webdriver/harness.mjs). The first three are
+// tests/webdriver/scenarios.mjs, on this suite's own provider (127.0.0.1:9020) and app (127.0.0.1:8092); the renewal
+// has a provider of short-lived access tokens (127.0.0.1:9021) and an app that renews a few seconds after sign-in
+// (127.0.0.1:8093). MiniBrowser needs a display, so the run goes under Xvfb:
 //
 //   CSP_LOOPBACK=1 scripts/release-build && xvfb-run -a node --test tests/webkit/
 
@@ -16,7 +16,7 @@ import {
 
 const engine = ENGINES.webkit;
 
-scenarioTests(engine);
+scenarioTests(engine, { popup: true });
 
 /** Access tokens of the renewal's provider live this long (s); the app renews RENEW_AFTER s after it got one. */
 const ACCESS_TOKEN_TTL = 20;

@@ -312,6 +312,12 @@ async fn keep(
 /// Restores the session without any network request. Expired or unreadable sessions, and sessions
 /// of another issuer or client, are removed.
 pub fn restore(config: &Config) -> AuthAction {
+    // A sign-in window is there for one response, another instance's (a provider with a redirect URI of its own):
+    // nothing is restored in it, or a renewal started in a window about to close could use up the refresh token the
+    // tab that opened it goes on with.
+    if storage::is_marked_sign_in_window() {
+        return AuthAction::SignedOut(SignedOutReason::NoSession);
+    }
     match storage::load_session() {
         Stored::Missing => AuthAction::SignedOut(SignedOutReason::NoSession),
         Stored::Garbage => {

@@ -133,9 +133,14 @@ pub async fn hand_back(url: &Url) -> bool {
     let Some(state) = state_of(url) else {
         return false;
     };
-    // A response to a sign-in this tab started is this tab's to complete. A sign-in window holds no record: its
-    // copy of the opener's storage was made when it opened, before the request was stored.
-    if storage::holds_pending(&state) || !popup::is_sign_in_window() {
+    // A response to a sign-in this tab started is this tab's to complete (a window that signs in by itself is a tab
+    // of the app from now on). A sign-in window holds no record: its copy of the opener's storage was made when it
+    // opened, before the request was stored.
+    if storage::holds_pending(&state) {
+        storage::unmark_sign_in_window();
+        return false;
+    }
+    if !popup::is_sign_in_window() {
         return false;
     }
     // RFC 9700 4.2.4: out of the address bar before it goes anywhere.
@@ -144,7 +149,8 @@ pub async fn hand_back(url: &Url) -> bool {
     if taken {
         popup::close_self();
     } else {
-        // Nobody took it: this window goes on as a tab of the app, whose instances restore their sessions again.
+        // Nobody took it: this window goes on as a tab of the app (its providers restore their sessions again from
+        // the next page load or dismissed error on).
         storage::unmark_sign_in_window();
     }
     taken

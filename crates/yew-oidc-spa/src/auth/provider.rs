@@ -498,12 +498,6 @@ async fn start(config: &Config) -> AuthAction {
             Err(error) => AuthAction::Failed(error),
         };
     }
-    // A sign-in window is there for one response, another instance's (a provider with a redirect URI of its own):
-    // this instance restores nothing in it, or a renewal started in a window about to close could use up the refresh
-    // token the tab that opened it goes on with.
-    if storage::is_marked_sign_in_window() {
-        return AuthAction::SignedOut(SignedOutReason::NoSession);
-    }
     match sign_out::finish_provider_sign_out(config, &url) {
         Some(Ok(reason)) => AuthAction::SignedOut(reason),
         Some(Err(error)) => AuthAction::Failed(error),
@@ -539,6 +533,8 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     #[wasm_bindgen_test::wasm_bindgen_test]
     async fn in_a_sign_in_window_an_instance_whose_response_it_is_not_restores_nothing() {
+        use crate::oidc::callback::MAX_PENDING_AGE_SECONDS;
+
         let config = crate::oidc::testing::config();
         let mut session = crate::oidc::testing::stored_session("rt", "at");
         let now = crate::browser::clock::now();
@@ -555,7 +551,18 @@ mod tests {
             .session_storage()
             .unwrap()
             .unwrap();
-        tab.set_item("yew-oidc:sign-in-window", "1").unwrap();
+        let now = crate::browser::clock::now();
+        tab.set_item(
+            "yew-oidc:sign-in-window",
+            &(now - MAX_PENDING_AGE_SECONDS).to_string(),
+        )
+        .unwrap();
+        assert!(
+            !storage::is_marked_sign_in_window(),
+            "a mark lapses with the opener's wait"
+        );
+        tab.set_item("yew-oidc:sign-in-window", &now.to_string())
+            .unwrap();
         assert!(storage::is_marked_sign_in_window());
         let restored = start(&config).await;
         storage::unmark_sign_in_window();

@@ -15,7 +15,9 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
+use super::clock;
 use crate::oidc::authorize::PendingSignIn;
+use crate::oidc::callback::MAX_PENDING_AGE_SECONDS;
 use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::jwks::JwkSet;
 use crate::oidc::secret::State;
@@ -337,13 +339,12 @@ fn sign_in_window_key() -> String {
     format!("{PREFIX}sign-in-window")
 }
 
-/// Runs `open` (the `window.open` of a sign-in window) with this tab marked as a sign-in window: the browser gives
-/// the window it opens a copy of this tab's sessionStorage, so the window carries the mark and this tab keeps none.
+/// Runs `open` (the `window.open` of a sign-in window) with this tab marked as a sign-in window (the mark: the second
+/// it opened): the browser gives the window it opens a copy of this tab's sessionStorage, so the window carries the
+/// mark and this tab keeps none.
 pub fn marking_sign_in_window<T>(open: impl FnOnce() -> T) -> T {
-    let storage = session();
-    let key = sign_in_window_key();
-    if let Some(storage) = &storage {
-        let _ = storage.set_item(&key, "1");
+    if let Some(storage) = session() {
+        let _ = storage.set_item(&sign_in_window_key(), &clock::now().to_string());
     }
     let opened = open();
     unmark_sign_in_window();
@@ -357,9 +358,14 @@ pub fn unmark_sign_in_window() {
     }
 }
 
-/// Whether this tab was opened as a sign-in window by this app (see [`marking_sign_in_window`]).
+/// Whether this tab was opened as a sign-in window by this app (see [`marking_sign_in_window`]) less than
+/// [`MAX_PENDING_AGE_SECONDS`] ago: the tab that opened it waits no longer for its response, so a mark left by a
+/// window that went on as a tab of the app (a provider's "back to the application" link) lapses then.
 pub fn is_marked_sign_in_window() -> bool {
-    session().is_some_and(|storage| matches!(storage.get_item(&sign_in_window_key()), Ok(Some(_))))
+    let opened = session()
+        .and_then(|storage| storage.get_item(&sign_in_window_key()).ok().flatten())
+        .and_then(|text| text.parse::<u64>().ok());
+    opened.is_some_and(|opened| clock::now() < opened.saturating_add(MAX_PENDING_AGE_SECONDS))
 }
 
 /// Whether any instance of this library in this tab holds a pending sign-in for `state` (see [`holds_pending`]).
