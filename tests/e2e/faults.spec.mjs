@@ -427,14 +427,16 @@ test('d. a 429 storm of 30 s: attempts follow the backoff schedule, signed in th
     'a renewal succeeded after the storm (within 60 s of page time)').toBe(true);
   const times = await refreshTimes();
   const gaps = times.slice(1).map((at, i) => at - times[i]);
-  // After failed attempts 0, 1, 2 ...: 5 s, then 5-10 s, 10-20 s, 20-40 s; the app counts whole seconds, so a wait
-  // may come up to 1 s late, and the driven clock adds up to a step (0.5 s).
+  // After failed attempts 0, 1, 2 ...: 5 s, then 5-10 s, 10-20 s, 20-40 s. The app counts whole seconds, twice: the
+  // floor after an attempt starts at the next whole second (up to 1 s), and a wait until a second, measured from the
+  // second now is in, ends up to 1 s past it; the driven clock adds up to a step (0.5 s). (A run saw 6.612 s after
+  // the first failure against the 6.6 s this allowed when it counted the whole seconds once.)
   const bounds = gaps.map((_, n) => scheduled(n));
   const report = gaps.map((gap, n) => `${(gap / 1000).toFixed(1)} s (schedule `
     + `${bounds[n].map((b) => b / 1000).join('-')} s)`);
   for (const [n, gap] of gaps.entries()) {
     expect(gap, `wait after failed attempt ${n}: ${report.join(', ')}`).toBeGreaterThanOrEqual(bounds[n][0] - EARLY);
-    expect(gap, `wait after failed attempt ${n}: ${report.join(', ')}`).toBeLessThanOrEqual(bounds[n][1] + 1_600);
+    expect(gap, `wait after failed attempt ${n}: ${report.join(', ')}`).toBeLessThanOrEqual(bounds[n][1] + 2_600);
   }
   // 0, 5, 10-15, 20-35: three or four attempts in the first 30 s, never more.
   expect(duringStorm.length, `attempts within the 30 s storm: ${report.join(', ')}`).toBeGreaterThanOrEqual(3);
