@@ -1,7 +1,8 @@
 // The switches and logs that the test servers serve under /__test/ with TEST_HOOKS=1, over plain fetch: the fault
 // rules, the request log and the reuse grace window of the bundled provider (tests/provider/server.mjs), and the
 // demo API's fault switches (tests/resource/server.mjs). Shared by the Playwright specs (through
-// tests/e2e/support.mjs) and the WebDriver suites (tests/firefox/faults.test.mjs), so it imports no browser driver.
+// tests/e2e/support.mjs) and the WebDriver suites (tests/firefox/faults.test.mjs, tests/webdriver/scenarios.mjs), so
+// it imports no browser driver.
 
 /** A test hook of a TEST_HOOKS server: `method` on `url`, with `body` as JSON; the answer's JSON, if any. */
 async function testHook(method, url, body) {

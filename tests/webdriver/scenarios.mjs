@@ -16,6 +16,7 @@ import {
   CLIENT_ID, SESSION_KEY, TOKEN_FIELDS, USER,
 } from '../shared/constants.mjs';
 import { expectNamespacedSession, expectNoTokens } from '../shared/storage-checks.mjs';
+import { setOpenerPolicy } from '../shared/test-hooks.mjs';
 import {
   click, expectSignedIn, gone, hasAttribute, logInAtProvider, saveScreenshot, sessionEntries, startSite, visible,
   waitFor,
@@ -302,7 +303,7 @@ export function scenarioTests(engine, { popup = false } = {}) {
       + 'response back over the app\'s channel (the mark in its copy of the page\'s storage says it is a sign-in '
       + 'window)', async () => {
       await click(driver, 'dismiss-error');
-      await setOpenerPolicy(site, 'same-origin');
+      await setOpenerPolicy(site.provider, 'same-origin');
       try {
         await openSignInWindow();
         await visible(driver, 'login-page');
@@ -312,16 +313,8 @@ export function scenarioTests(engine, { popup = false } = {}) {
         await expectSignedIn(driver, site);
         assert.equal(await driver.executeScript('return window.stayed;'), 'the same document', 'the page stayed');
       } finally {
-        await setOpenerPolicy(site, null);
+        await setOpenerPolicy(site.provider, null);
       }
     });
   });
-}
-
-/** The opener policy every answer of `site`'s provider carries (its TEST_HOOKS switch); `null` for none. */
-async function setOpenerPolicy(site, policy) {
-  const response = await fetch(`${site.provider}/__test/opener-policy`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ policy }),
-  });
-  assert.equal(response.status, 200, `the provider's opener policy is ${policy}`);
 }
