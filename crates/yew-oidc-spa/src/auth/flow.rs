@@ -18,7 +18,7 @@ use crate::oidc::authorize::{
     AuthorizationRequest, PendingSignIn, authorization_request_with, safe_return_path,
 };
 use crate::oidc::callback::{
-    CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, state_of, verify_callback,
+    CALLBACK_PARAMS, MAX_PENDING_AGE_SECONDS, parse_callback, verify_callback,
 };
 use crate::oidc::config::{AuthorizationParams, Config, ConfigError, Dpop};
 use crate::oidc::discovery::ProviderMetadata;
@@ -151,11 +151,10 @@ pub fn is_callback(config: &Config, url: &Url) -> bool {
             .any(|(name, _)| name == "code" || name == "error")
 }
 
-/// Whether the authorization response at `url` is another instance's on this page (a named provider's, config.json's
-/// `providers`): this tab holds a pending sign-in for its `state`, in another namespace than the current one.
-pub fn belongs_elsewhere(url: &Url) -> bool {
-    state_of(url)
-        .is_some_and(|state| !storage::holds_pending(&state) && storage::pending_anywhere(&state))
+/// Whether the authorization response with `state` is another instance's on this page (a named provider's,
+/// config.json's `providers`): this tab holds a pending sign-in for it, in another namespace than the current one.
+pub fn belongs_elsewhere(state: &State) -> bool {
+    !storage::holds_pending(state) && storage::pending_anywhere(state)
 }
 
 /// Completes a sign-in from the callback URL. Returns the new session and the same-origin path to

@@ -126,17 +126,15 @@ fn response_for(config: &Config, text: &str, state: &State) -> Option<Url> {
     ours.then_some(url)
 }
 
-/// In a sign-in window that arrived at the redirect URI: hands the response to the tab that opened it, unless this
-/// tab started that sign-in itself. Returns whether that tab took it; this window is then done and closes. In a tab
-/// that is no sign-in window, at once `false`: the response is this tab's, refused or redeemed here.
-pub async fn hand_back(url: &Url) -> bool {
-    let Some(state) = state_of(url) else {
-        return false;
-    };
+/// In a sign-in window that arrived at the redirect URI: hands the response at `url`, with `state`, to the tab that
+/// opened it, unless this tab started that sign-in itself. Returns whether that tab took it; this window is then done
+/// and closes. In a tab that is no sign-in window, at once `false`: the response is this tab's, refused or redeemed
+/// here.
+pub async fn hand_back(url: &Url, state: &State) -> bool {
     // A response to a sign-in this tab started is this tab's to complete (a window that signs in by itself is a tab
     // of the app from now on). A sign-in window holds no record: its copy of the opener's storage was made when it
     // opened, before the request was stored.
-    if storage::holds_pending(&state) {
+    if storage::holds_pending(state) {
         storage::unmark_sign_in_window();
         return false;
     }

@@ -12,6 +12,7 @@ use super::{
     flow, popup, renew, sign_out, state, tabs,
 };
 use crate::browser::{channel::Channel, location, storage};
+use crate::oidc::callback::state_of;
 use crate::oidc::config::{AuthorizationParams, Config, Dpop};
 
 /// What components get from `use_auth()`: the state, the configuration and the verbs.
@@ -482,13 +483,16 @@ async fn start(config: &Config) -> AuthAction {
         return flow::restore(config);
     };
     if flow::is_callback(config, &url) {
-        // Another provider's response (its `state` is in another instance's namespace): that instance completes it.
-        if flow::belongs_elsewhere(&url) {
-            return flow::restore(config);
-        }
-        // A sign-in window: the tab that opened it completes the sign-in; this one closes.
-        if popup::hand_back(&url).await {
-            return AuthAction::Redirecting;
+        // Whose response it is, by its `state`; without one it is refused here.
+        if let Some(state) = state_of(&url) {
+            // Another provider's (its `state` is in another instance's namespace): that instance completes it.
+            if flow::belongs_elsewhere(&state) {
+                return flow::restore(config);
+            }
+            // A sign-in window's: the tab that opened it completes the sign-in; this one closes.
+            if popup::hand_back(&url, &state).await {
+                return AuthAction::Redirecting;
+            }
         }
         return match flow::complete_sign_in(config, &url).await {
             Ok((session, return_to)) => {
@@ -552,17 +556,14 @@ mod tests {
             .unwrap()
             .unwrap();
         let now = crate::browser::clock::now();
-        tab.set_item(
-            "yew-oidc:sign-in-window",
-            &(now - MAX_PENDING_AGE_SECONDS).to_string(),
-        )
-        .unwrap();
+        let mark = storage::sign_in_window_key();
+        tab.set_item(&mark, &(now - MAX_PENDING_AGE_SECONDS).to_string())
+            .unwrap();
         assert!(
             !storage::is_marked_sign_in_window(),
             "a mark lapses with the opener's wait"
         );
-        tab.set_item("yew-oidc:sign-in-window", &now.to_string())
-            .unwrap();
+        tab.set_item(&mark, &now.to_string()).unwrap();
         assert!(storage::is_marked_sign_in_window());
         let restored = start(&config).await;
         storage::unmark_sign_in_window();

@@ -335,7 +335,7 @@ pub fn holds_pending(state: &State) -> bool {
 
 /// The origin's mark of a sign-in window (not an instance's: the window cannot know which of the app's providers
 /// opened it).
-fn sign_in_window_key() -> String {
+pub fn sign_in_window_key() -> String {
     format!("{PREFIX}sign-in-window")
 }
 
